@@ -1,0 +1,18 @@
+import type { Logger } from "pino";
+import type { Principal } from "../services/authorization/principal.ts";
+import type { ServiceContext } from "../services/service-context.ts";
+
+/**
+ * Per-request access as the schema sees it. `ok` carries the services' context; the other
+ * kinds say why no service may be called (and so which error an authenticated field raises).
+ */
+export type RequestAccess =
+  | { kind: "anonymous"; tokenProblem: string | null }
+  | { kind: "refused"; principal: Principal; message: string; reason?: string }
+  | { kind: "ok"; services: ServiceContext };
+
+export interface GraphQLContext {
+  requestId: string;
+  logger: Logger;
+  access: RequestAccess;
+}

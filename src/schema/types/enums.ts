@@ -1,0 +1,25 @@
+import {
+  ActorType,
+  LifecycleTransition,
+  OnboardingStatus,
+  OnboardingStep,
+  OperationKind,
+  OperationRunStatus,
+  TenantStatus,
+} from "../../services/domain-types.ts";
+import { UserErrorCode } from "../../services/errors.ts";
+import { BadgeTone } from "../../services/lifecycle/badge-catalog.ts";
+import { builder } from "../builder.ts";
+
+export const TenantStatusEnum = builder.enumType(TenantStatus, { name: "TenantStatus" });
+export const LifecycleTransitionEnum = builder.enumType(LifecycleTransition, {
+  name: "LifecycleTransition",
+  description: "The only way a tenant's status changes. The rules table is in DESIGN.md.",
+});
+export const BadgeToneEnum = builder.enumType(BadgeTone, { name: "BadgeTone" });
+export const UserErrorCodeEnum = builder.enumType(UserErrorCode, { name: "UserErrorCode" });
+export const OnboardingStepEnum = builder.enumType(OnboardingStep, { name: "OnboardingStep" });
+export const OnboardingStatusEnum = builder.enumType(OnboardingStatus, { name: "OnboardingStatus" });
+export const OperationKindEnum = builder.enumType(OperationKind, { name: "OperationKind" });
+export const OperationRunStatusEnum = builder.enumType(OperationRunStatus, { name: "OperationRunStatus" });
+export const ActorTypeEnum = builder.enumType(ActorType, { name: "ActorType" });

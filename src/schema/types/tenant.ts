@@ -1,0 +1,41 @@
+import { listTenantAuditEvents } from "../../services/audit/audit-service.ts";
+import { getOnboardingSession } from "../../services/onboarding/onboarding-service.ts";
+import { listTenantOperationRuns } from "../../services/operation-runs/run-service.ts";
+import { getTenant } from "../../services/tenants/tenant-service.ts";
+import { builder, servicesOf } from "../builder.ts";
+import { toConnection } from "./connections.ts";
+import { OnboardingSessionType } from "./onboarding.ts";
+import { OperationRunFilterInput } from "./operation-run.ts";
+import { AuditEventConnection, OperationRunConnection, TenantLifecycleType, TenantType } from "./refs.ts";
+
+builder.prismaObjectFields(TenantType, (t) => ({
+  lifecycle: t.field({ type: TenantLifecycleType, resolve: (tenant) => tenant }),
+  onboarding: t.field({
+    type: OnboardingSessionType,
+    nullable: true,
+    resolve: (tenant, _args, context) => getOnboardingSession(servicesOf(context), tenant),
+  }),
+  operationRuns: t.field({
+    type: OperationRunConnection,
+    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: OperationRunFilterInput }) },
+    resolve: async (tenant, args, context) => toConnection(await listTenantOperationRuns(servicesOf(context), tenant, args)),
+  }),
+  auditEvents: t.field({
+    type: AuditEventConnection,
+    description: "Platform readers and tenant admins of this tenant; masked for tenant viewers.",
+    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
+    resolve: async (tenant, args, context) => toConnection(await listTenantAuditEvents(servicesOf(context), tenant, args)),
+  }),
+  createdAt: t.expose("createdAt", { type: "DateTime" }),
+  updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+}));
+
+/**
+ * `_entities` calls resolveReference directly, outside scope-auth: visibility and masking come
+ * from the same service call as `Query.tenant`, and per-request loaders batch the lookups.
+ */
+builder.asEntity(TenantType, {
+  key: [builder.selection<{ id: string }>("id"), builder.selection<{ slug: string }>("slug")],
+  resolveReference: (reference, context) =>
+    getTenant(servicesOf(context), "id" in reference ? { id: reference.id } : { slug: reference.slug }),
+});

@@ -1,0 +1,48 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../../generated/prisma/client.ts";
+
+export type { PrismaClient };
+export type TransactionClient = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+export interface DatabaseOptions {
+  url: string;
+  poolMax: number;
+  /** Bounds every statement so a stuck query cannot hold a request (and a pool slot) forever. */
+  statementTimeoutMs: number;
+  /** Fail fast while the database is unreachable instead of queueing requests behind it. */
+  connectTimeoutMs: number;
+  onPoolError?: (error: Error) => void;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  /** The one pool, shared by Prisma (through the adapter) and the hand-written SQL paths. */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: "tenant-lifecycle-subgraph",
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on("error", (error) => options.onPoolError?.(error));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed = false;
+  return {
+    prisma,
+    pool,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/** Codes of the contract's UserErrorCode: failures the caller can fix, returned in payloads. */
+export const UserErrorCode = {
+  INVALID_INPUT: "INVALID_INPUT",
+  SLUG_TAKEN: "SLUG_TAKEN",
+  SLUG_RESERVED: "SLUG_RESERVED",
+  NOT_FOUND: "NOT_FOUND",
+  INVALID_TRANSITION: "INVALID_TRANSITION",
+  REASON_REQUIRED: "REASON_REQUIRED",
+  PRECONDITION_FAILED: "PRECONDITION_FAILED",
+  VERSION_CONFLICT: "VERSION_CONFLICT",
+  IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+} as const;
+export type UserErrorCode = (typeof UserErrorCode)[keyof typeof UserErrorCode];
+
+export interface UserError {
+  code: UserErrorCode;
+  message: string;
+  field?: string[];
+}
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; errors: UserError[] };
+
+export const succeed = <T>(value: T): Outcome<T> => ({ ok: true, value });
+export const fail = (code: UserErrorCode, message: string, field?: string[]): Outcome<never> => ({
+  ok: false,
+  errors: [{ code, message, ...(field ? { field } : {}) }],
+});
+
+/** The caller is authenticated but lacks the capability (top-level FORBIDDEN). */
+export class ForbiddenError extends Error {
+  constructor(
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+    this.name = "ForbiddenError";
+  }
+}
+
+/** An argument of a query is malformed or out of range (top-level BAD_USER_INPUT). */
+export class InvalidArgumentError extends Error {
+  constructor(
+    message: string,
+    readonly argument?: string,
+  ) {
+    super(message);
+    this.name = "InvalidArgumentError";
+  }
+}

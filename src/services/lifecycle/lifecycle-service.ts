@@ -1,0 +1,226 @@
+import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
+import { hasCapability } from "../authorization/capabilities.ts";
+import { requireWriteCapability } from "../authorization/guards.ts";
+import { maskOperationRun } from "../authorization/masking.ts";
+import type { Viewer } from "../authorization/viewer.ts";
+import type { TransactionClient } from "../database/client.ts";
+import {
+  OnboardingStatus,
+  OperationKind,
+  OperationRunStatus,
+  TenantStatus,
+  type LifecycleTransition,
+  type OnboardingSessionRecord,
+  type OperationRunRecord,
+  type TenantRecord,
+} from "../domain-types.ts";
+import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
+import { runMutation } from "../mutation-runner.ts";
+import { deriveOperability, type TenantOperability } from "./operability.ts";
+import type { ServiceContext } from "../service-context.ts";
+import { finishOnboardingSession, openOnboardingSession } from "../onboarding/session-store.ts";
+import { closeOpenRuns, latestRunStatus, openOperationRun } from "../operation-runs/run-store.ts";
+import { REASON_MAX_LENGTH, STATUS_MESSAGE_MAX_LENGTH, validateText } from "../tenants/tenant-input.ts";
+import { canWrite, presentChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
+import { lockTenant } from "../tenants/tenant-store.ts";
+import {
+  checkGuard,
+  lifecycleAuditAction,
+  TRANSITION_TABLE,
+  transitionsLeaving,
+  type GuardFacts,
+  type TransitionRule,
+  type TransitionSideEffect,
+} from "./transition-table.ts";
+
+export interface TransitionTenantInput {
+  tenantId: string;
+  transition: LifecycleTransition;
+  reason?: string | null;
+  statusMessage?: string | null;
+  expectedVersion?: number | null;
+  idempotencyKey?: string | null;
+}
+
+export interface TransitionPayload extends TenantChangePayload {
+  /** The run this transition opened or closed, if any. */
+  operationRun: OperationRunRecord | null;
+}
+
+export async function transitionTenant(context: ServiceContext, input: TransitionTenantInput): Promise<Outcome<TransitionPayload>> {
+  const { viewer } = context;
+  requireWriteCapability(viewer, ["transitionLifecycle"]);
+  const errors: UserError[] = [];
+  const reason = validateText(input.reason, { field: ["input", "reason"], label: "reason", maxLength: REASON_MAX_LENGTH });
+  if ("error" in reason) errors.push(reason.error);
+  const statusMessage = validateText(input.statusMessage, {
+    field: ["input", "statusMessage"],
+    label: "statusMessage",
+    maxLength: STATUS_MESSAGE_MAX_LENGTH,
+  });
+  if ("error" in statusMessage) errors.push(statusMessage.error);
+  if ("error" in reason || "error" in statusMessage) return { ok: false, errors };
+
+  const rule = TRANSITION_TABLE[input.transition];
+  const spec = { name: "transitionTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
+  const outcome = await runMutation(context, spec, async (tx) => {
+    const current = await lockTenant(tx, input.tenantId);
+    if (!current || !canWrite(viewer, current)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
+    if (input.expectedVersion != null && input.expectedVersion !== current.version) {
+      return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, ["input", "expectedVersion"]);
+    }
+    if (!rule.from.includes(current.status)) {
+      return fail("INVALID_TRANSITION", `${rule.transition} does not leave ${current.status} (it leaves ${rule.from.join(", ")})`, [
+        "input",
+        "transition",
+      ]);
+    }
+    if (rule.reasonRequired && reason.value === null) {
+      return fail("REASON_REQUIRED", `${rule.transition} requires a reason`, ["input", "reason"]);
+    }
+    const guardFailure = checkGuard(rule.guard, await loadGuardFacts(tx, current.id, rule));
+    if (guardFailure !== null) return fail("PRECONDITION_FAILED", guardFailure, ["input", "transition"]);
+
+    const now = new Date();
+    const tenant = await tx.tenant.update({
+      where: { id: current.id },
+      data: {
+        status: rule.to,
+        statusReason: reason.value,
+        statusMessage: statusMessage.value,
+        statusChangedAt: now,
+        version: { increment: 1 },
+      },
+    });
+    const changes: AuditChanges = {
+      status: change(current.status, tenant.status),
+      statusReason: change(current.statusReason, tenant.statusReason),
+      statusMessage: change(current.statusMessage, tenant.statusMessage),
+      version: change(current.version, tenant.version),
+    };
+    const operationRun = await applySideEffects(tx, viewer, tenant, rule.sideEffects, changes);
+    const auditEvent = await appendAuditEvent(tx, context, {
+      tenantId: tenant.id,
+      action: lifecycleAuditAction(rule.transition),
+      reason: reason.value,
+      changes,
+    });
+    return succeed({ tenant, auditEvent, operationRun });
+  });
+  if (!outcome.ok) return outcome;
+  return succeed({
+    ...presentChange(viewer, outcome.value),
+    operationRun: outcome.value.operationRun && maskOperationRun(viewer, outcome.value.operationRun),
+  });
+}
+
+async function loadGuardFacts(tx: TransactionClient, tenantId: string, rule: TransitionRule): Promise<GuardFacts> {
+  const facts: GuardFacts = { completedOnboardingSteps: [], latestDeprovisionRunStatus: null };
+  if (rule.guard === "allOnboardingStepsCompleted") {
+    const session = await tx.onboardingSession.findUnique({ where: { tenantId }, select: { completedSteps: true } });
+    facts.completedOnboardingSteps = session?.completedSteps ?? [];
+  }
+  if (rule.guard === "latestDeprovisionRunSucceeded") {
+    facts.latestDeprovisionRunStatus = await latestRunStatus(tx, tenantId, OperationKind.DEPROVISION);
+  }
+  return facts;
+}
+
+function sessionChange(before: OnboardingSessionRecord | null, after: OnboardingSessionRecord) {
+  return change(before ? { id: before.id, status: before.status } : null, { id: after.id, status: after.status });
+}
+
+function runChanges(runs: OperationRunRecord[], from: OperationRunStatus | null) {
+  return runs.map((run) => ({ id: run.id, kind: run.kind, from, to: run.status }));
+}
+
+/** Executes a rule's side effects in the transition's transaction; records each in `changes`. */
+async function applySideEffects(
+  tx: TransactionClient,
+  viewer: Viewer,
+  tenant: TenantRecord,
+  sideEffects: readonly TransitionSideEffect[],
+  changes: AuditChanges,
+): Promise<OperationRunRecord | null> {
+  let touchedRun: OperationRunRecord | null = null;
+  for (const effect of sideEffects) {
+    switch (effect.kind) {
+      case "openOnboardingSession": {
+        const session = await openOnboardingSession(tx, tenant.id);
+        changes["onboardingSession"] = sessionChange(null, session);
+        break;
+      }
+      case "completeOnboardingSession":
+      case "abandonOnboardingSession": {
+        const status = effect.kind === "completeOnboardingSession" ? OnboardingStatus.COMPLETED : OnboardingStatus.ABANDONED;
+        const finished = await finishOnboardingSession(tx, tenant.id, status);
+        if (finished) changes["onboardingSession"] = sessionChange(finished.before, finished.after);
+        break;
+      }
+      case "openOperationRun": {
+        touchedRun = await openOperationRun(tx, viewer, { tenantId: tenant.id, kind: effect.runKind, status: effect.status });
+        changes["operationRuns"] = [{ id: touchedRun.id, kind: touchedRun.kind, from: null, to: touchedRun.status }];
+        break;
+      }
+      case "succeedOpenRuns":
+      case "cancelOpenRuns": {
+        const closed =
+          effect.kind === "succeedOpenRuns"
+            ? await closeOpenRuns(tx, tenant.id, { kind: effect.runKind, to: OperationRunStatus.SUCCEEDED })
+            : await closeOpenRuns(tx, tenant.id, { to: OperationRunStatus.CANCELLED });
+        if (closed.length > 0) {
+          changes["operationRuns"] = closed.map((run) => ({ id: run.id, kind: run.kind, to: run.status }));
+          touchedRun = closed[0] ?? null;
+        }
+        break;
+      }
+    }
+  }
+  return touchedRun;
+}
+
+export interface AvailableTransition {
+  transition: LifecycleTransition;
+  to: TenantRecord["status"];
+  reasonRequired: boolean;
+  permitted: boolean;
+  blockedReason: string | null;
+}
+
+/**
+ * Transitions leaving the tenant's status, judged for this viewer. Guard facts come from the
+ * request's batch loaders, so a page of tenants costs no statement per tenant.
+ */
+export async function getAvailableTransitions(
+  context: ServiceContext,
+  tenant: Pick<TenantRecord, "id" | "status">,
+): Promise<AvailableTransition[]> {
+  const { viewer, loaders } = context;
+  const mayTransition = !viewer.tenantScope?.viaOperatorOverride && hasCapability(viewer.principal, "transitionLifecycle");
+  const leaving = transitionsLeaving(tenant.status);
+  const guards = new Set(mayTransition ? leaving.map((rule) => rule.guard) : []);
+  const [session, latestDeprovisionRunStatus] = await Promise.all([
+    guards.has("allOnboardingStepsCompleted") ? loaders.onboardingByTenantId.load(tenant.id) : null,
+    guards.has("latestDeprovisionRunSucceeded") ? loaders.latestDeprovisionStatusByTenantId.load(tenant.id) : null,
+  ]);
+  const facts: GuardFacts = { completedOnboardingSteps: session?.completedSteps ?? [], latestDeprovisionRunStatus };
+  return leaving.map((rule) => {
+    const guardFailure = mayTransition ? checkGuard(rule.guard, facts) : null;
+    const blockedReason = !mayTransition
+      ? "You do not have permission to change this tenant's lifecycle"
+      : guardFailure;
+    return {
+      transition: rule.transition,
+      to: rule.to,
+      reasonRequired: rule.reasonRequired,
+      permitted: blockedReason === null,
+      blockedReason,
+    };
+  });
+}
+
+/** Operability of a tenant the viewer sees; the session is only needed (and loaded) while ONBOARDING. */
+export async function getOperability(context: ServiceContext, tenant: Pick<TenantRecord, "id" | "status">): Promise<TenantOperability> {
+  const session = tenant.status === TenantStatus.ONBOARDING ? await context.loaders.onboardingByTenantId.load(tenant.id) : null;
+  return deriveOperability(tenant.status, session?.status ?? null);
+}

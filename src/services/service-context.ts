@@ -1,0 +1,11 @@
+import type { Viewer } from "./authorization/viewer.ts";
+import type { PrismaClient } from "./database/client.ts";
+import type { RequestLoaders } from "./request-loaders.ts";
+
+/** What every service call receives: the database, the caller, the request's id and its batch loaders. */
+export interface ServiceContext {
+  db: PrismaClient;
+  viewer: Viewer;
+  requestId: string;
+  loaders: RequestLoaders;
+}

@@ -1,0 +1,214 @@
+import type { Prisma } from "../../generated/prisma/client.ts";
+import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
+import { hasCapability } from "../authorization/capabilities.ts";
+import { requirePlatformReader, requireWriteCapability } from "../authorization/guards.ts";
+import { maskAuditEvent, maskTenant } from "../authorization/masking.ts";
+import { canSeeTenant, type Viewer } from "../authorization/viewer.ts";
+import { TenantStatus, type AuditEventRecord, type TenantRecord } from "../domain-types.ts";
+import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
+import { deriveOperability } from "../lifecycle/operability.ts";
+import { runMutation } from "../mutation-runner.ts";
+import type { ServiceContext } from "../service-context.ts";
+import { decodeTimestampCursor, isUuid, toPage, validatePageRequest, type Page } from "../pagination.ts";
+import { validateName, validateSlug } from "./tenant-input.ts";
+import { isUniqueViolation, lockTenant } from "./tenant-store.ts";
+
+const SLUG_CONSTRAINT = "tenants_slug_key";
+
+export interface TenantFilter {
+  status?: TenantStatus[] | null;
+  search?: string | null;
+  selectable?: boolean | null;
+  includeArchived?: boolean | null;
+}
+
+export interface TenantChangePayload {
+  tenant: TenantRecord;
+  /** null when the request changed nothing (no event is written for a no-op). */
+  auditEvent: AuditEventRecord | null;
+}
+
+/** Reads apply visibility (absent when not visible) and masking on the way out. */
+export function presentTenant(viewer: Viewer, tenant: TenantRecord | null): TenantRecord | null {
+  return tenant && canSeeTenant(viewer, tenant) ? maskTenant(viewer, tenant) : null;
+}
+
+export function presentChange(viewer: Viewer, payload: TenantChangePayload): TenantChangePayload {
+  return {
+    tenant: maskTenant(viewer, payload.tenant),
+    auditEvent: payload.auditEvent && maskAuditEvent(viewer, payload.auditEvent),
+  };
+}
+
+/** One tenant by id or slug; null when absent or not visible to the viewer (never FORBIDDEN). */
+export async function getTenant(context: ServiceContext, by: { id: string } | { slug: string }): Promise<TenantRecord | null> {
+  const tenant = "id" in by ? await context.loaders.tenantById.load(by.id) : await context.loaders.tenantBySlug.load(by.slug);
+  return presentTenant(context.viewer, tenant);
+}
+
+/** `%`, `_` and `\` are taken literally in a search (DESIGN.md §8). */
+function likeLiteral(value: string): string {
+  return value.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+export function tenantWhere(filter: TenantFilter | null | undefined): Prisma.TenantWhereInput {
+  const conditions: Prisma.TenantWhereInput[] = [];
+  if (filter?.status && filter.status.length > 0) conditions.push({ status: { in: filter.status } });
+  else if (!filter?.includeArchived) conditions.push({ status: { not: TenantStatus.ARCHIVED } });
+  if (filter?.selectable === true) conditions.push({ status: TenantStatus.ACTIVE });
+  if (filter?.selectable === false) conditions.push({ status: { not: TenantStatus.ACTIVE } });
+  const search = filter?.search?.trim();
+  if (search) {
+    const pattern = likeLiteral(search);
+    conditions.push({
+      OR: [
+        { slug: { contains: pattern, mode: "insensitive" } },
+        { name: { contains: pattern, mode: "insensitive" } },
+      ],
+    });
+  }
+  return { AND: conditions };
+}
+
+/** Platform readers only; newest first. */
+export async function listTenants(
+  context: ServiceContext,
+  args: { first?: number | null; after?: string | null; filter?: TenantFilter | null },
+): Promise<Page<TenantRecord>> {
+  requirePlatformReader(context.viewer);
+  const request = validatePageRequest(args.first, args.after);
+  const where = tenantWhere(args.filter);
+  const cursor = request.after ? decodeTimestampCursor(request.after) : null;
+  const pageWhere: Prisma.TenantWhereInput = cursor
+    ? {
+        AND: [
+          where,
+          { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] },
+        ],
+      }
+    : where;
+  const [rows, totalCount] = await Promise.all([
+    context.db.tenant.findMany({ where: pageWhere, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: request.first + 1 }),
+    context.db.tenant.count({ where }),
+  ]);
+  const page = toPage(rows, request, totalCount, (row) => ({ sortKey: row.createdAt.toISOString(), id: row.id }));
+  return { ...page, items: page.items.map((item) => ({ ...item, node: maskTenant(context.viewer, item.node) })) };
+}
+
+export interface CreateTenantInput {
+  slug: string;
+  name: string;
+  idempotencyKey?: string | null;
+}
+
+export async function createTenant(context: ServiceContext, input: CreateTenantInput): Promise<Outcome<TenantChangePayload>> {
+  requireWriteCapability(context.viewer, ["administerTenants"]);
+  const errors: UserError[] = [];
+  const slugError = validateSlug(input.slug, ["input", "slug"]);
+  if (slugError) errors.push(slugError);
+  const name = validateName(input.name, ["input", "name"]);
+  if ("error" in name) errors.push(name.error);
+  if (errors.length > 0 || "error" in name) return { ok: false, errors };
+
+  const spec = { name: "createTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
+  try {
+    const outcome = await runMutation(context, spec, async (tx) => {
+      const taken = await tx.tenant.findUnique({ where: { slug: input.slug }, select: { id: true } });
+      if (taken) return slugTaken(input.slug);
+      const tenant = await tx.tenant.create({ data: { slug: input.slug, name: name.name } });
+      const auditEvent = await appendAuditEvent(tx, context, {
+        tenantId: tenant.id,
+        action: "tenant.created",
+        reason: null,
+        changes: { slug: change(null, tenant.slug), name: change(null, tenant.name), status: change(null, tenant.status) },
+      });
+      return succeed({ tenant, auditEvent });
+    });
+    return outcome.ok ? succeed(presentChange(context.viewer, outcome.value)) : outcome;
+  } catch (error) {
+    // Two creators of one slug: the loser's insert waits for the winner's commit, then violates the unique index.
+    if (isUniqueViolation(error, SLUG_CONSTRAINT)) return slugTaken(input.slug);
+    throw error;
+  }
+}
+
+function slugTaken(slug: string): Outcome<never> {
+  return fail("SLUG_TAKEN", `The slug "${slug}" is already taken`, ["input", "slug"]);
+}
+
+export interface UpdateTenantInput {
+  tenantId: string;
+  name?: string | null;
+  slug?: string | null;
+  expectedVersion?: number | null;
+  idempotencyKey?: string | null;
+}
+
+export async function updateTenant(context: ServiceContext, input: UpdateTenantInput): Promise<Outcome<TenantChangePayload>> {
+  const { viewer } = context;
+  requireWriteCapability(viewer, ["administerTenants", "administerOwnTenant"]);
+  const asOperator = hasCapability(viewer.principal, "administerTenants");
+  if (input.slug !== undefined && input.slug !== null && !asOperator) {
+    requireWriteCapability(viewer, ["administerTenants"]);
+  }
+  const errors: UserError[] = [];
+  let newName: string | undefined;
+  if (input.name !== undefined && input.name !== null) {
+    const validated = validateName(input.name, ["input", "name"]);
+    if ("error" in validated) errors.push(validated.error);
+    else newName = validated.name;
+  }
+  const newSlug = input.slug ?? undefined;
+  if (newSlug !== undefined) {
+    const slugError = validateSlug(newSlug, ["input", "slug"]);
+    if (slugError) errors.push(slugError);
+  }
+  if (errors.length === 0 && newName === undefined && newSlug === undefined) {
+    errors.push({ code: "INVALID_INPUT", message: "Give a name or a slug to change", field: ["input"] });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const spec = { name: "updateTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
+  try {
+    const outcome = await runMutation<TenantChangePayload>(context, spec, async (tx) => {
+      const current = await lockTenant(tx, input.tenantId);
+      if (!current || !canWrite(viewer, current)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
+      if (!asOperator && !deriveOperability(current.status, null).actionable) {
+        return fail("PRECONDITION_FAILED", `A ${current.status} tenant cannot be changed by its users`, ["input", "tenantId"]);
+      }
+      if (input.expectedVersion != null && input.expectedVersion !== current.version) {
+        return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, ["input", "expectedVersion"]);
+      }
+      const changes: AuditChanges = {};
+      if (newName !== undefined && newName !== current.name) changes["name"] = change(current.name, newName);
+      if (newSlug !== undefined && newSlug !== current.slug) {
+        const taken = await tx.tenant.findUnique({ where: { slug: newSlug }, select: { id: true } });
+        if (taken) return slugTaken(newSlug);
+        changes["slug"] = change(current.slug, newSlug);
+      }
+      if (Object.keys(changes).length === 0) return succeed({ tenant: current, auditEvent: null });
+      const tenant = await tx.tenant.update({
+        where: { id: current.id },
+        data: { name: newName, slug: newSlug, version: { increment: 1 } },
+      });
+      changes["version"] = change(current.version, tenant.version);
+      const auditEvent = await appendAuditEvent(tx, context, { tenantId: tenant.id, action: "tenant.updated", reason: null, changes });
+      return succeed({ tenant, auditEvent });
+    });
+    return outcome.ok ? succeed(presentChange(viewer, outcome.value)) : outcome;
+  } catch (error) {
+    if (newSlug !== undefined && isUniqueViolation(error, SLUG_CONSTRAINT)) return slugTaken(newSlug);
+    throw error;
+  }
+}
+
+/** Membership for writes: outside the viewer's slice a tenant is NOT_FOUND, exactly like absence. */
+export function canWrite(viewer: Viewer, tenant: TenantRecord): boolean {
+  return canSeeTenant(viewer, tenant);
+}
+
+/** A tenant-scoped viewer's own tenant (or the override target), when visible to tenant users. */
+export async function getViewerTenant(context: ServiceContext): Promise<TenantRecord | null> {
+  const scope = context.viewer.tenantScope;
+  return scope ? getTenant(context, { id: scope.tenantId }) : null;
+}
