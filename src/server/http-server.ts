@@ -1,0 +1,248 @@
+import { ApolloServer, HeaderMap } from "@apollo/server";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { GraphQLSchema } from "graphql";
+import type { GraphQLContext } from "../schema/context.ts";
+import type { Database } from "../services/database/client.ts";
+import type { TokenVerifier } from "./auth.ts";
+import type { Config } from "./config.ts";
+import { formatError, isExpectedError } from "./error-formatting.ts";
+import type { Logger } from "./logger.ts";
+import { createRequestContext, requestIdFrom } from "./request-context.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+const READINESS_TIMEOUT_MS = 2_000;
+
+export interface HttpServerDependencies {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  schema: GraphQLSchema;
+  verifyToken: TokenVerifier;
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  apollo: ApolloServer<GraphQLContext>;
+  /** Stops accepting connections, lets in-flight requests finish (up to the deadline), then resolves. */
+  drain(deadlineMs: number): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+  response.end(payload);
+}
+
+function sendGraphQLError(response: ServerResponse, error: HttpError): void {
+  sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, "BAD_REQUEST");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, "BAD_REQUEST");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function parseBody(request: IncomingMessage, text: string): unknown {
+  const contentType = request.headers["content-type"] ?? "";
+  if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) return text;
+  if (text.trim() === "") throw new HttpError(400, "Request body is empty", "BAD_REQUEST");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON", "BAD_REQUEST");
+  }
+}
+
+/** Builds the HTTP server: POST/GET /graphql (Apollo), /healthz, /readyz. */
+export async function startHttpServer(dependencies: HttpServerDependencies): Promise<RunningHttpServer> {
+  const { config, logger, database, schema, verifyToken } = dependencies;
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: !config.isProduction,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    status400ForVariableCoercionErrors: true,
+    formatError,
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+    plugins: [
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ contextValue, errors, operationName }) {
+              for (const error of errors) {
+                if (isExpectedError(error)) continue;
+                contextValue.logger.error(
+                  { err: { name: error.name, message: error.message, stack: error.originalError?.stack }, operationName },
+                  "unexpected error while executing a request",
+                );
+              }
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  let inFlight = 0;
+  let draining = false;
+  const idle: (() => void)[] = [];
+
+  const server = createServer((request, response) => {
+    const startedAt = process.hrtime.bigint();
+    const requestId = requestIdFrom(request.headers);
+    const requestLogger = logger.child({ requestId });
+    response.setHeader("x-request-id", requestId);
+    inFlight += 1;
+    response.on("close", () => {
+      inFlight -= 1;
+      requestLogger.info(
+        {
+          method: request.method,
+          path: request.url?.split("?")[0],
+          status: response.statusCode,
+          durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+        },
+        "request finished",
+      );
+      if (inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
+    });
+    if (draining) {
+      response.setHeader("connection", "close");
+      sendJson(response, 503, { errors: [{ message: "The server is shutting down", extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+      return;
+    }
+    handle(request, response, requestId, requestLogger).catch((error: unknown) => {
+      requestLogger.error({ err: error }, "request failed outside GraphQL execution");
+      if (!response.headersSent) {
+        sendJson(response, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+      } else {
+        response.end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, requestLogger: Logger) {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (url.pathname === "/healthz" && request.method === "GET") {
+      sendJson(response, 200, { status: "ok" });
+      return;
+    }
+    if (url.pathname === "/readyz" && request.method === "GET") {
+      const ready = await databaseReachable(database);
+      sendJson(response, ready ? 200 : 503, { status: ready ? "ready" : "database unavailable" });
+      return;
+    }
+    if (url.pathname !== "/graphql") {
+      sendJson(response, 404, { error: "Not found" });
+      return;
+    }
+    if (config.routerSharedSecret && request.headers["x-router-secret"] !== config.routerSharedSecret) {
+      sendGraphQLError(response, new HttpError(401, "This subgraph only answers its router", "UNAUTHENTICATED"));
+      return;
+    }
+    if (request.method !== "POST" && request.method !== "GET") {
+      response.setHeader("allow", "GET, POST");
+      sendGraphQLError(response, new HttpError(405, "Use GET or POST", "BAD_REQUEST"));
+      return;
+    }
+    let body: unknown;
+    try {
+      body = request.method === "POST" ? parseBody(request, await readBody(request)) : undefined;
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendGraphQLError(response, error);
+        return;
+      }
+      throw error;
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
+      context: () => createRequestContext({ db: database.prisma, verifyToken }, { headers: request.headers, requestId, logger: requestLogger }),
+    });
+    const status = result.status ?? 200;
+    const responseHeaders: Record<string, string> = {};
+    for (const [name, value] of result.headers) responseHeaders[name] = value;
+    response.writeHead(status, responseHeaders);
+    if (result.body.kind === "complete") {
+      response.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) response.write(chunk);
+      response.end();
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  return {
+    server,
+    apollo,
+    async drain(deadlineMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const finished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      });
+      await Promise.race([Promise.all([finished, closed]), deadline]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await apollo.stop();
+    },
+  };
+}
+
+async function databaseReachable(database: Database): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      database.pool.query("SELECT 1").then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
+      }),
+    ]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import type { GraphQLContext, RequestAccess } from "../schema/context.ts";
+import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
+import type { PrismaClient } from "../services/database/client.ts";
+import { RequestLoaders } from "../services/request-loaders.ts";
+import { AuthenticationError, type TokenVerifier } from "./auth.ts";
+import type { Logger } from "./logger.ts";
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** X-Request-Id when it is a sane token, else a generated id; it is echoed and recorded on audit events. */
+export function requestIdFrom(headers: IncomingHttpHeaders): string {
+  const given = headers["x-request-id"];
+  return typeof given === "string" && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+}
+
+function singleHeader(headers: IncomingHttpHeaders, name: string): string | null {
+  const value = headers[name];
+  const text = Array.isArray(value) ? value[0] : value;
+  const trimmed = text?.trim();
+  return trimmed ? trimmed.toLowerCase() : null;
+}
+
+export interface ContextDependencies {
+  db: PrismaClient;
+  verifyToken: TokenVerifier;
+}
+
+/** Establishes who is calling; never throws: a refused caller still gets `_service`. */
+export async function createRequestContext(
+  dependencies: ContextDependencies,
+  request: { headers: IncomingHttpHeaders; requestId: string; logger: Logger },
+): Promise<GraphQLContext> {
+  const { headers, requestId, logger } = request;
+  const access = await resolveAccess(dependencies, headers, logger, requestId);
+  return { requestId, logger, access };
+}
+
+async function resolveAccess(
+  dependencies: ContextDependencies,
+  headers: IncomingHttpHeaders,
+  logger: Logger,
+  requestId: string,
+): Promise<RequestAccess> {
+  const authorization = headers.authorization;
+  if (!authorization) return { kind: "anonymous", tokenProblem: null };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) return { kind: "anonymous", tokenProblem: "Authorization must be a Bearer token" };
+  let principal;
+  try {
+    principal = await dependencies.verifyToken(match[1] as string);
+  } catch (error) {
+    if (error instanceof AuthenticationError) return { kind: "anonymous", tokenProblem: error.message };
+    throw error;
+  }
+  const operatorOverrideTenantId = singleHeader(headers, "x-operator-override");
+  try {
+    const viewer = createViewer(principal, {
+      operatorOverrideTenantId,
+      contextTenantId: singleHeader(headers, "x-tenant-context"),
+    });
+    if (operatorOverrideTenantId !== null) {
+      logger.info({ operatorSub: principal.sub, overrideTenantId: operatorOverrideTenantId }, "operator override in use");
+    }
+    return { kind: "ok", services: { db: dependencies.db, viewer, requestId, loaders: new RequestLoaders(dependencies.db) } };
+  } catch (error) {
+    if (error instanceof OperatorOverrideNotAllowedError) {
+      logger.warn({ sub: principal.sub }, "operator override refused: caller is not a platform reader");
+      return { kind: "refused", principal, message: error.message };
+    }
+    throw error;
+  }
+}

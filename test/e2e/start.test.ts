@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { request as graphqlRequest, GraphQLClient } from "graphql-request";
+import { afterAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../support/database.ts";
+import { personas, tokenFor } from "../support/personas.ts";
+import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
+
+const running: ServerProcess[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((server) => server.stop()));
+});
+
+async function expectServes(server: ServerProcess) {
+  const sdl = await graphqlRequest<{ _service: { sdl: string } }>(server.url, "{ _service { sdl } }");
+  expect(sdl._service.sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.6"');
+  const ready = await fetch(`${server.baseUrl}/readyz`);
+  expect(ready.status).toBe(200);
+  expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
+}
+
+describe("npm start", () => {
+  it("migrates a fresh DATABASE_URL, serves _service without a token, and exits 0 on SIGTERM", async () => {
+    const database = await createTestDatabase({ migrate: false });
+    try {
+      const server = await startServerProcess({ DATABASE_URL: database.url });
+      running.push(server);
+      await expectServes(server);
+      const anonymous = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: '{ tenant(slug: "x") { id } }' }),
+      });
+      expect(((await anonymous.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
+
+      const client = new GraphQLClient(server.url, { headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` } });
+      const created = await client.request<{ createTenant: { tenant: { id: string } } }>(
+        `mutation { createTenant(input: { slug: "e2e-start", name: "E2E" }) { tenant { id } userErrors { code } } }`,
+      );
+      const found = await client.request<{ tenant: { slug: string } }>(`query($id: ID) { tenant(id: $id) { slug } }`, {
+        id: created.createTenant.tenant.id,
+      });
+      expect(found.tenant.slug).toBe("e2e-start");
+      expect(await server.stop("SIGTERM")).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it("without DATABASE_URL starts an embedded PostgreSQL, and a second start reuses its data", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tls-embedded-e2e-"));
+    try {
+      const env = { DATABASE_URL: undefined, EMBEDDED_POSTGRES_DIR: dataDir };
+      const first = await startServerProcess(env);
+      running.push(first);
+      await expectServes(first);
+      const client = new GraphQLClient(first.url, { headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` } });
+      await client.request(`mutation { createTenant(input: { slug: "kept-across-restarts", name: "Kept" }) { userErrors { code } } }`);
+      expect(await first.stop("SIGINT")).toBe(0);
+
+      const second = await startServerProcess(env);
+      running.push(second);
+      const again = new GraphQLClient(second.url, { headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` } });
+      const found = await again.request<{ tenant: { name: string } | null }>(`{ tenant(slug: "kept-across-restarts") { name } }`);
+      expect(found.tenant?.name).toBe("Kept");
+      expect(await second.stop("SIGTERM")).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
