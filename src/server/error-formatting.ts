@@ -76,10 +76,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth += 1) {
     const candidate = current as { message?: unknown; code?: unknown; cause?: unknown };
-    if (typeof candidate.code === "string" && ["P1001", "P1017", "P2024", "ECONNREFUSED", "57P01", "57P03"].includes(candidate.code)) {
+    if (
+      typeof candidate.code === "string" &&
+      ["P1001", "P1017", "P2024", "ECONNREFUSED", "57P01", "57P03"].includes(candidate.code)
+    ) {
       return true;
     }
-    if (typeof candidate.message === "string" && UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(candidate.message as string))) {
+    if (
+      typeof candidate.message === "string" &&
+      UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(candidate.message as string))
+    ) {
       return true;
     }
     current = candidate.cause;

@@ -49,7 +49,8 @@ function sendGraphQLError(response: ServerResponse, error: HttpError): void {
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, "BAD_REQUEST");
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, "BAD_REQUEST");
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -96,7 +97,10 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
               for (const error of errors) {
                 if (isExpectedError(error)) continue;
                 contextValue.logger.error(
-                  { err: { name: error.name, message: error.message, stack: error.originalError?.stack }, operationName },
+                  {
+                    err: { name: error.name, message: error.message, stack: error.originalError?.stack },
+                    operationName,
+                  },
                   "unexpected error while executing a request",
                 );
               }
@@ -133,13 +137,17 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     });
     if (draining) {
       response.setHeader("connection", "close");
-      sendJson(response, 503, { errors: [{ message: "The server is shutting down", extensions: { code: "SERVICE_UNAVAILABLE" } }] });
+      sendJson(response, 503, {
+        errors: [{ message: "The server is shutting down", extensions: { code: "SERVICE_UNAVAILABLE" } }],
+      });
       return;
     }
     handle(request, response, requestId, requestLogger).catch((error: unknown) => {
       requestLogger.error({ err: error }, "request failed outside GraphQL execution");
       if (!response.headersSent) {
-        sendJson(response, 500, { errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+        sendJson(response, 500, {
+          errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+        });
       } else {
         response.end();
       }
@@ -189,7 +197,11 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
-      context: () => createRequestContext({ db: database.prisma, verifyToken }, { headers: request.headers, requestId, logger: requestLogger }),
+      context: () =>
+        createRequestContext(
+          { db: database.prisma, verifyToken },
+          { headers: request.headers, requestId, logger: requestLogger },
+        ),
     });
     const status = result.status ?? 200;
     const responseHeaders: Record<string, string> = {};

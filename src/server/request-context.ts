@@ -61,9 +61,15 @@ async function resolveAccess(
       contextTenantId: singleHeader(headers, "x-tenant-context"),
     });
     if (operatorOverrideTenantId !== null) {
-      logger.info({ operatorSub: principal.sub, overrideTenantId: operatorOverrideTenantId }, "operator override in use");
+      logger.info(
+        { operatorSub: principal.sub, overrideTenantId: operatorOverrideTenantId },
+        "operator override in use",
+      );
     }
-    return { kind: "ok", services: { db: dependencies.db, viewer, requestId, loaders: new RequestLoaders(dependencies.db) } };
+    return {
+      kind: "ok",
+      services: { db: dependencies.db, viewer, requestId, loaders: new RequestLoaders(dependencies.db) },
+    };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {
       logger.warn({ sub: principal.sub }, "operator override refused: caller is not a platform reader");

@@ -46,11 +46,10 @@ export async function runMutation<T>(
           const reservation = await reserveIdempotencyKey(tx, scope, hashRequest(spec.input));
           if (reservation.kind === "replay") return { ok: true, value: decodeSnapshot<T>(reservation.payload) };
           if (reservation.kind === "reused") {
-            return fail(
-              "IDEMPOTENCY_KEY_REUSED",
-              "This idempotencyKey was already used with a different input",
-              ["input", "idempotencyKey"],
-            );
+            return fail("IDEMPOTENCY_KEY_REUSED", "This idempotencyKey was already used with a different input", [
+              "input",
+              "idempotencyKey",
+            ]);
           }
         }
         const outcome = await work(tx);

@@ -32,9 +32,13 @@ describe("npm start", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ query: '{ tenant(slug: "x") { id } }' }),
       });
-      expect(((await anonymous.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
+      expect(
+        ((await anonymous.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code,
+      ).toBe("UNAUTHENTICATED");
 
-      const client = new GraphQLClient(server.url, { headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` } });
+      const client = new GraphQLClient(server.url, {
+        headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` },
+      });
       const created = await client.request<{ createTenant: { tenant: { id: string } } }>(
         `mutation { createTenant(input: { slug: "e2e-start", name: "E2E" }) { tenant { id } userErrors { code } } }`,
       );
@@ -55,14 +59,22 @@ describe("npm start", () => {
       const first = await startServerProcess(env);
       running.push(first);
       await expectServes(first);
-      const client = new GraphQLClient(first.url, { headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` } });
-      await client.request(`mutation { createTenant(input: { slug: "kept-across-restarts", name: "Kept" }) { userErrors { code } } }`);
+      const client = new GraphQLClient(first.url, {
+        headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` },
+      });
+      await client.request(
+        `mutation { createTenant(input: { slug: "kept-across-restarts", name: "Kept" }) { userErrors { code } } }`,
+      );
       expect(await first.stop("SIGINT")).toBe(0);
 
       const second = await startServerProcess(env);
       running.push(second);
-      const again = new GraphQLClient(second.url, { headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` } });
-      const found = await again.request<{ tenant: { name: string } | null }>(`{ tenant(slug: "kept-across-restarts") { name } }`);
+      const again = new GraphQLClient(second.url, {
+        headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` },
+      });
+      const found = await again.request<{ tenant: { name: string } | null }>(
+        `{ tenant(slug: "kept-across-restarts") { name } }`,
+      );
       expect(found.tenant?.name).toBe("Kept");
       expect(await second.stop("SIGTERM")).toBe(0);
     } finally {

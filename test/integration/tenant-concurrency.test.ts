@@ -16,7 +16,11 @@ let slugCounter = 0;
 const uniqueSlug = () => `race-${process.pid}-${++slugCounter}`;
 
 async function createTenant(slug: string, extra: Record<string, unknown> = {}) {
-  return server.request<{ createTenant: MutationPayload }>(CREATE_TENANT, { input: { slug, name: "Race", ...extra } }, asOperator);
+  return server.request<{ createTenant: MutationPayload }>(
+    CREATE_TENANT,
+    { input: { slug, name: "Race", ...extra } },
+    asOperator,
+  );
 }
 
 async function auditSequences(tenantId: string): Promise<number[]> {
@@ -79,13 +83,22 @@ describe("races", () => {
     expect(successes + conflicts).toBe(50);
     expect(successes).toBeGreaterThan(0);
 
-    const { rows } = await server.database.pool.query<{ version: number }>("SELECT version FROM tenants WHERE id = $1", [tenantId]);
+    const { rows } = await server.database.pool.query<{ version: number }>(
+      "SELECT version FROM tenants WHERE id = $1",
+      [tenantId],
+    );
     expect(rows[0]?.version).toBe(versionBefore + successes);
     const sequences = await auditSequences(tenantId);
     expect(sequences).toEqual(Array.from({ length: sequences.length }, (_, index) => index + 1));
-    const chain = await server.data<{ auditChain: { valid: boolean; eventCount: number } }>(AUDIT_CHAIN, { tenantId }, asOperator);
+    const chain = await server.data<{ auditChain: { valid: boolean; eventCount: number } }>(
+      AUDIT_CHAIN,
+      { tenantId },
+      asOperator,
+    );
     expect(chain.auditChain).toMatchObject({ valid: true, eventCount: sequences.length });
-    console.info(`[race] 50 transitions on one tenant: ${successes} successes, ${conflicts} INVALID_TRANSITION in ${elapsedMs.toFixed(0)} ms`);
+    console.info(
+      `[race] 50 transitions on one tenant: ${successes} successes, ${conflicts} INVALID_TRANSITION in ${elapsedMs.toFixed(0)} ms`,
+    );
   });
 });
 
@@ -194,13 +207,19 @@ describe("one transaction per mutation (fault injection)", () => {
     const created = await createTenant(uniqueSlug());
     const tenantId = created.body.data?.createTenant.tenant?.id as string;
     await withFailingWrites(table, operation, async () => {
-      const response = await server.request(TRANSITION_TENANT, { input: { tenantId, transition: "START_ONBOARDING" } }, asOperator);
+      const response = await server.request(
+        TRANSITION_TENANT,
+        { input: { tenantId, transition: "START_ONBOARDING" } },
+        asOperator,
+      );
       expectInternalError(response.body);
     });
     const tenant = await server.database.pool.query("SELECT status, version FROM tenants WHERE id = $1", [tenantId]);
     expect(tenant.rows[0]).toEqual({ status: "DRAFT", version: 1 });
     expect(await auditSequences(tenantId)).toEqual([1]);
-    const sessions = await server.database.pool.query("SELECT 1 FROM onboarding_sessions WHERE tenant_id = $1", [tenantId]);
+    const sessions = await server.database.pool.query("SELECT 1 FROM onboarding_sessions WHERE tenant_id = $1", [
+      tenantId,
+    ]);
     const runs = await server.database.pool.query("SELECT 1 FROM operation_runs WHERE tenant_id = $1", [tenantId]);
     expect(sessions.rows).toHaveLength(0);
     expect(runs.rows).toHaveLength(0);
@@ -210,7 +229,15 @@ describe("one transaction per mutation (fault injection)", () => {
     const created = await createTenant(uniqueSlug());
     const tenantId = created.body.data?.createTenant.tenant?.id as string;
     await withFailingWrites("tenants", "UPDATE", async () => {
-      expectInternalError((await server.request(TRANSITION_TENANT, { input: { tenantId, transition: "ARCHIVE", reason: "x" } }, asOperator)).body);
+      expectInternalError(
+        (
+          await server.request(
+            TRANSITION_TENANT,
+            { input: { tenantId, transition: "ARCHIVE", reason: "x" } },
+            asOperator,
+          )
+        ).body,
+      );
     });
     expect(await auditSequences(tenantId)).toEqual([1]);
   });

@@ -26,7 +26,8 @@ async function update(input: Record<string, unknown>, options = asOperator): Pro
   return (await server.data<{ updateTenant: MutationPayload }>(UPDATE_TENANT, { input }, options)).updateTenant;
 }
 async function transition(input: Record<string, unknown>, options = asOperator): Promise<MutationPayload> {
-  return (await server.data<{ transitionTenant: MutationPayload }>(TRANSITION_TENANT, { input }, options)).transitionTenant;
+  return (await server.data<{ transitionTenant: MutationPayload }>(TRANSITION_TENANT, { input }, options))
+    .transitionTenant;
 }
 let slugCounter = 0;
 const uniqueSlug = (prefix = "t") => `${prefix}-${process.pid}-${++slugCounter}`;
@@ -42,9 +43,17 @@ async function countRows(table: string, tenantId?: string): Promise<number> {
 describe("createTenant", () => {
   it("creates a DRAFT tenant at version 1 with its tenant.created event in one payload", async () => {
     const slug = uniqueSlug("acme");
-    const payload = await create({ slug, name: "  Acme Corp  " }, { as: personas.operator, headers: { "x-request-id": "req-create-1" } });
+    const payload = await create(
+      { slug, name: "  Acme Corp  " },
+      { as: personas.operator, headers: { "x-request-id": "req-create-1" } },
+    );
     expect(payload.userErrors).toEqual([]);
-    expect(payload.tenant).toMatchObject({ slug, name: "Acme Corp", status: "DRAFT", lifecycle: { version: 1, status: "DRAFT" } });
+    expect(payload.tenant).toMatchObject({
+      slug,
+      name: "Acme Corp",
+      status: "DRAFT",
+      lifecycle: { version: 1, status: "DRAFT" },
+    });
     expect(payload.auditEvent).toMatchObject({
       sequence: 1,
       action: "tenant.created",
@@ -52,7 +61,11 @@ describe("createTenant", () => {
       requestId: "req-create-1",
       operatorOverride: false,
       actor: { type: "OPERATOR", id: personas.operator.sub, user: { id: personas.operator.sub } },
-      changes: { slug: { from: null, to: slug }, name: { from: null, to: "Acme Corp" }, status: { from: null, to: "DRAFT" } },
+      changes: {
+        slug: { from: null, to: slug },
+        name: { from: null, to: "Acme Corp" },
+        status: { from: null, to: "DRAFT" },
+      },
     });
     expect(payload.auditEvent?.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -120,7 +133,9 @@ describe("updateTenant", () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Versioned" });
     await update({ tenantId: tenant?.id, name: "Second" });
     const stale = await update({ tenantId: tenant?.id, name: "Third", expectedVersion: 1 });
-    expect(stale.userErrors).toEqual([expect.objectContaining({ code: "VERSION_CONFLICT", field: ["input", "expectedVersion"] })]);
+    expect(stale.userErrors).toEqual([
+      expect.objectContaining({ code: "VERSION_CONFLICT", field: ["input", "expectedVersion"] }),
+    ]);
     expect(await countRows("audit_events", tenant?.id)).toBe(2);
   });
 
@@ -132,10 +147,15 @@ describe("updateTenant", () => {
     expect(payload.tenant?.lifecycle.version).toBe(1);
   });
 
-  it.each([["00000000-0000-4000-8000-000000000000"], ["not-a-uuid"]])("answers NOT_FOUND for tenant %j", async (tenantId) => {
-    const payload = await update({ tenantId, name: "X" });
-    expect(payload.userErrors).toEqual([expect.objectContaining({ code: "NOT_FOUND", field: ["input", "tenantId"] })]);
-  });
+  it.each([["00000000-0000-4000-8000-000000000000"], ["not-a-uuid"]])(
+    "answers NOT_FOUND for tenant %j",
+    async (tenantId) => {
+      const payload = await update({ tenantId, name: "X" });
+      expect(payload.userErrors).toEqual([
+        expect.objectContaining({ code: "NOT_FOUND", field: ["input", "tenantId"] }),
+      ]);
+    },
+  );
 
   it("requires something to change", async () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Nothing" });
@@ -147,7 +167,11 @@ describe("updateTenant", () => {
 describe("transitionTenant", () => {
   it("walks DRAFT → ONBOARDING and opens the onboarding session and ONBOARDING run in the same change", async () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Walker" });
-    const payload = await transition({ tenantId: tenant?.id, transition: "START_ONBOARDING", statusMessage: "Welcome" });
+    const payload = await transition({
+      tenantId: tenant?.id,
+      transition: "START_ONBOARDING",
+      statusMessage: "Welcome",
+    });
     expect(payload.userErrors).toEqual([]);
     expect(payload.tenant).toMatchObject({ status: "ONBOARDING", lifecycle: { version: 2, statusMessage: "Welcome" } });
     expect(payload.operationRun).toMatchObject({ kind: "ONBOARDING", status: "RUNNING" });
@@ -163,13 +187,17 @@ describe("transitionTenant", () => {
   it("answers INVALID_TRANSITION for a transition that does not leave the current status", async () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Draft" });
     const payload = await transition({ tenantId: tenant?.id, transition: "SUSPEND", reason: "why" });
-    expect(payload.userErrors).toEqual([expect.objectContaining({ code: "INVALID_TRANSITION", field: ["input", "transition"] })]);
+    expect(payload.userErrors).toEqual([
+      expect.objectContaining({ code: "INVALID_TRANSITION", field: ["input", "transition"] }),
+    ]);
   });
 
   it("answers REASON_REQUIRED where the rule requires a reason", async () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Archive me" });
     const payload = await transition({ tenantId: tenant?.id, transition: "ARCHIVE", reason: "   " });
-    expect(payload.userErrors).toEqual([expect.objectContaining({ code: "REASON_REQUIRED", field: ["input", "reason"] })]);
+    expect(payload.userErrors).toEqual([
+      expect.objectContaining({ code: "REASON_REQUIRED", field: ["input", "reason"] }),
+    ]);
   });
 
   it("answers PRECONDITION_FAILED naming the missing onboarding steps", async () => {
@@ -198,8 +226,16 @@ describe("transitionTenant", () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "To archive" });
     const stale = await transition({ tenantId: tenant?.id, transition: "ARCHIVE", reason: "dup", expectedVersion: 7 });
     expect(stale.userErrors).toEqual([expect.objectContaining({ code: "VERSION_CONFLICT" })]);
-    const archived = await transition({ tenantId: tenant?.id, transition: "ARCHIVE", reason: "duplicate signup", expectedVersion: 1 });
-    expect(archived.tenant).toMatchObject({ status: "ARCHIVED", lifecycle: { statusReason: "duplicate signup", version: 2 } });
+    const archived = await transition({
+      tenantId: tenant?.id,
+      transition: "ARCHIVE",
+      reason: "duplicate signup",
+      expectedVersion: 1,
+    });
+    expect(archived.tenant).toMatchObject({
+      status: "ARCHIVED",
+      lifecycle: { statusReason: "duplicate signup", version: 2 },
+    });
     expect(archived.auditEvent?.reason).toBe("duplicate signup");
   });
 
@@ -207,28 +243,40 @@ describe("transitionTenant", () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Chain" });
     await update({ tenantId: tenant?.id, name: "Chain 2" });
     await transition({ tenantId: tenant?.id, transition: "START_ONBOARDING" });
-    const valid = await server.data<{ auditChain: Record<string, unknown> }>(AUDIT_CHAIN, { tenantId: tenant?.id }, asOperator);
+    const valid = await server.data<{ auditChain: Record<string, unknown> }>(
+      AUDIT_CHAIN,
+      { tenantId: tenant?.id },
+      asOperator,
+    );
     expect(valid.auditChain).toEqual({ valid: true, eventCount: 3, firstBrokenSequence: null });
 
     const client = await server.database.pool.connect();
     try {
       await client.query("BEGIN");
       await client.query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
-      await client.query(`UPDATE audit_events SET reason = 'tampered' WHERE tenant_id = $1 AND sequence = 2`, [tenant?.id]);
+      await client.query(`UPDATE audit_events SET reason = 'tampered' WHERE tenant_id = $1 AND sequence = 2`, [
+        tenant?.id,
+      ]);
       await client.query("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only");
       await client.query("COMMIT");
     } finally {
       client.release();
     }
-    const broken = await server.data<{ auditChain: Record<string, unknown> }>(AUDIT_CHAIN, { tenantId: tenant?.id }, asOperator);
+    const broken = await server.data<{ auditChain: Record<string, unknown> }>(
+      AUDIT_CHAIN,
+      { tenantId: tenant?.id },
+      asOperator,
+    );
     expect(broken.auditChain).toEqual({ valid: false, eventCount: 3, firstBrokenSequence: 2 });
   });
 
   it("rejects UPDATE and DELETE of audit events in the database itself", async () => {
     const { tenant } = await create({ slug: uniqueSlug(), name: "Immutable" });
-    await expect(server.database.pool.query(`UPDATE audit_events SET action = 'x' WHERE tenant_id = $1`, [tenant?.id])).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(server.database.pool.query(`DELETE FROM audit_events WHERE tenant_id = $1`, [tenant?.id])).rejects.toThrow(/append-only/);
+    await expect(
+      server.database.pool.query(`UPDATE audit_events SET action = 'x' WHERE tenant_id = $1`, [tenant?.id]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      server.database.pool.query(`DELETE FROM audit_events WHERE tenant_id = $1`, [tenant?.id]),
+    ).rejects.toThrow(/append-only/);
   });
 });

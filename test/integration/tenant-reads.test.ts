@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRANSITION_TABLE } from "../../src/services/lifecycle/transition-table.ts";
 import { personas, tokenFor } from "../support/personas.ts";
-import { CREATE_TENANT, TENANT_BY_ID, TRANSITION_TENANT, type MutationPayload, type TenantShape } from "../support/operations.ts";
+import {
+  CREATE_TENANT,
+  TENANT_BY_ID,
+  TRANSITION_TENANT,
+  type MutationPayload,
+  type TenantShape,
+} from "../support/operations.ts";
 import { startTestServer, type CallOptions, type TestServer } from "../support/test-server.ts";
 
 let server: TestServer;
@@ -10,12 +16,19 @@ const prefix = `reads${process.pid}`;
 const tenants: Record<string, TenantShape> = {};
 
 async function create(slug: string, name: string): Promise<TenantShape> {
-  const payload = (await server.data<{ createTenant: MutationPayload }>(CREATE_TENANT, { input: { slug, name } }, asOperator)).createTenant;
+  const payload = (
+    await server.data<{ createTenant: MutationPayload }>(CREATE_TENANT, { input: { slug, name } }, asOperator)
+  ).createTenant;
   return payload.tenant as TenantShape;
 }
 async function transition(tenantId: string, name: string, reason?: string) {
-  return (await server.data<{ transitionTenant: MutationPayload }>(TRANSITION_TENANT, { input: { tenantId, transition: name, reason } }, asOperator))
-    .transitionTenant;
+  return (
+    await server.data<{ transitionTenant: MutationPayload }>(
+      TRANSITION_TENANT,
+      { input: { tenantId, transition: name, reason } },
+      asOperator,
+    )
+  ).transitionTenant;
 }
 
 beforeAll(async () => {
@@ -59,7 +72,13 @@ describe("Query.tenant", () => {
     expect(byId.tenant.lifecycle).toMatchObject({
       status: "DRAFT",
       badge: { label: "Draft", tone: "NEUTRAL" },
-      operability: { viewable: true, selectable: false, actionable: false, onboardingResumable: false, monitoringReferenceable: true },
+      operability: {
+        viewable: true,
+        selectable: false,
+        actionable: false,
+        onboardingResumable: false,
+        monitoringReferenceable: true,
+      },
     });
     expect(byId.tenant.lifecycle.availableTransitions).toEqual([
       { transition: "START_ONBOARDING", to: "ONBOARDING", reasonRequired: false, permitted: true, blockedReason: null },
@@ -68,7 +87,11 @@ describe("Query.tenant", () => {
   });
 
   it("judges guards in availableTransitions: ACTIVATE is blocked until onboarding is complete", async () => {
-    const { tenant } = await server.data<{ tenant: TenantShape }>(TENANT_BY_ID, { id: tenants["gamma"]?.id }, asOperator);
+    const { tenant } = await server.data<{ tenant: TenantShape }>(
+      TENANT_BY_ID,
+      { id: tenants["gamma"]?.id },
+      asOperator,
+    );
     expect(tenant.lifecycle.operability.onboardingResumable).toBe(true);
     const activate = tenant.lifecycle.availableTransitions.find((entry) => entry.transition === "ACTIVATE");
     expect(activate).toMatchObject({ permitted: false });
@@ -76,26 +99,44 @@ describe("Query.tenant", () => {
   });
 
   it("says a viewer without the lifecycle capability may not transition", async () => {
-    const { tenant } = await server.data<{ tenant: TenantShape }>(TENANT_BY_ID, { id: tenants["alpha"]?.id }, { as: personas.supportRead });
+    const { tenant } = await server.data<{ tenant: TenantShape }>(
+      TENANT_BY_ID,
+      { id: tenants["alpha"]?.id },
+      { as: personas.supportRead },
+    );
     expect(tenant.lifecycle.availableTransitions.every((entry) => !entry.permitted && entry.blockedReason)).toBe(true);
   });
 
   it("returns null for an unknown id, a malformed id and an unknown slug", async () => {
-    for (const variables of [{ id: "00000000-0000-4000-8000-000000000000" }, { id: "nope" }, { slug: "no-such-tenant" }]) {
+    for (const variables of [
+      { id: "00000000-0000-4000-8000-000000000000" },
+      { id: "nope" },
+      { slug: "no-such-tenant" },
+    ]) {
       expect((await server.data<{ tenant: unknown }>(TENANT_BY_ID, variables, asOperator)).tenant).toBeNull();
     }
   });
 
-  it.each([[{}], [{ id: "00000000-0000-4000-8000-000000000000", slug: "x" }]])("refuses %j with BAD_USER_INPUT", async (variables) => {
-    const { body } = await server.request(TENANT_BY_ID, variables, asOperator);
-    expect(body.errors?.[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
-  });
+  it.each([[{}], [{ id: "00000000-0000-4000-8000-000000000000", slug: "x" }]])(
+    "refuses %j with BAD_USER_INPUT",
+    async (variables) => {
+      const { body } = await server.request(TENANT_BY_ID, variables, asOperator);
+      expect(body.errors?.[0]?.extensions?.["code"]).toBe("BAD_USER_INPUT");
+    },
+  );
 
   it("answers UNAUTHENTICATED without a token and with a bad one", async () => {
     const anonymous = await server.request(TENANT_BY_ID, { id: tenants["alpha"]?.id });
     expect(anonymous.body.errors?.[0]?.extensions?.["code"]).toBe("UNAUTHENTICATED");
-    const expired = await server.request(TENANT_BY_ID, { id: tenants["alpha"]?.id }, { token: await tokenFor(personas.operator, { expiresIn: "-1m" }) });
-    expect(expired.body.errors?.[0]).toMatchObject({ message: "Token has expired", extensions: { code: "UNAUTHENTICATED" } });
+    const expired = await server.request(
+      TENANT_BY_ID,
+      { id: tenants["alpha"]?.id },
+      { token: await tokenFor(personas.operator, { expiresIn: "-1m" }) },
+    );
+    expect(expired.body.errors?.[0]).toMatchObject({
+      message: "Token has expired",
+      extensions: { code: "UNAUTHENTICATED" },
+    });
   });
 
   it("serves _service without a token", async () => {
@@ -107,7 +148,11 @@ describe("Query.tenant", () => {
 describe("Query.tenants", () => {
   it("lists newest first, leaves ARCHIVED out by default and counts the filter's total", async () => {
     const result = await page({ first: 100, filter: { search: prefix } });
-    expect(result.edges.map((edge) => edge.node.slug)).toEqual([`${prefix}-gamma`, `${prefix}-beta`, `${prefix}-alpha`]);
+    expect(result.edges.map((edge) => edge.node.slug)).toEqual([
+      `${prefix}-gamma`,
+      `${prefix}-beta`,
+      `${prefix}-alpha`,
+    ]);
     expect(result.totalCount).toBe(3);
     const withArchived = await page({ first: 100, filter: { search: prefix, includeArchived: true } });
     expect(withArchived.totalCount).toBe(4);
@@ -130,10 +175,14 @@ describe("Query.tenants", () => {
   });
 
   it("searches slug and name case-insensitively, taking % and _ literally", async () => {
-    expect((await page({ filter: { search: "100%" } })).edges.map((edge) => edge.node.slug)).toEqual([`${prefix}-alpha`]);
+    expect((await page({ filter: { search: "100%" } })).edges.map((edge) => edge.node.slug)).toEqual([
+      `${prefix}-alpha`,
+    ]);
     // "_" would match the "-" of the slug if it were a wildcard
     expect((await page({ filter: { search: `${prefix}_beta` } })).edges.map((edge) => edge.node.slug)).toEqual([]);
-    expect((await page({ filter: { search: "A_UNDER" } })).edges.map((edge) => edge.node.slug)).toEqual([`${prefix}-beta`]);
+    expect((await page({ filter: { search: "A_UNDER" } })).edges.map((edge) => edge.node.slug)).toEqual([
+      `${prefix}-beta`,
+    ]);
     expect((await page({ filter: { search: "%" } })).edges.map((edge) => edge.node.slug)).toEqual([`${prefix}-alpha`]);
   });
 
@@ -156,22 +205,34 @@ describe("Query.tenants", () => {
 
 describe("lifecycle as data", () => {
   it("Query.lifecycleTransitions returns the transition table", async () => {
-    const { lifecycleTransitions } = await server.data<{ lifecycleTransitions: { transition: string; from: string[]; to: string; reasonRequired: boolean; guard: string | null }[] }>(
-      `{ lifecycleTransitions { transition from to reasonRequired guard } }`,
-      {},
-      asOperator,
-    );
+    const { lifecycleTransitions } = await server.data<{
+      lifecycleTransitions: {
+        transition: string;
+        from: string[];
+        to: string;
+        reasonRequired: boolean;
+        guard: string | null;
+      }[];
+    }>(`{ lifecycleTransitions { transition from to reasonRequired guard } }`, {}, asOperator);
     expect(lifecycleTransitions.map((rule) => rule.transition)).toEqual(Object.keys(TRANSITION_TABLE));
     for (const rule of lifecycleTransitions) {
       const expected = TRANSITION_TABLE[rule.transition as keyof typeof TRANSITION_TABLE];
-      expect(rule).toMatchObject({ from: [...expected.from], to: expected.to, reasonRequired: expected.reasonRequired });
+      expect(rule).toMatchObject({
+        from: [...expected.from],
+        to: expected.to,
+        reasonRequired: expected.reasonRequired,
+      });
       expect(rule.guard === null).toBe(expected.guard === null);
     }
   });
 
   it("history holds the lifecycle events only, newest first; auditEvents holds all of them", async () => {
     const tenantId = tenants["gamma"]?.id;
-    await server.data(`mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { userErrors { code } } }`, { input: { tenantId, name: "Gamma 2" } }, asOperator);
+    await server.data(
+      `mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { userErrors { code } } }`,
+      { input: { tenantId, name: "Gamma 2" } },
+      asOperator,
+    );
     const { tenant } = await server.data<{
       tenant: {
         lifecycle: { history: { totalCount: number; edges: { node: { action: string; sequence: number } }[] } };
@@ -185,7 +246,9 @@ describe("lifecycle as data", () => {
       { id: tenantId },
       asOperator,
     );
-    expect(tenant.lifecycle.history.edges.map((edge) => edge.node.action)).toEqual(["tenant.lifecycle.start_onboarding"]);
+    expect(tenant.lifecycle.history.edges.map((edge) => edge.node.action)).toEqual([
+      "tenant.lifecycle.start_onboarding",
+    ]);
     expect(tenant.auditEvents.edges.map((edge) => edge.node.sequence)).toEqual([3, 2, 1]);
     expect(tenant.auditEvents.edges.map((edge) => edge.node.action)).toEqual([
       "tenant.updated",

@@ -38,6 +38,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   return {
     url,
     name,
-    drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }

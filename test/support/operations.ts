@@ -73,7 +73,13 @@ export interface TenantShape {
     version: number;
     badge: { label: string; tone: string; icon: string };
     operability: Record<string, boolean>;
-    availableTransitions: { transition: string; to: string; reasonRequired: boolean; permitted: boolean; blockedReason: string | null }[];
+    availableTransitions: {
+      transition: string;
+      to: string;
+      reasonRequired: boolean;
+      permitted: boolean;
+      blockedReason: string | null;
+    }[];
   };
 }
 

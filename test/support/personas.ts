@@ -16,8 +16,16 @@ export const personas = {
   worker: { sub: "worker-1", scope: "operations:write" },
 } satisfies Record<string, Persona>;
 
-export const tenantAdmin = (tenantId: string): Persona => ({ sub: `admin-of-${tenantId}`, scope: "tenant:admin", tenantId });
-export const tenantMember = (tenantId: string): Persona => ({ sub: `member-of-${tenantId}`, scope: "tenant:member", tenantId });
+export const tenantAdmin = (tenantId: string): Persona => ({
+  sub: `admin-of-${tenantId}`,
+  scope: "tenant:admin",
+  tenantId,
+});
+export const tenantMember = (tenantId: string): Persona => ({
+  sub: `member-of-${tenantId}`,
+  scope: "tenant:member",
+  tenantId,
+});
 
 export function tokenFor(persona: Persona, options: { expiresIn?: string } = {}): Promise<string> {
   return signDevelopmentToken(TEST_JWT_SECRET, { ...persona, expiresIn: options.expiresIn });

@@ -19,7 +19,10 @@ export interface ServerProcess {
  * Starts the service the way a user does (`npm start`), on a free port, and waits for its
  * "listening" log line.
  */
-export async function startServerProcess(env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string | undefined>,
+  timeoutMs = 90_000,
+): Promise<ServerProcess> {
   const child = spawn("npm", ["start", "--silent"], {
     cwd: projectRoot,
     env: { ...process.env, PORT: "0", AUTH_JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: "test", LOG_LEVEL: "info", ...env },

@@ -32,12 +32,18 @@ export interface TestServer {
     options?: CallOptions,
   ): Promise<{ status: number; body: GraphQLResponseBody<T>; raw: string }>;
   /** Like request, but fails the test on any top-level error and returns data. */
-  data<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<T>;
+  data<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
 /** The real HTTP server in-process, on a free port, against a fresh migrated database. */
-export async function startTestServer(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { databaseUrl?: string; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const created = options.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? (created as { url: string }).url;
   const config = loadConfig({

@@ -44,7 +44,10 @@ function surface(schema: GraphQLSchema, typeNames: string[]): Record<string, str
     if (isEnumType(type)) for (const value of type.getValues()) entries[`${name}.${value.name}`] = "enum value";
     if (isObjectType(type) || isInputObjectType(type)) {
       for (const field of Object.values(type.getFields()) as (GraphQLField<unknown, unknown> | GraphQLInputField)[]) {
-        const args = "args" in field ? field.args.map((arg) => `${arg.name}: ${String(arg.type)} = ${JSON.stringify(arg.defaultValue)}`) : [];
+        const args =
+          "args" in field
+            ? field.args.map((arg) => `${arg.name}: ${String(arg.type)} = ${JSON.stringify(arg.defaultValue)}`)
+            : [];
         const defaultValue = "defaultValue" in field ? ` = ${JSON.stringify(field.defaultValue)}` : "";
         entries[`${name}.${field.name}`] =
           `(${args.join(", ")}): ${String(field.type)}${defaultValue} ${directivesOf(field).join(" ")}`.trim();
@@ -61,7 +64,9 @@ describe("the served SDL against the public contract", () => {
     const expected = surface(contract, contractTypes);
     const actual = surface(served, contractTypes);
     const differences = Object.keys(expected).filter((key) => expected[key] !== actual[key]);
-    expect(differences.map((key) => `${key}: contract ${expected[key]} / served ${actual[key] ?? "missing"}`)).toEqual([]);
+    expect(differences.map((key) => `${key}: contract ${expected[key]} / served ${actual[key] ?? "missing"}`)).toEqual(
+      [],
+    );
   });
 
   it("links federation v2.6 with the contract's imports", () => {

@@ -20,7 +20,8 @@ builder.prismaObjectFields(AuditEventType, (t) => ({
   reason: t.exposeString("reason", { nullable: true, description: "null for tenant-scoped viewers." }),
   changes: t.expose("changes", {
     type: "JSON",
-    description: "{ field: { from, to } }; internal fields (statusReason, failureReason) are removed for tenant-scoped viewers.",
+    description:
+      "{ field: { from, to } }; internal fields (statusReason, failureReason) are removed for tenant-scoped viewers.",
   }),
   requestId: t.exposeString("requestId", {
     nullable: true,
@@ -31,13 +32,15 @@ builder.prismaObjectFields(AuditEventType, (t) => ({
   previousHash: t.exposeString("previousHash", { nullable: true }),
 }));
 
-export const AuditChainVerificationType = builder.objectRef<AuditChainVerification>("AuditChainVerification").implement({
-  fields: (t) => ({
-    valid: t.exposeBoolean("valid"),
-    eventCount: t.exposeInt("eventCount"),
-    firstBrokenSequence: t.exposeInt("firstBrokenSequence", {
-      nullable: true,
-      description: "The first sequence whose hash does not verify; null when valid.",
+export const AuditChainVerificationType = builder
+  .objectRef<AuditChainVerification>("AuditChainVerification")
+  .implement({
+    fields: (t) => ({
+      valid: t.exposeBoolean("valid"),
+      eventCount: t.exposeInt("eventCount"),
+      firstBrokenSequence: t.exposeInt("firstBrokenSequence", {
+        nullable: true,
+        description: "The first sequence whose hash does not verify; null when valid.",
+      }),
     }),
-  }),
-});
+  });

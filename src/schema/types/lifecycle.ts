@@ -1,9 +1,17 @@
 import { listTenantAuditEvents, LIFECYCLE_ACTION_PREFIX } from "../../services/audit/audit-service.ts";
 import { requiredScopeAlternatives } from "../../services/authorization/capabilities.ts";
 import { TENANT_STATUS_BADGES } from "../../services/lifecycle/badge-catalog.ts";
-import { getAvailableTransitions, getOperability, type AvailableTransition } from "../../services/lifecycle/lifecycle-service.ts";
+import {
+  getAvailableTransitions,
+  getOperability,
+  type AvailableTransition,
+} from "../../services/lifecycle/lifecycle-service.ts";
 import type { TenantOperability } from "../../services/lifecycle/operability.ts";
-import { GUARD_DESCRIPTIONS, TRANSITION_RULES, type TransitionRule } from "../../services/lifecycle/transition-table.ts";
+import {
+  GUARD_DESCRIPTIONS,
+  TRANSITION_RULES,
+  type TransitionRule,
+} from "../../services/lifecycle/transition-table.ts";
 import { builder, servicesOf } from "../builder.ts";
 import { toConnection } from "./connections.ts";
 import { LifecycleTransitionEnum, TenantStatusEnum } from "./enums.ts";
@@ -13,8 +21,12 @@ const TenantOperabilityType = builder.objectRef<TenantOperability>("TenantOperab
   description: "What may be done with a tenant now; derived from lifecycle, never stored.",
   fields: (t) => ({
     viewable: t.exposeBoolean("viewable"),
-    selectable: t.exposeBoolean("selectable", { description: "May be chosen as the current tenant context (tenant chooser)." }),
-    actionable: t.exposeBoolean("actionable", { description: "Tenant-scoped writes and new operation runs are allowed." }),
+    selectable: t.exposeBoolean("selectable", {
+      description: "May be chosen as the current tenant context (tenant chooser).",
+    }),
+    actionable: t.exposeBoolean("actionable", {
+      description: "Tenant-scoped writes and new operation runs are allowed.",
+    }),
     onboardingResumable: t.exposeBoolean("onboardingResumable"),
     monitoringReferenceable: t.exposeBoolean("monitoringReferenceable", {
       description: "Its operation runs and audit events stay referenceable by canonical id.",
@@ -60,9 +72,14 @@ TenantLifecycleType.implement({
       // Masked by the services for tenant viewers rather than refused: an error would null the tenant.
       requiresScopes: requiredScopeAlternatives(["readPlatform", "operateRuns"]),
     }),
-    statusMessage: t.exposeString("statusMessage", { nullable: true, description: "Tenant-facing message, safe to show to the tenant." }),
+    statusMessage: t.exposeString("statusMessage", {
+      nullable: true,
+      description: "Tenant-facing message, safe to show to the tenant.",
+    }),
     changedAt: t.expose("statusChangedAt", { type: "DateTime" }),
-    version: t.exposeInt("version", { description: "Increases by one on every change to the tenant; use as expectedVersion." }),
+    version: t.exposeInt("version", {
+      description: "Increases by one on every change to the tenant; use as expectedVersion.",
+    }),
     badge: t.field({ type: StatusBadgeType, resolve: (tenant) => TENANT_STATUS_BADGES[tenant.status] }),
     operability: t.field({
       type: TenantOperabilityType,
@@ -78,7 +95,9 @@ TenantLifecycleType.implement({
       description: "Lifecycle audit events, newest first.",
       args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
       resolve: async (tenant, args, context) =>
-        toConnection(await listTenantAuditEvents(servicesOf(context), tenant, { ...args, actionPrefix: LIFECYCLE_ACTION_PREFIX })),
+        toConnection(
+          await listTenantAuditEvents(servicesOf(context), tenant, { ...args, actionPrefix: LIFECYCLE_ACTION_PREFIX }),
+        ),
     }),
   }),
 });

@@ -17,14 +17,20 @@ builder.prismaObjectFields(TenantType, (t) => ({
   }),
   operationRuns: t.field({
     type: OperationRunConnection,
-    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: OperationRunFilterInput }) },
-    resolve: async (tenant, args, context) => toConnection(await listTenantOperationRuns(servicesOf(context), tenant, args)),
+    args: {
+      first: t.arg.int({ defaultValue: 20 }),
+      after: t.arg.string(),
+      filter: t.arg({ type: OperationRunFilterInput }),
+    },
+    resolve: async (tenant, args, context) =>
+      toConnection(await listTenantOperationRuns(servicesOf(context), tenant, args)),
   }),
   auditEvents: t.field({
     type: AuditEventConnection,
     description: "Platform readers and tenant admins of this tenant; masked for tenant viewers.",
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
-    resolve: async (tenant, args, context) => toConnection(await listTenantAuditEvents(servicesOf(context), tenant, args)),
+    resolve: async (tenant, args, context) =>
+      toConnection(await listTenantAuditEvents(servicesOf(context), tenant, args)),
   }),
   createdAt: t.expose("createdAt", { type: "DateTime" }),
   updatedAt: t.expose("updatedAt", { type: "DateTime" }),

@@ -4,7 +4,15 @@ import { requirePlatformReader } from "../authorization/guards.ts";
 import { maskAuditEvent } from "../authorization/masking.ts";
 import { masksInternalFields, type Viewer } from "../authorization/viewer.ts";
 import type { AuditEventRecord, TenantRecord } from "../domain-types.ts";
-import { decodeCursor, decodeTimestampCursor, emptyPage, isUuid, toPage, validatePageRequest, type Page } from "../pagination.ts";
+import {
+  decodeCursor,
+  decodeTimestampCursor,
+  emptyPage,
+  isUuid,
+  toPage,
+  validatePageRequest,
+  type Page,
+} from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { auditEventHash, type JsonValue } from "./audit-hash.ts";
 import { InvalidArgumentError } from "../errors.ts";

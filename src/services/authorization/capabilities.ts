@@ -54,7 +54,8 @@ export function hasAnyCapability(principal: Principal, capabilities: readonly Ca
 export function requiredScopeAlternatives(capabilities: readonly Capability[]): string[][] {
   const scopes = [...new Set(capabilities.flatMap((capability): readonly string[] => CAPABILITY_GRANTS[capability]))];
   const lastSupportIndex = scopes.findLastIndex((scope) => scope.startsWith(SUPPORT_PREFIX));
-  if (lastSupportIndex >= 0 && !scopes.includes(SUPPORT_WILDCARD)) scopes.splice(lastSupportIndex + 1, 0, SUPPORT_WILDCARD);
+  if (lastSupportIndex >= 0 && !scopes.includes(SUPPORT_WILDCARD))
+    scopes.splice(lastSupportIndex + 1, 0, SUPPORT_WILDCARD);
   return scopes.map((scope) => [scope]);
 }
 

@@ -118,7 +118,11 @@ export async function startEmbeddedPostgres(options: {
       recentOutput.push(message.trim());
       if (recentOutput.length > 20) recentOutput.shift();
     },
-    onError: (error) => logger.warn({ error: error instanceof Error ? error.message : String(error) }, "embedded PostgreSQL reported an error"),
+    onError: (error) =>
+      logger.warn(
+        { error: error instanceof Error ? error.message : String(error) },
+        "embedded PostgreSQL reported an error",
+      ),
   });
 
   const startedAt = Date.now();

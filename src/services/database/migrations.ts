@@ -35,7 +35,10 @@ interface MigrationFile {
 
 async function readMigrations(directory: string): Promise<MigrationFile[]> {
   const entries = await readdir(directory, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const bytes = await readFile(join(directory, name, "migration.sql"));
@@ -85,10 +88,14 @@ export async function applyMigrations(
     const onDisk = new Set(migrations.map((migration) => migration.name));
     for (const row of rows) {
       if (row.finished_at === null) {
-        throw new Error(`Migration ${row.migration_name} failed earlier and was not rolled back; resolve it before migrating again`);
+        throw new Error(
+          `Migration ${row.migration_name} failed earlier and was not rolled back; resolve it before migrating again`,
+        );
       }
       if (!onDisk.has(row.migration_name)) {
-        throw new Error(`Migration ${row.migration_name} is applied to the database but missing from prisma/migrations`);
+        throw new Error(
+          `Migration ${row.migration_name} is applied to the database but missing from prisma/migrations`,
+        );
       }
     }
     const newlyApplied: string[] = [];
@@ -108,11 +115,14 @@ export async function applyMigrations(
           [id, migration.checksum, migration.name],
         );
         await client.query(migration.sql);
-        await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
+        await client.query(
+          `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
+          [id],
+        );
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK");
-        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`);
+        throw new Error(`Migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
       }
       options.logger?.info({ migration: migration.name }, "migration applied");
       newlyApplied.push(migration.name);

@@ -12,10 +12,7 @@ export interface IdempotencyScope {
   key: string;
 }
 
-export type ReservationResult =
-  | { kind: "reserved" }
-  | { kind: "replay"; payload: JsonValue }
-  | { kind: "reused" };
+export type ReservationResult = { kind: "reserved" } | { kind: "replay"; payload: JsonValue } | { kind: "reused" };
 
 export function hashRequest(input: JsonValue): string {
   return createHash("sha256").update(canonicalJson(input)).digest("hex");

@@ -1,4 +1,4 @@
-import { OperationRunStatus, TenantStatus } from "../domain-types.ts";
+import type { OperationRunStatus, TenantStatus } from "../domain-types.ts";
 
 export const BadgeTone = {
   NEUTRAL: "NEUTRAL",

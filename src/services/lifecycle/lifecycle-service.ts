@@ -47,11 +47,18 @@ export interface TransitionPayload extends TenantChangePayload {
   operationRun: OperationRunRecord | null;
 }
 
-export async function transitionTenant(context: ServiceContext, input: TransitionTenantInput): Promise<Outcome<TransitionPayload>> {
+export async function transitionTenant(
+  context: ServiceContext,
+  input: TransitionTenantInput,
+): Promise<Outcome<TransitionPayload>> {
   const { viewer } = context;
   requireWriteCapability(viewer, ["transitionLifecycle"]);
   const errors: UserError[] = [];
-  const reason = validateText(input.reason, { field: ["input", "reason"], label: "reason", maxLength: REASON_MAX_LENGTH });
+  const reason = validateText(input.reason, {
+    field: ["input", "reason"],
+    label: "reason",
+    maxLength: REASON_MAX_LENGTH,
+  });
   if ("error" in reason) errors.push(reason.error);
   const statusMessage = validateText(input.statusMessage, {
     field: ["input", "statusMessage"],
@@ -67,13 +74,17 @@ export async function transitionTenant(context: ServiceContext, input: Transitio
     const current = await lockTenant(tx, input.tenantId);
     if (!current || !canWrite(viewer, current)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
     if (input.expectedVersion != null && input.expectedVersion !== current.version) {
-      return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, ["input", "expectedVersion"]);
+      return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, [
+        "input",
+        "expectedVersion",
+      ]);
     }
     if (!rule.from.includes(current.status)) {
-      return fail("INVALID_TRANSITION", `${rule.transition} does not leave ${current.status} (it leaves ${rule.from.join(", ")})`, [
-        "input",
-        "transition",
-      ]);
+      return fail(
+        "INVALID_TRANSITION",
+        `${rule.transition} does not leave ${current.status} (it leaves ${rule.from.join(", ")})`,
+        ["input", "transition"],
+      );
     }
     if (rule.reasonRequired && reason.value === null) {
       return fail("REASON_REQUIRED", `${rule.transition} requires a reason`, ["input", "reason"]);
@@ -130,10 +141,6 @@ function sessionChange(before: OnboardingSessionRecord | null, after: Onboarding
   return change(before ? { id: before.id, status: before.status } : null, { id: after.id, status: after.status });
 }
 
-function runChanges(runs: OperationRunRecord[], from: OperationRunStatus | null) {
-  return runs.map((run) => ({ id: run.id, kind: run.kind, from, to: run.status }));
-}
-
 /** Executes a rule's side effects in the transition's transaction; records each in `changes`. */
 async function applySideEffects(
   tx: TransactionClient,
@@ -152,13 +159,18 @@ async function applySideEffects(
       }
       case "completeOnboardingSession":
       case "abandonOnboardingSession": {
-        const status = effect.kind === "completeOnboardingSession" ? OnboardingStatus.COMPLETED : OnboardingStatus.ABANDONED;
+        const status =
+          effect.kind === "completeOnboardingSession" ? OnboardingStatus.COMPLETED : OnboardingStatus.ABANDONED;
         const finished = await finishOnboardingSession(tx, tenant.id, status);
         if (finished) changes["onboardingSession"] = sessionChange(finished.before, finished.after);
         break;
       }
       case "openOperationRun": {
-        touchedRun = await openOperationRun(tx, viewer, { tenantId: tenant.id, kind: effect.runKind, status: effect.status });
+        touchedRun = await openOperationRun(tx, viewer, {
+          tenantId: tenant.id,
+          kind: effect.runKind,
+          status: effect.status,
+        });
         changes["operationRuns"] = [{ id: touchedRun.id, kind: touchedRun.kind, from: null, to: touchedRun.status }];
         break;
       }
@@ -196,7 +208,8 @@ export async function getAvailableTransitions(
   tenant: Pick<TenantRecord, "id" | "status">,
 ): Promise<AvailableTransition[]> {
   const { viewer, loaders } = context;
-  const mayTransition = !viewer.tenantScope?.viaOperatorOverride && hasCapability(viewer.principal, "transitionLifecycle");
+  const mayTransition =
+    !viewer.tenantScope?.viaOperatorOverride && hasCapability(viewer.principal, "transitionLifecycle");
   const leaving = transitionsLeaving(tenant.status);
   const guards = new Set(mayTransition ? leaving.map((rule) => rule.guard) : []);
   const [session, latestDeprovisionRunStatus] = await Promise.all([
@@ -220,7 +233,11 @@ export async function getAvailableTransitions(
 }
 
 /** Operability of a tenant the viewer sees; the session is only needed (and loaded) while ONBOARDING. */
-export async function getOperability(context: ServiceContext, tenant: Pick<TenantRecord, "id" | "status">): Promise<TenantOperability> {
-  const session = tenant.status === TenantStatus.ONBOARDING ? await context.loaders.onboardingByTenantId.load(tenant.id) : null;
+export async function getOperability(
+  context: ServiceContext,
+  tenant: Pick<TenantRecord, "id" | "status">,
+): Promise<TenantOperability> {
+  const session =
+    tenant.status === TenantStatus.ONBOARDING ? await context.loaders.onboardingByTenantId.load(tenant.id) : null;
   return deriveOperability(tenant.status, session?.status ?? null);
 }

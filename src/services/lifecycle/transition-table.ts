@@ -81,9 +81,7 @@ export const TRANSITION_TABLE: Readonly<Record<LifecycleTransition, TransitionRu
     to: TenantStatus.DEPROVISIONING,
     reasonRequired: true,
     guard: null,
-    sideEffects: [
-      { kind: "openOperationRun", runKind: OperationKind.DEPROVISION, status: OperationRunStatus.QUEUED },
-    ],
+    sideEffects: [{ kind: "openOperationRun", runKind: OperationKind.DEPROVISION, status: OperationRunStatus.QUEUED }],
   },
   FINALIZE_DEPROVISION: {
     transition: LifecycleTransition.FINALIZE_DEPROVISION,

@@ -57,13 +57,16 @@ export async function completeOnboardingStep(
     if (!tenant || !canWrite(viewer, tenant)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
     const session = await tx.onboardingSession.findUnique({ where: { tenantId: tenant.id } });
     if (tenant.status !== TenantStatus.ONBOARDING || !session || session.status !== OnboardingStatus.IN_PROGRESS) {
-      return fail("PRECONDITION_FAILED", `Onboarding steps can only be completed while the tenant is ONBOARDING (it is ${tenant.status})`, [
-        "input",
-        "tenantId",
-      ]);
+      return fail(
+        "PRECONDITION_FAILED",
+        `Onboarding steps can only be completed while the tenant is ONBOARDING (it is ${tenant.status})`,
+        ["input", "tenantId"],
+      );
     }
     if (session.completedSteps.includes(input.step)) return succeed({ onboarding: session, tenant });
-    const completedSteps = ONBOARDING_STEPS.filter((step) => step === input.step || session.completedSteps.includes(step));
+    const completedSteps = ONBOARDING_STEPS.filter(
+      (step) => step === input.step || session.completedSteps.includes(step),
+    );
     const onboarding = await tx.onboardingSession.update({ where: { id: session.id }, data: { completedSteps } });
     await appendAuditEvent(tx, context, {
       tenantId: tenant.id,

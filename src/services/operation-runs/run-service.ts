@@ -1,4 +1,4 @@
-import { Prisma } from "../../generated/prisma/client.ts";
+import type { Prisma } from "../../generated/prisma/client.ts";
 import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
 import { requireWriteCapability } from "../authorization/guards.ts";
 import { maskOperationRun } from "../authorization/masking.ts";
@@ -47,7 +47,10 @@ function canSeeRun(viewer: Viewer, tenant: TenantRecord | null): boolean {
   return tenant !== null && canSeeTenant(viewer, tenant);
 }
 
-async function presentRuns(context: ServiceContext, runs: (OperationRunRecord | null)[]): Promise<(OperationRunRecord | null)[]> {
+async function presentRuns(
+  context: ServiceContext,
+  runs: (OperationRunRecord | null)[],
+): Promise<(OperationRunRecord | null)[]> {
   const tenants = await context.loaders.tenantById.loadMany(runs.map((run) => run?.tenantId ?? ""));
   return runs.map((run, index) => {
     const tenant = tenants[index];
@@ -107,7 +110,11 @@ export async function listOperationRuns(
     ? { AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }] }
     : where;
   const [rows, totalCount] = await Promise.all([
-    context.db.operationRun.findMany({ where: pageWhere, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: request.first + 1 }),
+    context.db.operationRun.findMany({
+      where: pageWhere,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: request.first + 1,
+    }),
     context.db.operationRun.count({ where }),
   ]);
   const page = toPage(rows, request, totalCount, (row) => ({ sortKey: row.createdAt.toISOString(), id: row.id }));
@@ -129,7 +136,10 @@ export async function listTenantOperationRuns(
     statuses: args.filter?.status ?? null,
     kinds: args.filter?.kind ?? null,
   });
-  const page = toPage(window.rows, request, window.totalCount, (row) => ({ sortKey: row.createdAt.toISOString(), id: row.id }));
+  const page = toPage(window.rows, request, window.totalCount, (row) => ({
+    sortKey: row.createdAt.toISOString(),
+    id: row.id,
+  }));
   return { ...page, items: page.items.map((item) => ({ ...item, node: maskOperationRun(context.viewer, item.node) })) };
 }
 
@@ -157,7 +167,11 @@ export async function startOperationRun(
   if (input.kind === OperationKind.ONBOARDING) {
     return fail("INVALID_INPUT", "ONBOARDING runs are opened by the START_ONBOARDING transition", ["input", "kind"]);
   }
-  const summary = validateText(input.summary, { field: ["input", "summary"], label: "summary", maxLength: SUMMARY_MAX_LENGTH });
+  const summary = validateText(input.summary, {
+    field: ["input", "summary"],
+    label: "summary",
+    maxLength: SUMMARY_MAX_LENGTH,
+  });
   if ("error" in summary) return { ok: false, errors: [summary.error] };
   const spec = { name: "startOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
   const outcome = await runMutation(context, spec, async (tx) => {
@@ -165,17 +179,22 @@ export async function startOperationRun(
     if (!tenant || !canWrite(viewer, tenant)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
     if (input.kind === OperationKind.DEPROVISION) {
       if (tenant.status !== TenantStatus.DEPROVISIONING) {
-        return fail("PRECONDITION_FAILED", `A DEPROVISION run can only be started while the tenant is DEPROVISIONING (it is ${tenant.status})`, [
-          "input",
-          "kind",
-        ]);
+        return fail(
+          "PRECONDITION_FAILED",
+          `A DEPROVISION run can only be started while the tenant is DEPROVISIONING (it is ${tenant.status})`,
+          ["input", "kind"],
+        );
       }
       const open = await tx.operationRun.count({
         where: { tenantId: tenant.id, kind: OperationKind.DEPROVISION, status: { in: [...OPEN_RUN_STATUSES] } },
       });
-      if (open > 0) return fail("PRECONDITION_FAILED", "A DEPROVISION run is already open for this tenant", ["input", "kind"]);
+      if (open > 0)
+        return fail("PRECONDITION_FAILED", "A DEPROVISION run is already open for this tenant", ["input", "kind"]);
     } else if (!deriveOperability(tenant.status, null).actionable) {
-      return fail("PRECONDITION_FAILED", `Operation runs cannot be started while the tenant is ${tenant.status}`, ["input", "tenantId"]);
+      return fail("PRECONDITION_FAILED", `Operation runs cannot be started while the tenant is ${tenant.status}`, [
+        "input",
+        "tenantId",
+      ]);
     }
     const operationRun = await openOperationRun(tx, viewer, {
       tenantId: tenant.id,
@@ -208,12 +227,20 @@ export interface UpdateOperationRunInput {
   idempotencyKey?: string | null;
 }
 
-function validateRunUpdate(input: UpdateOperationRunInput): { errors: UserError[]; summary: string | null; failureReason: string | null } {
+function validateRunUpdate(input: UpdateOperationRunInput): {
+  errors: UserError[];
+  summary: string | null;
+  failureReason: string | null;
+} {
   const errors: UserError[] = [];
   if (input.progress != null && (!Number.isFinite(input.progress) || input.progress < 0 || input.progress > 1)) {
     errors.push({ code: "INVALID_INPUT", message: "progress must be between 0 and 1", field: ["input", "progress"] });
   }
-  const summary = validateText(input.summary, { field: ["input", "summary"], label: "summary", maxLength: SUMMARY_MAX_LENGTH });
+  const summary = validateText(input.summary, {
+    field: ["input", "summary"],
+    label: "summary",
+    maxLength: SUMMARY_MAX_LENGTH,
+  });
   if ("error" in summary) errors.push(summary.error);
   const failureReason = validateText(input.failureReason, {
     field: ["input", "failureReason"],
@@ -222,7 +249,11 @@ function validateRunUpdate(input: UpdateOperationRunInput): { errors: UserError[
   });
   if ("error" in failureReason) errors.push(failureReason.error);
   if (input.status == null && input.progress == null && input.summary == null && input.failureReason == null) {
-    errors.push({ code: "INVALID_INPUT", message: "Give a status, progress, summary or failureReason to change", field: ["input"] });
+    errors.push({
+      code: "INVALID_INPUT",
+      message: "Give a status, progress, summary or failureReason to change",
+      field: ["input"],
+    });
   }
   return {
     errors,
@@ -244,18 +275,27 @@ export async function updateOperationRun(
   const spec = { name: "updateOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
   const outcome = await runMutation(context, spec, async (tx) => {
     if (!isUuid(input.id)) return notFound();
-    const located = await tx.operationRun.findUnique({ where: { id: input.id.toLowerCase() }, select: { tenantId: true } });
+    const located = await tx.operationRun.findUnique({
+      where: { id: input.id.toLowerCase() },
+      select: { tenantId: true },
+    });
     if (!located) return notFound();
     // The tenant lock orders this event in the tenant's audit chain and serializes run updates.
     const tenant = await lockTenant(tx, located.tenantId);
     if (!tenant || !canWrite(viewer, tenant)) return notFound();
     const run = await tx.operationRun.findUniqueOrThrow({ where: { id: input.id.toLowerCase() } });
     if (input.expectedVersion != null && input.expectedVersion !== run.version) {
-      return fail("VERSION_CONFLICT", `Operation run is at version ${run.version}, not ${input.expectedVersion}`, ["input", "expectedVersion"]);
+      return fail("VERSION_CONFLICT", `Operation run is at version ${run.version}, not ${input.expectedVersion}`, [
+        "input",
+        "expectedVersion",
+      ]);
     }
     const nextStatus = input.status ?? run.status;
     if (input.status != null && !RUN_STATUS_TRANSITIONS[run.status].includes(input.status)) {
-      return fail("INVALID_TRANSITION", `An operation run cannot go from ${run.status} to ${input.status}`, ["input", "status"]);
+      return fail("INVALID_TRANSITION", `An operation run cannot go from ${run.status} to ${input.status}`, [
+        "input",
+        "status",
+      ]);
     }
     if (input.status == null && RUN_STATUS_TRANSITIONS[run.status].length === 0) {
       return fail("INVALID_TRANSITION", `The operation run is ${run.status} and can no longer change`, ["input", "id"]);
@@ -277,7 +317,12 @@ export async function updateOperationRun(
       if (updated[field] !== run[field]) changes[field] = change(run[field], updated[field]);
     }
     changes["version"] = change(run.version, updated.version);
-    await appendAuditEvent(tx, context, { tenantId: tenant.id, action: "operation_run.updated", reason: null, changes });
+    await appendAuditEvent(tx, context, {
+      tenantId: tenant.id,
+      action: "operation_run.updated",
+      reason: null,
+      changes,
+    });
     return succeed({ operationRun: updated });
   });
   return outcome.ok ? succeed({ operationRun: maskOperationRun(viewer, outcome.value.operationRun) }) : outcome;

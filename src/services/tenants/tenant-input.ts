@@ -1,7 +1,16 @@
 import type { UserError } from "../errors.ts";
 
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  "admin", "api", "app", "auth", "billing", "help", "platform", "status", "support", "www",
+  "admin",
+  "api",
+  "app",
+  "auth",
+  "billing",
+  "help",
+  "platform",
+  "status",
+  "support",
+  "www",
 ]);
 const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
 export const NAME_MAX_LENGTH = 200;
@@ -37,7 +46,9 @@ export function validateName(name: string, field: string[]): { name: string } | 
   const trimmed = name.trim();
   const length = characterLength(trimmed);
   if (length < 1 || length > NAME_MAX_LENGTH) {
-    return { error: { code: "INVALID_INPUT", message: `name must be 1..${NAME_MAX_LENGTH} characters after trimming`, field } };
+    return {
+      error: { code: "INVALID_INPUT", message: `name must be 1..${NAME_MAX_LENGTH} characters after trimming`, field },
+    };
   }
   if (hasControlCharacters(trimmed, false)) {
     return { error: { code: "INVALID_INPUT", message: "name must not contain control characters", field } };
@@ -55,11 +66,21 @@ export function validateText(
   if (trimmed === "") return { value: null };
   if (characterLength(trimmed) > options.maxLength) {
     return {
-      error: { code: "INVALID_INPUT", message: `${options.label} must be at most ${options.maxLength} characters`, field: options.field },
+      error: {
+        code: "INVALID_INPUT",
+        message: `${options.label} must be at most ${options.maxLength} characters`,
+        field: options.field,
+      },
     };
   }
   if (hasControlCharacters(trimmed, true)) {
-    return { error: { code: "INVALID_INPUT", message: `${options.label} must not contain control characters`, field: options.field } };
+    return {
+      error: {
+        code: "INVALID_INPUT",
+        message: `${options.label} must not contain control characters`,
+        field: options.field,
+      },
+    };
   }
   return { value: trimmed };
 }

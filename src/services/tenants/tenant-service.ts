@@ -9,7 +9,7 @@ import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
 import { runMutation } from "../mutation-runner.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { decodeTimestampCursor, isUuid, toPage, validatePageRequest, type Page } from "../pagination.ts";
+import { decodeTimestampCursor, toPage, validatePageRequest, type Page } from "../pagination.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
 import { isUniqueViolation, lockTenant } from "./tenant-store.ts";
 
@@ -41,8 +41,12 @@ export function presentChange(viewer: Viewer, payload: TenantChangePayload): Ten
 }
 
 /** One tenant by id or slug; null when absent or not visible to the viewer (never FORBIDDEN). */
-export async function getTenant(context: ServiceContext, by: { id: string } | { slug: string }): Promise<TenantRecord | null> {
-  const tenant = "id" in by ? await context.loaders.tenantById.load(by.id) : await context.loaders.tenantBySlug.load(by.slug);
+export async function getTenant(
+  context: ServiceContext,
+  by: { id: string } | { slug: string },
+): Promise<TenantRecord | null> {
+  const tenant =
+    "id" in by ? await context.loaders.tenantById.load(by.id) : await context.loaders.tenantBySlug.load(by.slug);
   return presentTenant(context.viewer, tenant);
 }
 
@@ -61,10 +65,7 @@ export function tenantWhere(filter: TenantFilter | null | undefined): Prisma.Ten
   if (search) {
     const pattern = likeLiteral(search);
     conditions.push({
-      OR: [
-        { slug: { contains: pattern, mode: "insensitive" } },
-        { name: { contains: pattern, mode: "insensitive" } },
-      ],
+      OR: [{ slug: { contains: pattern, mode: "insensitive" } }, { name: { contains: pattern, mode: "insensitive" } }],
     });
   }
   return { AND: conditions };
@@ -81,14 +82,15 @@ export async function listTenants(
   const cursor = request.after ? decodeTimestampCursor(request.after) : null;
   const pageWhere: Prisma.TenantWhereInput = cursor
     ? {
-        AND: [
-          where,
-          { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] },
-        ],
+        AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }],
       }
     : where;
   const [rows, totalCount] = await Promise.all([
-    context.db.tenant.findMany({ where: pageWhere, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: request.first + 1 }),
+    context.db.tenant.findMany({
+      where: pageWhere,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: request.first + 1,
+    }),
     context.db.tenant.count({ where }),
   ]);
   const page = toPage(rows, request, totalCount, (row) => ({ sortKey: row.createdAt.toISOString(), id: row.id }));
@@ -101,7 +103,10 @@ export interface CreateTenantInput {
   idempotencyKey?: string | null;
 }
 
-export async function createTenant(context: ServiceContext, input: CreateTenantInput): Promise<Outcome<TenantChangePayload>> {
+export async function createTenant(
+  context: ServiceContext,
+  input: CreateTenantInput,
+): Promise<Outcome<TenantChangePayload>> {
   requireWriteCapability(context.viewer, ["administerTenants"]);
   const errors: UserError[] = [];
   const slugError = validateSlug(input.slug, ["input", "slug"]);
@@ -120,7 +125,11 @@ export async function createTenant(context: ServiceContext, input: CreateTenantI
         tenantId: tenant.id,
         action: "tenant.created",
         reason: null,
-        changes: { slug: change(null, tenant.slug), name: change(null, tenant.name), status: change(null, tenant.status) },
+        changes: {
+          slug: change(null, tenant.slug),
+          name: change(null, tenant.name),
+          status: change(null, tenant.status),
+        },
       });
       return succeed({ tenant, auditEvent });
     });
@@ -144,7 +153,10 @@ export interface UpdateTenantInput {
   idempotencyKey?: string | null;
 }
 
-export async function updateTenant(context: ServiceContext, input: UpdateTenantInput): Promise<Outcome<TenantChangePayload>> {
+export async function updateTenant(
+  context: ServiceContext,
+  input: UpdateTenantInput,
+): Promise<Outcome<TenantChangePayload>> {
   const { viewer } = context;
   requireWriteCapability(viewer, ["administerTenants", "administerOwnTenant"]);
   const asOperator = hasCapability(viewer.principal, "administerTenants");
@@ -174,10 +186,16 @@ export async function updateTenant(context: ServiceContext, input: UpdateTenantI
       const current = await lockTenant(tx, input.tenantId);
       if (!current || !canWrite(viewer, current)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
       if (!asOperator && !deriveOperability(current.status, null).actionable) {
-        return fail("PRECONDITION_FAILED", `A ${current.status} tenant cannot be changed by its users`, ["input", "tenantId"]);
+        return fail("PRECONDITION_FAILED", `A ${current.status} tenant cannot be changed by its users`, [
+          "input",
+          "tenantId",
+        ]);
       }
       if (input.expectedVersion != null && input.expectedVersion !== current.version) {
-        return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, ["input", "expectedVersion"]);
+        return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, [
+          "input",
+          "expectedVersion",
+        ]);
       }
       const changes: AuditChanges = {};
       if (newName !== undefined && newName !== current.name) changes["name"] = change(current.name, newName);
@@ -192,7 +210,12 @@ export async function updateTenant(context: ServiceContext, input: UpdateTenantI
         data: { name: newName, slug: newSlug, version: { increment: 1 } },
       });
       changes["version"] = change(current.version, tenant.version);
-      const auditEvent = await appendAuditEvent(tx, context, { tenantId: tenant.id, action: "tenant.updated", reason: null, changes });
+      const auditEvent = await appendAuditEvent(tx, context, {
+        tenantId: tenant.id,
+        action: "tenant.updated",
+        reason: null,
+        changes,
+      });
       return succeed({ tenant, auditEvent });
     });
     return outcome.ok ? succeed(presentChange(viewer, outcome.value)) : outcome;
