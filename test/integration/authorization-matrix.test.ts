@@ -1,0 +1,237 @@
+// Every persona × every root field → the outcome class DESIGN.md §3 prescribes, over HTTP.
+// The table below is the only list of fields: a root field without a row fails the first test.
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildSubgraphSchema } from "../../src/schema/index.ts";
+import { activeTenant, onboardingTenant, queuedRun, uniqueSlug, type TenantFixture } from "../support/fixtures.ts";
+import { personas, tenantAdmin, tenantMember, tokenFor, type Persona } from "../support/personas.ts";
+import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
+
+type Outcome = "data" | "null" | "NOT_FOUND" | "FORBIDDEN" | "UNAUTHENTICATED";
+const PERSONAS = [
+  "operator",
+  "supportRead",
+  "supportAll",
+  "supportLifecycle",
+  "worker",
+  "tenantAdmin",
+  "tenantMember",
+  "otherTenantAdmin",
+  "noToken",
+  "badToken",
+] as const;
+type PersonaName = (typeof PERSONAS)[number];
+
+interface Scenario {
+  /** The tenant the tenant-scoped personas belong to (and the target of the request). */
+  tenant: TenantFixture;
+  /** Another tenant, whose admin is `otherTenantAdmin`. */
+  other: TenantFixture;
+  runId: string;
+}
+
+interface FieldRow {
+  kind: "query" | "mutation";
+  /** Builds a fresh scenario for each cell (mutations change state); queries share one. */
+  scenario?: (server: TestServer, shared: Scenario) => Promise<Scenario>;
+  document: string;
+  variables: (scenario: Scenario) => Record<string, unknown>;
+  expected: Record<PersonaName, Outcome>;
+}
+
+/** Outcome rows, written out from DESIGN.md §3's capability table and failure semantics. */
+const row = (
+  platform: [operator: Outcome, supportRead: Outcome, supportAll: Outcome, supportLifecycle: Outcome, worker: Outcome],
+  tenant: [admin: Outcome, member: Outcome, otherAdmin: Outcome],
+): Record<PersonaName, Outcome> => ({
+  operator: platform[0],
+  supportRead: platform[1],
+  supportAll: platform[2],
+  supportLifecycle: platform[3],
+  worker: platform[4],
+  tenantAdmin: tenant[0],
+  tenantMember: tenant[1],
+  otherTenantAdmin: tenant[2],
+  noToken: "UNAUTHENTICATED",
+  badToken: "UNAUTHENTICATED",
+});
+
+const onboardingScenario = async (server: TestServer, shared: Scenario): Promise<Scenario> => ({
+  ...shared,
+  tenant: await onboardingTenant(server),
+});
+const freshActiveScenario = async (server: TestServer, shared: Scenario): Promise<Scenario> => {
+  const tenant = await activeTenant(server);
+  return { ...shared, tenant, runId: await queuedRun(server, tenant.id) };
+};
+
+const FIELDS: Record<string, FieldRow> = {
+  "Query.tenant": {
+    kind: "query",
+    document: `query($id: ID) { tenant(id: $id) { id } }`,
+    variables: (s) => ({ id: s.tenant.id }),
+    expected: row(["data", "data", "data", "data", "data"], ["data", "data", "null"]),
+  },
+  "Query.tenants": {
+    kind: "query",
+    document: `{ tenants(first: 5) { totalCount } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Query.viewerTenant": {
+    kind: "query",
+    document: `{ viewerTenant { id } }`,
+    variables: () => ({}),
+    // Platform callers have no tenant of their own; the other admin gets their own tenant.
+    expected: row(["null", "null", "null", "null", "null"], ["data", "data", "data"]),
+  },
+  "Query.operationRun": {
+    kind: "query",
+    document: `query($id: ID!) { operationRun(id: $id) { id } }`,
+    variables: (s) => ({ id: s.runId }),
+    expected: row(["data", "data", "data", "data", "data"], ["data", "data", "null"]),
+  },
+  "Query.operationRuns": {
+    kind: "query",
+    document: `query($tenantId: ID) { operationRuns(first: 5, filter: { tenantId: $tenantId }) { totalCount } }`,
+    variables: (s) => ({ tenantId: s.tenant.id }),
+    expected: row(["data", "data", "data", "data", "data"], ["data", "data", "data"]),
+  },
+  "Query.auditEvents": {
+    kind: "query",
+    document: `{ auditEvents(first: 5) { totalCount } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Query.lifecycleTransitions": {
+    kind: "query",
+    document: `{ lifecycleTransitions { transition } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "data"], ["data", "data", "data"]),
+  },
+  "Query.auditChain": {
+    kind: "query",
+    document: `query($id: ID!) { auditChain(tenantId: $id) { valid } }`,
+    variables: (s) => ({ id: s.tenant.id }),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Query._service": {
+    kind: "query",
+    document: `{ _service { sdl } }`,
+    variables: () => ({}),
+    expected: { ...row(["data", "data", "data", "data", "data"], ["data", "data", "data"]), noToken: "data", badToken: "data" },
+  },
+  "Query._entities": {
+    kind: "query",
+    document: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id } } }`,
+    variables: (s) => ({ r: [{ __typename: "Tenant", id: s.tenant.id }] }),
+    expected: row(["data", "data", "data", "data", "data"], ["data", "data", "null"]),
+  },
+  "Mutation.createTenant": {
+    kind: "mutation",
+    document: `mutation($slug: String!) { createTenant(input: { slug: $slug, name: "Matrix" }) { tenant { id } userErrors { code } } }`,
+    variables: () => ({ slug: uniqueSlug("matrix") }),
+    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Mutation.updateTenant": {
+    kind: "mutation",
+    scenario: freshActiveScenario,
+    document: `mutation($id: ID!) { updateTenant(input: { tenantId: $id, name: "Renamed by matrix" }) { tenant { id } userErrors { code } } }`,
+    variables: (s) => ({ id: s.tenant.id }),
+    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["data", "FORBIDDEN", "NOT_FOUND"]),
+  },
+  "Mutation.transitionTenant": {
+    kind: "mutation",
+    scenario: freshActiveScenario,
+    document: `mutation($id: ID!) { transitionTenant(input: { tenantId: $id, transition: SUSPEND, reason: "matrix" }) { tenant { id } userErrors { code } } }`,
+    variables: (s) => ({ id: s.tenant.id }),
+    expected: row(["data", "FORBIDDEN", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Mutation.completeOnboardingStep": {
+    kind: "mutation",
+    scenario: onboardingScenario,
+    document: `mutation($id: ID!) { completeOnboardingStep(input: { tenantId: $id, step: PROFILE }) { onboarding { id } userErrors { code } } }`,
+    variables: (s) => ({ id: s.tenant.id }),
+    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["data", "FORBIDDEN", "NOT_FOUND"]),
+  },
+  "Mutation.startOperationRun": {
+    kind: "mutation",
+    scenario: freshActiveScenario,
+    document: `mutation($id: ID!) { startOperationRun(input: { tenantId: $id, kind: DATA_EXPORT }) { operationRun { id } userErrors { code } } }`,
+    variables: (s) => ({ id: s.tenant.id }),
+    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Mutation.updateOperationRun": {
+    kind: "mutation",
+    scenario: freshActiveScenario,
+    document: `mutation($id: ID!) { updateOperationRun(input: { id: $id, status: RUNNING }) { operationRun { id } userErrors { code } } }`,
+    variables: (s) => ({ id: s.runId }),
+    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "data"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+};
+
+let server: TestServer;
+let shared: Scenario;
+beforeAll(async () => {
+  server = await startTestServer();
+  const tenant = await activeTenant(server);
+  shared = { tenant, other: await activeTenant(server), runId: await queuedRun(server, tenant.id) };
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function tokenOf(persona: PersonaName, scenario: Scenario): Promise<string | undefined> {
+  const byName: Partial<Record<PersonaName, Persona>> = {
+    ...personas,
+    tenantAdmin: tenantAdmin(scenario.tenant.id),
+    tenantMember: tenantMember(scenario.tenant.id),
+    otherTenantAdmin: tenantAdmin(scenario.other.id),
+  };
+  if (persona === "noToken") return undefined;
+  if (persona === "badToken") {
+    return new SignJWT({ scope: "platform:operator" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("intruder")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("a-different-secret-than-the-servers-0123456789"));
+  }
+  return tokenFor(byName[persona] as Persona);
+}
+
+function classify(fieldName: string, kind: FieldRow["kind"], body: GraphQLResponseBody): string {
+  const error = body.errors?.[0];
+  if (error) return String(error.extensions?.["code"] ?? `error: ${error.message}`);
+  const value = (body.data as Record<string, unknown> | null)?.[fieldName];
+  if (kind === "mutation") {
+    const userErrors = (value as { userErrors: { code: string }[] }).userErrors;
+    return userErrors.length === 0 ? "data" : (userErrors[0]?.code as string);
+  }
+  if (fieldName === "_entities") return (value as unknown[])[0] === null ? "null" : "data";
+  return value === null ? "null" : "data";
+}
+
+describe("authorization matrix", () => {
+  it("has a row for every root field of the schema", () => {
+    const schema = buildSubgraphSchema();
+    const rootFields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+      type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [],
+    );
+    expect(Object.keys(FIELDS).sort()).toEqual(rootFields.sort());
+  });
+
+  for (const [field, fieldRow] of Object.entries(FIELDS)) {
+    it(`${field}: ${PERSONAS.map((persona) => `${persona}→${fieldRow.expected[persona]}`).join(", ")}`, async () => {
+      const fieldName = field.split(".")[1] as string;
+      const actual: Record<string, string> = {};
+      for (const persona of PERSONAS) {
+        const scenario = fieldRow.scenario ? await fieldRow.scenario(server, shared) : shared;
+        const token = await tokenOf(persona, scenario);
+        const { status, body } = await server.request(fieldRow.document, fieldRow.variables(scenario), token ? { token } : {});
+        expect(status, `${persona} got HTTP ${status}`).toBeLessThan(500);
+        actual[persona] = classify(fieldName, fieldRow.kind, body);
+      }
+      expect(actual).toEqual(fieldRow.expected);
+    });
+  }
+});
