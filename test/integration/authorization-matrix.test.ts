@@ -119,7 +119,11 @@ const FIELDS: Record<string, FieldRow> = {
     kind: "query",
     document: `{ _service { sdl } }`,
     variables: () => ({}),
-    expected: { ...row(["data", "data", "data", "data", "data"], ["data", "data", "data"]), noToken: "data", badToken: "data" },
+    expected: {
+      ...row(["data", "data", "data", "data", "data"], ["data", "data", "data"]),
+      noToken: "data",
+      badToken: "data",
+    },
   },
   "Query._entities": {
     kind: "query",
@@ -131,7 +135,10 @@ const FIELDS: Record<string, FieldRow> = {
     kind: "mutation",
     document: `mutation($slug: String!) { createTenant(input: { slug: $slug, name: "Matrix" }) { tenant { id } userErrors { code } } }`,
     variables: () => ({ slug: uniqueSlug("matrix") }),
-    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+    expected: row(
+      ["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
   },
   "Mutation.updateTenant": {
     kind: "mutation",
@@ -159,7 +166,10 @@ const FIELDS: Record<string, FieldRow> = {
     scenario: freshActiveScenario,
     document: `mutation($id: ID!) { startOperationRun(input: { tenantId: $id, kind: DATA_EXPORT }) { operationRun { id } userErrors { code } } }`,
     variables: (s) => ({ id: s.tenant.id }),
-    expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+    expected: row(
+      ["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
   },
   "Mutation.updateOperationRun": {
     kind: "mutation",
@@ -227,7 +237,11 @@ describe("authorization matrix", () => {
       for (const persona of PERSONAS) {
         const scenario = fieldRow.scenario ? await fieldRow.scenario(server, shared) : shared;
         const token = await tokenOf(persona, scenario);
-        const { status, body } = await server.request(fieldRow.document, fieldRow.variables(scenario), token ? { token } : {});
+        const { status, body } = await server.request(
+          fieldRow.document,
+          fieldRow.variables(scenario),
+          token ? { token } : {},
+        );
         expect(status, `${persona} got HTTP ${status}`).toBeLessThan(500);
         actual[persona] = classify(fieldName, fieldRow.kind, body);
       }

@@ -15,18 +15,28 @@ export function uniqueSlug(prefix = "fx"): string {
 }
 
 export async function draftTenant(server: TestServer, name = "Fixture"): Promise<TenantFixture> {
-  const { createTenant } = await server.data<{ createTenant: MutationPayload }>(CREATE_TENANT, { input: { slug: uniqueSlug(), name } }, asOperator);
+  const { createTenant } = await server.data<{ createTenant: MutationPayload }>(
+    CREATE_TENANT,
+    { input: { slug: uniqueSlug(), name } },
+    asOperator,
+  );
   if (!createTenant.tenant) throw new Error(`fixture tenant not created: ${JSON.stringify(createTenant.userErrors)}`);
   return { id: createTenant.tenant.id, slug: createTenant.tenant.slug };
 }
 
-export async function transition(server: TestServer, tenantId: string, name: string, extra: Record<string, unknown> = {}): Promise<MutationPayload> {
+export async function transition(
+  server: TestServer,
+  tenantId: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<MutationPayload> {
   const { transitionTenant } = await server.data<{ transitionTenant: MutationPayload }>(
     TRANSITION_TENANT,
     { input: { tenantId, transition: name, ...extra } },
     asOperator,
   );
-  if (transitionTenant.userErrors.length) throw new Error(`fixture transition ${name} failed: ${JSON.stringify(transitionTenant.userErrors)}`);
+  if (transitionTenant.userErrors.length)
+    throw new Error(`fixture transition ${name} failed: ${JSON.stringify(transitionTenant.userErrors)}`);
   return transitionTenant;
 }
 
@@ -42,7 +52,10 @@ export async function completeAllSteps(server: TestServer, tenantId: string): Pr
   }
 }
 
-export async function activeTenant(server: TestServer, activation: Record<string, unknown> = {}): Promise<TenantFixture> {
+export async function activeTenant(
+  server: TestServer,
+  activation: Record<string, unknown> = {},
+): Promise<TenantFixture> {
   const tenant = await onboardingTenant(server);
   await completeAllSteps(server, tenant.id);
   await transition(server, tenant.id, "ACTIVATE", activation);
@@ -58,11 +71,10 @@ export const UPDATE_RUN = `mutation($input: UpdateOperationRunInput!) {
 }`;
 
 export async function queuedRun(server: TestServer, tenantId: string, kind = "DATA_EXPORT"): Promise<string> {
-  const { startOperationRun } = await server.data<{ startOperationRun: { operationRun: { id: string } | null; userErrors: unknown[] } }>(
-    START_RUN,
-    { input: { tenantId, kind } },
-    asOperator,
-  );
-  if (!startOperationRun.operationRun) throw new Error(`fixture run not started: ${JSON.stringify(startOperationRun.userErrors)}`);
+  const { startOperationRun } = await server.data<{
+    startOperationRun: { operationRun: { id: string } | null; userErrors: unknown[] };
+  }>(START_RUN, { input: { tenantId, kind } }, asOperator);
+  if (!startOperationRun.operationRun)
+    throw new Error(`fixture run not started: ${JSON.stringify(startOperationRun.userErrors)}`);
   return startOperationRun.operationRun.id;
 }
