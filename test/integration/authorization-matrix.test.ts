@@ -2,7 +2,7 @@
 // The table below is the only list of fields: a root field without a row fails the first test.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildSubgraphSchema } from "../../src/schema/index.ts";
+import { buildSubgraphSchema, printSubgraphSdl } from "../../src/schema/index.ts";
 import { activeTenant, onboardingTenant, queuedRun, uniqueSlug, type TenantFixture } from "../support/fixtures.ts";
 import { personas, tenantAdmin, tenantMember, tokenFor, type Persona } from "../support/personas.ts";
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
@@ -228,6 +228,46 @@ describe("authorization matrix", () => {
       type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [],
     );
     expect(Object.keys(FIELDS).sort()).toEqual(rootFields.sort());
+  });
+
+  it("agrees with the SDL's @authenticated/@requiresScopes, which a router would enforce by literal scope match", () => {
+    const sdl = printSubgraphSdl();
+    const scopesOf: Record<PersonaName, string[] | null> = {
+      operator: [personas.operator.scope],
+      supportRead: [personas.supportRead.scope],
+      supportAll: [personas.supportAll.scope],
+      supportLifecycle: [personas.supportLifecycle.scope],
+      worker: [personas.worker.scope],
+      tenantAdmin: ["tenant:admin"],
+      tenantMember: ["tenant:member"],
+      otherTenantAdmin: ["tenant:admin"],
+      noToken: null,
+      badToken: null,
+    };
+    const disagreements: string[] = [];
+    for (const [field, fieldRow] of Object.entries(FIELDS)) {
+      const [typeName, fieldName] = field.split(".") as [string, string];
+      const typeBlock = new RegExp(`^type ${typeName} \\{$([\\s\\S]*?)^\\}`, "m").exec(sdl)?.[1] ?? "";
+      // _service and _entities are federation's own fields: not printed, no directives.
+      const declaration = fieldName.startsWith("_")
+        ? ""
+        : new RegExp(`^\\s+${fieldName}[(:].*$`, "m").exec(typeBlock)?.[0];
+      if (declaration === undefined) throw new Error(`${field} is not in the printed SDL`);
+      const required = /@requiresScopes\(scopes: (\[.*\])\)/.exec(declaration);
+      const alternatives: string[][] | null = required ? (JSON.parse(required[1] as string) as string[][]) : null;
+      const authenticated = declaration.includes("@authenticated");
+      for (const persona of PERSONAS) {
+        const scopes = scopesOf[persona];
+        const routerAdmits = alternatives
+          ? scopes !== null && alternatives.some((alternative) => alternative.every((scope) => scopes.includes(scope)))
+          : !authenticated || scopes !== null;
+        const weAdmit = !["FORBIDDEN", "UNAUTHENTICATED"].includes(fieldRow.expected[persona]);
+        // Where the SDL names scopes it is exact; @authenticated is weaker than our capability checks.
+        if (alternatives ? routerAdmits !== weAdmit : routerAdmits === false && weAdmit)
+          disagreements.push(`${field} / ${persona}`);
+      }
+    }
+    expect(disagreements).toEqual([]);
   });
 
   for (const [field, fieldRow] of Object.entries(FIELDS)) {
