@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     forced.unref();
     try {
       await http.drain(config.shutdownTimeoutMs);
+      logger.debug("http server drained");
       await database.close();
+      logger.debug("database pool closed");
       await embedded?.stop();
       logger.info("stopped cleanly");
       process.exit(0);

