@@ -16,7 +16,11 @@ const { values } = parseArgs({ options: { base: { type: "string", default: "HEAD
 function readBase(base: string): string {
   if (existsSync(base)) return readFileSync(base, "utf8");
   try {
-    return execFileSync("git", ["show", `${base}:schema.graphql`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync("git", ["show", `${base}:schema.graphql`], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   } catch {
     throw new Error(`--base ${base} is neither a file nor a git ref with schema.graphql`);
   }

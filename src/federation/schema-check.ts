@@ -62,8 +62,16 @@ export function diffSchemas(baseSdl: string, currentSdl: string): SchemaChange[]
   const base = apiSchemaOf(baseSdl);
   const current = apiSchemaOf(currentSdl);
   const changes: SchemaChange[] = [
-    ...findBreakingChanges(base, current).map((change) => ({ kind: "breaking" as const, type: change.type, description: change.description })),
-    ...findDangerousChanges(base, current).map((change) => ({ kind: "dangerous" as const, type: change.type, description: change.description })),
+    ...findBreakingChanges(base, current).map((change) => ({
+      kind: "breaking" as const,
+      type: change.type,
+      description: change.description,
+    })),
+    ...findDangerousChanges(base, current).map((change) => ({
+      kind: "dangerous" as const,
+      type: change.type,
+      description: change.description,
+    })),
   ];
   const before = coordinates(base);
   for (const coordinate of coordinates(current)) {
@@ -79,13 +87,23 @@ export interface SchemaCheckReport {
 }
 
 /** The local equivalent of `rover subgraph check`: diff against the base, then compose with the neighbours. */
-export function checkSubgraphSchema(options: { baseSdl: string; currentSdl: string; subgraphs: SubgraphDefinition[] }): SchemaCheckReport {
+export function checkSubgraphSchema(options: {
+  baseSdl: string;
+  currentSdl: string;
+  subgraphs: SubgraphDefinition[];
+}): SchemaCheckReport {
   const changes = diffSchemas(options.baseSdl, options.currentSdl);
   const composition = composeSupergraph(
-    options.subgraphs.map((subgraph) => (subgraph.name === THIS_SUBGRAPH ? { ...subgraph, sdl: options.currentSdl } : subgraph)),
+    options.subgraphs.map((subgraph) =>
+      subgraph.name === THIS_SUBGRAPH ? { ...subgraph, sdl: options.currentSdl } : subgraph,
+    ),
   );
   const compositionErrors = composition.ok ? [] : composition.errors;
-  return { changes, compositionErrors, passed: compositionErrors.length === 0 && !changes.some((change) => change.kind === "breaking") };
+  return {
+    changes,
+    compositionErrors,
+    passed: compositionErrors.length === 0 && !changes.some((change) => change.kind === "breaking"),
+  };
 }
 
 export function formatReport(report: SchemaCheckReport): string {
@@ -95,7 +113,11 @@ export function formatReport(report: SchemaCheckReport): string {
     lines.push(`${kind.toUpperCase()} (${changes.length})`);
     for (const change of changes) lines.push(`  - [${change.type}] ${change.description}`);
   }
-  lines.push(report.compositionErrors.length === 0 ? "COMPOSITION: ok" : `COMPOSITION: failed (${report.compositionErrors.length})`);
+  lines.push(
+    report.compositionErrors.length === 0
+      ? "COMPOSITION: ok"
+      : `COMPOSITION: failed (${report.compositionErrors.length})`,
+  );
   for (const error of report.compositionErrors) lines.push(`  - ${error}`);
   lines.push(report.passed ? "schema check passed" : "schema check FAILED");
   return lines.join("\n");

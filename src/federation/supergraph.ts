@@ -26,7 +26,11 @@ export async function readSupergraphConfig(configPath: string): Promise<Subgraph
       if (!subgraph.schema?.file || !subgraph.routing_url) {
         throw new Error(`subgraph ${name} in ${configPath} needs routing_url and schema.file`);
       }
-      return { name, routingUrl: subgraph.routing_url, sdl: await readFile(resolve(dirname(configPath), subgraph.schema.file), "utf8") };
+      return {
+        name,
+        routingUrl: subgraph.routing_url,
+        sdl: await readFile(resolve(dirname(configPath), subgraph.schema.file), "utf8"),
+      };
     }),
   );
 }
@@ -37,13 +41,20 @@ export type CompositionResult = { ok: true; supergraphSdl: string; hints: string
 export function composeSupergraph(subgraphs: SubgraphDefinition[]): CompositionResult {
   let services;
   try {
-    services = subgraphs.map((subgraph) => ({ name: subgraph.name, url: subgraph.routingUrl, typeDefs: parse(subgraph.sdl) }));
+    services = subgraphs.map((subgraph) => ({
+      name: subgraph.name,
+      url: subgraph.routingUrl,
+      typeDefs: parse(subgraph.sdl),
+    }));
   } catch (error) {
     return { ok: false, errors: [`SDL does not parse: ${(error as Error).message}`] };
   }
   const result = composeServices(services);
   if (result.errors || !result.supergraphSdl) {
-    return { ok: false, errors: (result.errors ?? []).map((error) => `${error.extensions?.["code"] ?? "ERROR"}: ${error.message}`) };
+    return {
+      ok: false,
+      errors: (result.errors ?? []).map((error) => `${error.extensions?.["code"] ?? "ERROR"}: ${error.message}`),
+    };
   }
   return { ok: true, supergraphSdl: result.supergraphSdl, hints: result.hints.map((hint) => hint.toString()) };
 }

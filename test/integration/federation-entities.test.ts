@@ -19,7 +19,8 @@ beforeAll(async () => {
     tenants.push(created.createTenant.tenant);
   }
   const active = await activeTenant(server);
-  for (let index = 0; index < 100; index += 1) runIds.push(await queuedRun(server, active.id, index % 2 ? "DATA_EXPORT" : "MAINTENANCE"));
+  for (let index = 0; index < 100; index += 1)
+    runIds.push(await queuedRun(server, active.id, index % 2 ? "DATA_EXPORT" : "MAINTENANCE"));
 });
 afterAll(async () => {
   await server?.close();
@@ -29,23 +30,39 @@ const TENANT_ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { 
 const RUN_ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OperationRun { id status failureReason tenant { id } } } }`;
 
 describe("_entities is batched", () => {
-  it.each([1, 10, 100])("resolves %i Tenant representations (by id and by slug) in at most 2 statements", async (count) => {
-    const representations = tenants.slice(0, count).map((tenant, index) =>
-      index % 2 ? { __typename: "Tenant", id: tenant.id } : { __typename: "Tenant", slug: tenant.slug },
-    );
-    const { result, statements } = await countStatements(() => server.data<{ _entities: { id: string }[] }>(TENANT_ENTITIES, { r: representations }, { as: personas.operator }));
-    expect(result._entities.map((entity) => entity.id)).toEqual(tenants.slice(0, count).map((tenant) => tenant.id));
-    console.info(`[entities] ${count} Tenant representations → ${statements.length} statements`);
-    expect(statements.length).toBeLessThanOrEqual(2);
-  });
+  it.each([1, 10, 100])(
+    "resolves %i Tenant representations (by id and by slug) in at most 2 statements",
+    async (count) => {
+      const representations = tenants
+        .slice(0, count)
+        .map((tenant, index) =>
+          index % 2 ? { __typename: "Tenant", id: tenant.id } : { __typename: "Tenant", slug: tenant.slug },
+        );
+      const { result, statements } = await countStatements(() =>
+        server.data<{ _entities: { id: string }[] }>(
+          TENANT_ENTITIES,
+          { r: representations },
+          { as: personas.operator },
+        ),
+      );
+      expect(result._entities.map((entity) => entity.id)).toEqual(tenants.slice(0, count).map((tenant) => tenant.id));
+      console.info(`[entities] ${count} Tenant representations → ${statements.length} statements`);
+      expect(statements.length).toBeLessThanOrEqual(2);
+    },
+  );
 
-  it.each([1, 10, 100])("resolves %i OperationRun representations with their tenant in at most 2 statements", async (count) => {
-    const representations = runIds.slice(0, count).map((id) => ({ __typename: "OperationRun", id }));
-    const { result, statements } = await countStatements(() => server.data<{ _entities: { id: string }[] }>(RUN_ENTITIES, { r: representations }, { as: personas.operator }));
-    expect(result._entities.map((entity) => entity.id)).toEqual(runIds.slice(0, count));
-    console.info(`[entities] ${count} OperationRun representations → ${statements.length} statements`);
-    expect(statements.length).toBeLessThanOrEqual(2);
-  });
+  it.each([1, 10, 100])(
+    "resolves %i OperationRun representations with their tenant in at most 2 statements",
+    async (count) => {
+      const representations = runIds.slice(0, count).map((id) => ({ __typename: "OperationRun", id }));
+      const { result, statements } = await countStatements(() =>
+        server.data<{ _entities: { id: string }[] }>(RUN_ENTITIES, { r: representations }, { as: personas.operator }),
+      );
+      expect(result._entities.map((entity) => entity.id)).toEqual(runIds.slice(0, count));
+      console.info(`[entities] ${count} OperationRun representations → ${statements.length} statements`);
+      expect(statements.length).toBeLessThanOrEqual(2);
+    },
+  );
 
   it("returns null in place for misses, unknown ids and invisible records, in representation order", async () => {
     const hidden = tenants[0] as TenantFixture;
@@ -69,9 +86,17 @@ describe("_entities is batched", () => {
   it("masks statusReason on entities for tenant viewers", async () => {
     const tenant = await activeTenant(server, { reason: "entity-secret" });
     await transition(server, tenant.id, "SUSPEND", { reason: "entity-secret-2" });
-    const asAdmin = await server.request(TENANT_ENTITIES, { r: [{ __typename: "Tenant", id: tenant.id }] }, { as: tenantAdmin(tenant.id) });
+    const asAdmin = await server.request(
+      TENANT_ENTITIES,
+      { r: [{ __typename: "Tenant", id: tenant.id }] },
+      { as: tenantAdmin(tenant.id) },
+    );
     expect(asAdmin.raw).not.toContain("entity-secret");
-    const asOperator = await server.request(TENANT_ENTITIES, { r: [{ __typename: "Tenant", id: tenant.id }] }, { as: personas.operator });
+    const asOperator = await server.request(
+      TENANT_ENTITIES,
+      { r: [{ __typename: "Tenant", id: tenant.id }] },
+      { as: personas.operator },
+    );
     expect(asOperator.raw).toContain("entity-secret-2");
   });
 });

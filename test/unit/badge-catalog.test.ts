@@ -60,5 +60,4 @@ describe("the badge catalog", () => {
       expect(new Set(labels).size).toBe(labels.length);
     });
   });
-
 });

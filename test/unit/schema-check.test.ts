@@ -14,7 +14,9 @@ const subgraphs = await readSupergraphConfig(join(root, "supergraph.yaml"));
 
 describe("supergraph composition", () => {
   it("composes this subgraph with the example neighbours, and the committed supergraph.graphql is its output", () => {
-    const result = composeSupergraph(subgraphs.map((subgraph) => (subgraph.name === "tenant-lifecycle" ? { ...subgraph, sdl: served } : subgraph)));
+    const result = composeSupergraph(
+      subgraphs.map((subgraph) => (subgraph.name === "tenant-lifecycle" ? { ...subgraph, sdl: served } : subgraph)),
+    );
     expect(result.ok).toBe(true);
     if (result.ok) expect(readFileSync(join(root, "supergraph.graphql"), "utf8")).toBe(result.supergraphSdl);
   });
@@ -22,23 +24,34 @@ describe("supergraph composition", () => {
 
 describe("schema check", () => {
   it("passes a safe change (an added optional field) and lists it as safe", () => {
-    const current = served.replace("type Tenant", "type Tenant").replace(/(type Tenant[^{]*\{\n)/, "$1  displayColor: String\n");
+    const current = served
+      .replace("type Tenant", "type Tenant")
+      .replace(/(type Tenant[^{]*\{\n)/, "$1  displayColor: String\n");
     const report = checkSubgraphSchema({ baseSdl: served, currentSdl: current, subgraphs });
     expect(report.passed).toBe(true);
     expect(report.changes).toEqual([{ kind: "safe", type: "ADDED", description: "Tenant.displayColor was added." }]);
   });
 
   it("fails a removed field and a changed type as breaking", () => {
-    const removed = served.replace(/\n\s+"""Tenant-facing message, safe to show to the tenant."""\n\s+statusMessage: String/, "");
+    const removed = served.replace(
+      /\n\s+"""Tenant-facing message, safe to show to the tenant."""\n\s+statusMessage: String/,
+      "",
+    );
     expect(removed).not.toBe(served);
     const removedReport = checkSubgraphSchema({ baseSdl: served, currentSdl: removed, subgraphs });
     expect(removedReport.passed).toBe(false);
-    expect(removedReport.changes).toContainEqual({ kind: "breaking", type: "FIELD_REMOVED", description: "TenantLifecycle.statusMessage was removed." });
+    expect(removedReport.changes).toContainEqual({
+      kind: "breaking",
+      type: "FIELD_REMOVED",
+      description: "TenantLifecycle.statusMessage was removed.",
+    });
 
     const changed = served.replace(/(type TenantLifecycle[\s\S]*?)version: Int!/, "$1version: String!");
     const changedReport = checkSubgraphSchema({ baseSdl: served, currentSdl: changed, subgraphs });
     expect(changedReport.passed).toBe(false);
-    expect(changedReport.changes).toContainEqual(expect.objectContaining({ kind: "breaking", type: "FIELD_CHANGED_KIND" }));
+    expect(changedReport.changes).toContainEqual(
+      expect.objectContaining({ kind: "breaking", type: "FIELD_CHANGED_KIND" }),
+    );
   });
 
   it("fails a change that no longer composes with the neighbours", () => {
@@ -54,7 +67,11 @@ describe("schema check", () => {
     const directory = mkdtempSync(join(tmpdir(), "schema-check-"));
     const current = join(directory, "current.graphql");
     writeFileSync(current, served.replace(/(type TenantLifecycle[\s\S]*?)version: Int!/, "$1version: String!"));
-    const run = promisify(execFile)("npx", ["tsx", "src/cli/schema-check.ts", "--base", join(root, "schema.graphql"), "--current", current], { cwd: root });
+    const run = promisify(execFile)(
+      "npx",
+      ["tsx", "src/cli/schema-check.ts", "--base", join(root, "schema.graphql"), "--current", current],
+      { cwd: root },
+    );
     await expect(run).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining("schema check FAILED") });
   });
 });

@@ -185,7 +185,9 @@ describe("checkGuard", () => {
 
   describe("the latest DEPROVISION run succeeded (FINALIZE_DEPROVISION)", () => {
     it("passes when the latest DEPROVISION run is SUCCEEDED", () => {
-      expect(checkGuard("latestDeprovisionRunSucceeded", facts({ latestDeprovisionRunStatus: "SUCCEEDED" }))).toBeNull();
+      expect(
+        checkGuard("latestDeprovisionRunSucceeded", facts({ latestDeprovisionRunStatus: "SUCCEEDED" })),
+      ).toBeNull();
     });
 
     it("fails when there is no DEPROVISION run, and says so", () => {

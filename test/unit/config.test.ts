@@ -1,0 +1,220 @@
+// DESIGN.md §6 "Config by environment only": PORT (4001), DATABASE_URL, AUTH_JWT_SECRET / AUTH_JWKS_URL …,
+// LOG_LEVEL, NODE_ENV. In production a missing auth configuration is a start-up error.
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, type Config } from "../../src/server/config.ts";
+
+const SECRET = "a-production-secret-of-at-least-32-chars!";
+const DATABASE_URL = "postgresql://app:pw@db.internal:5432/tenants";
+const PRODUCTION = { NODE_ENV: "production", DATABASE_URL, AUTH_JWT_SECRET: SECRET };
+
+/** The problems a refused environment reports; fails the test if the environment is accepted. */
+function problemsOf(environment: NodeJS.ProcessEnv): string[] {
+  let config: Config | undefined;
+  try {
+    config = loadConfig(environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    for (const problem of problems) expect(message).toContain(problem);
+    return problems;
+  }
+  throw new Error(`configuration was accepted: ${JSON.stringify(config)}`);
+}
+
+const mentioning = (problems: string[], word: string): string[] => problems.filter((problem) => problem.includes(word));
+
+describe("loadConfig defaults", () => {
+  it("serves on 127.0.0.1:4001 in development, with the embedded database and the development secret", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: "development",
+      isProduction: false,
+      port: 4001,
+      host: "127.0.0.1",
+      logLevel: "info",
+    });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.auth).toEqual({
+      kind: "secret",
+      secret: DEVELOPMENT_JWT_SECRET,
+      issuer: undefined,
+      audience: undefined,
+      isDevelopmentSecret: true,
+    });
+  });
+
+  it("does not read process.env when given an environment", () => {
+    expect(loadConfig({ PORT: "5123" }).port).toBe(5123);
+  });
+
+  it("takes PORT, HOST, LOG_LEVEL, DATABASE_URL and a secret from the environment", () => {
+    const config = loadConfig({
+      PORT: "8080",
+      HOST: "0.0.0.0",
+      LOG_LEVEL: "debug",
+      DATABASE_URL,
+      AUTH_JWT_SECRET: SECRET,
+    });
+    expect(config).toMatchObject({ port: 8080, host: "0.0.0.0", logLevel: "debug", databaseUrl: DATABASE_URL });
+    expect(config.auth).toMatchObject({ kind: "secret", secret: SECRET, isDevelopmentSecret: false });
+  });
+
+  it("accepts PORT=0 (a free port, as the e2e tests ask for)", () => {
+    expect(loadConfig({ PORT: "0" }).port).toBe(0);
+  });
+
+  it("never turns an empty PORT into port 0 (a random port): default or a clear error", () => {
+    for (const port of ["", " "]) {
+      let config: Config | undefined;
+      try {
+        config = loadConfig({ PORT: port });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).message).toContain("PORT");
+        continue;
+      }
+      expect([JSON.stringify(port), config.port]).toEqual([JSON.stringify(port), 4001]);
+    }
+  });
+
+  it("never turns an empty HOST into every interface: default or a clear error", () => {
+    // Node's server.listen(port, "") binds the unspecified address (all interfaces).
+    let config: Config | undefined;
+    try {
+      config = loadConfig({ HOST: "" });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toContain("HOST");
+      return;
+    }
+    expect(config.host).toBe("127.0.0.1");
+  });
+
+  it("treats blank optional variables as unset", () => {
+    const config = loadConfig({ DATABASE_URL: "", AUTH_JWT_SECRET: "  ", AUTH_JWKS_URL: "" });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.auth).toMatchObject({ kind: "secret", isDevelopmentSecret: true });
+  });
+});
+
+describe("loadConfig refuses invalid values clearly", () => {
+  it.each(["eighty", "70000", "65536", "-1", "1.5"])("PORT=%s", (port) => {
+    const problems = problemsOf({ PORT: port });
+    expect(mentioning(problems, "PORT")).toHaveLength(1);
+  });
+
+  it.each(["verbose", "INFO", "loud"])("LOG_LEVEL=%s", (level) => {
+    expect(mentioning(problemsOf({ LOG_LEVEL: level }), "LOG_LEVEL")).toHaveLength(1);
+  });
+
+  it.each(["not a url", "mysql://db/tenants", "http://db/tenants"])("DATABASE_URL=%s", (url) => {
+    expect(mentioning(problemsOf({ DATABASE_URL: url }), "DATABASE_URL")).toHaveLength(1);
+  });
+
+  it("accepts both postgres:// and postgresql:// database URLs", () => {
+    expect(loadConfig({ DATABASE_URL: "postgres://u:p@h:5432/d" }).databaseUrl).toBe("postgres://u:p@h:5432/d");
+    expect(loadConfig({ DATABASE_URL }).databaseUrl).toBe(DATABASE_URL);
+  });
+
+  it("reports an invalid PORT, LOG_LEVEL and DATABASE_URL all at once", () => {
+    const problems = problemsOf({ PORT: "eighty", LOG_LEVEL: "loud", DATABASE_URL: "mysql://db/tenants" });
+    for (const variable of ["PORT", "LOG_LEVEL", "DATABASE_URL"]) {
+      expect([variable, mentioning(problems, variable).length]).toEqual([variable, 1]);
+    }
+  });
+
+  it("never echoes the secret in a problem", () => {
+    const problems = problemsOf({ AUTH_JWT_SECRET: "short-secret-xyz" });
+    expect(problems.join("\n")).not.toContain("short-secret-xyz");
+  });
+});
+
+describe("loadConfig in production", () => {
+  it("accepts a complete production configuration", () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config).toMatchObject({ isProduction: true, nodeEnv: "production", databaseUrl: DATABASE_URL });
+    expect(config.auth).toMatchObject({ kind: "secret", secret: SECRET, isDevelopmentSecret: false });
+  });
+
+  it("refuses to start without any auth configuration", () => {
+    const problems = problemsOf({ NODE_ENV: "production", DATABASE_URL });
+    expect(mentioning(problems, "AUTH_")).toHaveLength(1);
+  });
+
+  it("refuses the published development secret", () => {
+    const problems = problemsOf({ ...PRODUCTION, AUTH_JWT_SECRET: DEVELOPMENT_JWT_SECRET });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/development secret/);
+    expect(problems[0]).not.toContain(DEVELOPMENT_JWT_SECRET);
+  });
+
+  it("refuses to start without DATABASE_URL (the embedded PostgreSQL is for development)", () => {
+    const problems = problemsOf({ NODE_ENV: "production", AUTH_JWT_SECRET: SECRET });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("DATABASE_URL");
+  });
+
+  it.each([
+    ["neither issuer nor audience", {}],
+    ["no audience", { AUTH_JWT_ISSUER: "https://idp.example.com/" }],
+    ["no issuer", { AUTH_JWT_AUDIENCE: "tenant-lifecycle" }],
+  ])("refuses a JWKS with %s", (_why, extra) => {
+    const problems = problemsOf({
+      NODE_ENV: "production",
+      DATABASE_URL,
+      AUTH_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
+      ...extra,
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/AUTH_JWT_ISSUER/);
+    expect(problems[0]).toMatch(/AUTH_JWT_AUDIENCE/);
+  });
+
+  it("accepts a JWKS with issuer and audience", () => {
+    const config = loadConfig({
+      NODE_ENV: "production",
+      DATABASE_URL,
+      AUTH_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
+      AUTH_JWT_ISSUER: "https://idp.example.com/",
+      AUTH_JWT_AUDIENCE: "tenant-lifecycle",
+    });
+    expect(config.auth).toEqual({
+      kind: "jwks",
+      jwksUrl: "https://idp.example.com/.well-known/jwks.json",
+      issuer: "https://idp.example.com/",
+      audience: "tenant-lifecycle",
+    });
+  });
+
+  it("reports every production problem at once", () => {
+    const problems = problemsOf({ NODE_ENV: "production" });
+    expect(mentioning(problems, "AUTH_")).toHaveLength(1);
+    expect(mentioning(problems, "DATABASE_URL")).toHaveLength(1);
+  });
+
+  it("reports invalid values and missing production settings together, not one start-up at a time", () => {
+    const problems = problemsOf({ NODE_ENV: "production", PORT: "eighty" });
+    expect(mentioning(problems, "PORT")).toHaveLength(1);
+    expect(mentioning(problems, "DATABASE_URL")).toHaveLength(1);
+    expect(mentioning(problems, "AUTH_")).toHaveLength(1);
+  });
+});
+
+describe("the token secret", () => {
+  it("is refused when shorter than 32 characters, in any mode", () => {
+    for (const mode of ["development", "test", "production"]) {
+      const problems = problemsOf({ NODE_ENV: mode, DATABASE_URL, AUTH_JWT_SECRET: "x".repeat(31) });
+      expect([mode, mentioning(problems, "AUTH_JWT_SECRET").length]).toEqual([mode, 1]);
+      expect(problems.join("\n")).toMatch(/32/);
+    }
+  });
+
+  it("is accepted at 32 characters", () => {
+    expect(loadConfig({ AUTH_JWT_SECRET: "x".repeat(32) }).auth).toMatchObject({ secret: "x".repeat(32) });
+  });
+
+  it("cannot be combined with a JWKS", () => {
+    const problems = problemsOf({ AUTH_JWT_SECRET: SECRET, AUTH_JWKS_URL: "https://idp.example.com/jwks" });
+    expect(problems.join("\n")).toMatch(/exclusive/);
+  });
+});
