@@ -173,7 +173,11 @@ builder.mutationFields((t) => ({
     ...capabilityField("transitionLifecycle"),
     type: TransitionTenantPayload,
     args: { input: t.arg({ type: TransitionTenantInput, required: true }) },
-    resolve: async (_root, { input }, context) => toPayload(await transitionTenant(servicesOf(context), input)),
+    resolve: async (_root, { input }, context) => {
+      const outcome = await transitionTenant(servicesOf(context), input);
+      if (outcome.ok) context.metrics.transitions.inc({ transition: input.transition });
+      return toPayload(outcome);
+    },
   }),
   completeOnboardingStep: t.field({
     ...authenticatedField,

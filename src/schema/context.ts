@@ -15,4 +15,8 @@ export interface GraphQLContext {
   requestId: string;
   logger: Logger;
   access: RequestAccess;
+  /** Filled in while the request runs; the request log line reports it. */
+  record: { operationName?: string; operationType?: string; sub?: string };
+  /** Domain counters the resolvers report (e.g. lifecycle transitions). */
+  metrics: { transitions: { inc(labels: { transition: string }): void } };
 }

@@ -27,11 +27,28 @@ const environmentSchema = z.object({
   ROUTER_SHARED_SECRET: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  LIMIT_MAX_DEPTH: positiveInt(12),
+  LIMIT_MAX_ALIASES: positiveInt(30),
+  LIMIT_MAX_TOKENS: positiveInt(2000),
+  LIMIT_MAX_DIRECTIVES: positiveInt(50),
+  LIMIT_MAX_COST: positiveInt(50_000),
+  LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(200),
 });
 
 export type AuthConfig =
   | { kind: "secret"; secret: string; issuer?: string; audience?: string; isDevelopmentSecret: boolean }
   | { kind: "jwks"; jwksUrl: string; issuer?: string; audience?: string };
+
+export interface RequestLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  maxBodyBytes: number;
+  maxEntityRepresentations: number;
+}
 
 export interface Config {
   nodeEnv: "development" | "production" | "test";
@@ -48,6 +65,7 @@ export interface Config {
   routerSharedSecret?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownTimeoutMs: number;
+  limits: RequestLimits;
 }
 
 export class ConfigError extends Error {
@@ -59,42 +77,46 @@ export class ConfigError extends Error {
 
 /** Reads and validates the environment once at start; every problem is reported, not just the first. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environmentSchema.safeParse(environment);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`));
-  }
-  const env = parsed.data;
-  const isProduction = env.NODE_ENV === "production";
-  const problems: string[] = [];
+  // A variable set to blank is treated as unset (an empty PORT must not become port 0, nor an
+  // empty HOST every interface).
+  const given = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const parsed = environmentSchema.safeParse(given);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
 
-  if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+  // The cross-variable rules are judged on what was given, so every problem is reported at once.
+  const isProduction = given["NODE_ENV"] === "production";
+  const jwksUrl = given["AUTH_JWKS_URL"];
+  const secret = given["AUTH_JWT_SECRET"];
+  if (secret && jwksUrl)
     problems.push("AUTH_JWT_SECRET and AUTH_JWKS_URL are exclusive: configure one way of verifying tokens");
-  }
-  let auth: AuthConfig;
-  if (env.AUTH_JWKS_URL) {
-    auth = { kind: "jwks", jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE };
-    if (isProduction && (!env.AUTH_JWT_ISSUER || !env.AUTH_JWT_AUDIENCE)) {
+  if (isProduction) {
+    if (jwksUrl && (!given["AUTH_JWT_ISSUER"] || !given["AUTH_JWT_AUDIENCE"])) {
       problems.push("AUTH_JWKS_URL in production needs AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE");
     }
-  } else {
-    const secret = env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET;
-    auth = {
-      kind: "secret",
-      secret,
-      issuer: env.AUTH_JWT_ISSUER,
-      audience: env.AUTH_JWT_AUDIENCE,
-      isDevelopmentSecret: secret === DEVELOPMENT_JWT_SECRET,
-    };
-    if (isProduction && !env.AUTH_JWT_SECRET) {
+    if (!jwksUrl && !secret)
       problems.push("production needs AUTH_JWKS_URL (with issuer and audience) or AUTH_JWT_SECRET");
-    } else if (isProduction && auth.isDevelopmentSecret) {
+    if (!jwksUrl && secret === DEVELOPMENT_JWT_SECRET) {
       problems.push("AUTH_JWT_SECRET is the published development secret; production needs its own");
     }
+    if (!given["DATABASE_URL"])
+      problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
   }
-  if (isProduction && !env.DATABASE_URL) {
-    problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const env = parsed.data;
+  const auth: AuthConfig = env.AUTH_JWKS_URL
+    ? { kind: "jwks", jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE }
+    : {
+        kind: "secret",
+        secret: env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+        issuer: env.AUTH_JWT_ISSUER,
+        audience: env.AUTH_JWT_AUDIENCE,
+        isDevelopmentSecret: (env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET) === DEVELOPMENT_JWT_SECRET,
+      };
 
   return {
     nodeEnv: env.NODE_ENV,
@@ -110,5 +132,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    limits: {
+      maxDepth: env.LIMIT_MAX_DEPTH,
+      maxAliases: env.LIMIT_MAX_ALIASES,
+      maxTokens: env.LIMIT_MAX_TOKENS,
+      maxDirectives: env.LIMIT_MAX_DIRECTIVES,
+      maxCost: env.LIMIT_MAX_COST,
+      maxBodyBytes: env.LIMIT_MAX_BODY_BYTES,
+      maxEntityRepresentations: env.LIMIT_MAX_ENTITY_REPRESENTATIONS,
+    },
   };
 }

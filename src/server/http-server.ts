@@ -5,11 +5,13 @@ import type { GraphQLContext } from "../schema/context.ts";
 import type { Database } from "../services/database/client.ts";
 import type { TokenVerifier } from "./auth.ts";
 import type { Config } from "./config.ts";
-import { formatError, isExpectedError } from "./error-formatting.ts";
+import { formatError } from "./error-formatting.ts";
+import { entityBatchLimit, queryLimits } from "./limits.ts";
+import { ServiceMetrics } from "./metrics.ts";
+import { observeRequests } from "./request-observer.ts";
 import type { Logger } from "./logger.ts";
-import { createRequestContext, requestIdFrom } from "./request-context.ts";
+import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 const READINESS_TIMEOUT_MS = 2_000;
 
 export interface HttpServerDependencies {
@@ -22,6 +24,7 @@ export interface HttpServerDependencies {
 
 export interface RunningHttpServer {
   server: Server;
+  metrics: ServiceMetrics;
   apollo: ApolloServer<GraphQLContext>;
   /** Stops accepting connections, lets in-flight requests finish (up to the deadline), then resolves. */
   drain(deadlineMs: number): Promise<void>;
@@ -47,15 +50,14 @@ function sendGraphQLError(response: ServerResponse, error: HttpError): void {
   sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES)
-    throw new HttpError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, "BAD_REQUEST");
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, `Request body exceeds ${maxBytes} bytes`, "BAD_REQUEST");
+  if (Number(request.headers["content-length"] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body exceeds ${MAX_BODY_BYTES} bytes`, "BAD_REQUEST");
+    if (size > maxBytes) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
@@ -75,6 +77,8 @@ function parseBody(request: IncomingMessage, text: string): unknown {
 /** Builds the HTTP server: POST/GET /graphql (Apollo), /healthz, /readyz. */
 export async function startHttpServer(dependencies: HttpServerDependencies): Promise<RunningHttpServer> {
   const { config, logger, database, schema, verifyToken } = dependencies;
+  const metrics = new ServiceMetrics(database.pool);
+  const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: !config.isProduction,
@@ -84,32 +88,14 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     // main.ts owns shutdown: drain HTTP, then stop Apollo, the pool and the embedded database, in that order.
     stopOnTerminationSignals: false,
     formatError,
+    validationRules: limits.validationRules,
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
       warn: (message) => logger.warn(message),
       error: (message) => logger.error(message),
     },
-    plugins: [
-      {
-        async requestDidStart() {
-          return {
-            async didEncounterErrors({ contextValue, errors, operationName }) {
-              for (const error of errors) {
-                if (isExpectedError(error)) continue;
-                contextValue.logger.error(
-                  {
-                    err: { name: error.name, message: error.message, stack: error.originalError?.stack },
-                    operationName,
-                  },
-                  "unexpected error while executing a request",
-                );
-              }
-            },
-          };
-        },
-      },
-    ],
+    plugins: [...limits.plugins, entityBatchLimit(config.limits.maxEntityRepresentations), observeRequests(metrics)],
   });
   await apollo.start();
 
@@ -121,6 +107,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     const startedAt = process.hrtime.bigint();
     const requestId = requestIdFrom(request.headers);
     const requestLogger = logger.child({ requestId });
+    const record: RequestRecord = {};
     response.setHeader("x-request-id", requestId);
     inFlight += 1;
     response.on("close", () => {
@@ -130,6 +117,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
           method: request.method,
           path: request.url?.split("?")[0],
           status: response.statusCode,
+          operationName: record.operationName,
+          sub: record.sub,
           durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
         },
         "request finished",
@@ -143,7 +132,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       });
       return;
     }
-    handle(request, response, requestId, requestLogger).catch((error: unknown) => {
+    handle(request, response, requestId, requestLogger, record).catch((error: unknown) => {
       requestLogger.error({ err: error }, "request failed outside GraphQL execution");
       if (!response.headersSent) {
         sendJson(response, 500, {
@@ -158,7 +147,13 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
-  async function handle(request: IncomingMessage, response: ServerResponse, requestId: string, requestLogger: Logger) {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    requestLogger: Logger,
+    record: RequestRecord,
+  ) {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz" && request.method === "GET") {
       sendJson(response, 200, { status: "ok" });
@@ -167,6 +162,11 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     if (url.pathname === "/readyz" && request.method === "GET") {
       const ready = await databaseReachable(database);
       sendJson(response, ready ? 200 : 503, { status: ready ? "ready" : "database unavailable" });
+      return;
+    }
+    if (url.pathname === "/metrics" && request.method === "GET") {
+      response.writeHead(200, { "content-type": metrics.registry.contentType });
+      response.end(await metrics.registry.metrics());
       return;
     }
     if (url.pathname !== "/graphql") {
@@ -184,7 +184,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     }
     let body: unknown;
     try {
-      body = request.method === "POST" ? parseBody(request, await readBody(request)) : undefined;
+      body =
+        request.method === "POST" ? parseBody(request, await readBody(request, config.limits.maxBodyBytes)) : undefined;
     } catch (error) {
       if (error instanceof HttpError) {
         sendGraphQLError(response, error);
@@ -200,8 +201,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
       context: () =>
         createRequestContext(
-          { db: database.prisma, verifyToken },
-          { headers: request.headers, requestId, logger: requestLogger },
+          { db: database.prisma, verifyToken, metrics },
+          { headers: request.headers, requestId, logger: requestLogger, record },
         ),
     });
     const status = result.status ?? 200;
@@ -226,6 +227,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
 
   return {
     server,
+    metrics,
     apollo,
     async drain(deadlineMs) {
       draining = true;

@@ -6,6 +6,7 @@ import type { PrismaClient } from "../services/database/client.ts";
 import { RequestLoaders } from "../services/request-loaders.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
 import type { Logger } from "./logger.ts";
+import type { ServiceMetrics } from "./metrics.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
@@ -25,16 +26,26 @@ function singleHeader(headers: IncomingHttpHeaders, name: string): string | null
 export interface ContextDependencies {
   db: PrismaClient;
   verifyToken: TokenVerifier;
+  metrics: ServiceMetrics;
+}
+
+/** What the request log line reports about a GraphQL request, filled in as it is handled. */
+export interface RequestRecord {
+  operationName?: string;
+  operationType?: string;
+  sub?: string;
 }
 
 /** Establishes who is calling; never throws: a refused caller still gets `_service`. */
 export async function createRequestContext(
   dependencies: ContextDependencies,
-  request: { headers: IncomingHttpHeaders; requestId: string; logger: Logger },
+  request: { headers: IncomingHttpHeaders; requestId: string; logger: Logger; record: RequestRecord },
 ): Promise<GraphQLContext> {
-  const { headers, requestId, logger } = request;
+  const { headers, requestId, logger, record } = request;
   const access = await resolveAccess(dependencies, headers, logger, requestId);
-  return { requestId, logger, access };
+  if (access.kind === "ok") record.sub = access.services.viewer.principal.sub;
+  if (access.kind === "refused") record.sub = access.principal.sub;
+  return { requestId, logger, access, record, metrics: dependencies.metrics };
 }
 
 async function resolveAccess(
