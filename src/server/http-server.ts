@@ -123,6 +123,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         },
         "request finished",
       );
+      // While draining, a keep-alive connection is closed as soon as its last response is out.
+      if (draining) server.closeIdleConnections();
       if (inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
     });
     if (draining) {

@@ -108,6 +108,8 @@ async function recoverFromUncleanExit(clusterDir: string, logger: EmbeddedPostgr
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   logger: EmbeddedPostgresLogger;
+  /** A fixed port (e.g. to restart on the same address); by default any free one. */
+  port?: number;
 }): Promise<EmbeddedPostgresHandle> {
   const { dataDir, logger } = options;
   const clusterDir = join(dataDir, "pg");
@@ -116,7 +118,7 @@ export async function startEmbeddedPostgres(options: {
   await makeTraversable(dataDir);
   await chmod(socketDir, 0o777);
   const password = await readOrCreatePassword(join(dataDir, "password"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const initialised = await stat(join(clusterDir, "PG_VERSION")).then(
     () => true,
     () => false,
