@@ -49,7 +49,11 @@ async function post(server: ServerProcess, query: string, variables: Record<stri
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  return { status: response.status, body: (await response.json()) as GraphQLBody, elapsedMs: performance.now() - startedAt };
+  return {
+    status: response.status,
+    body: (await response.json()) as GraphQLBody,
+    elapsedMs: performance.now() - startedAt,
+  };
 }
 
 const CREATE = `mutation($slug: String!, $key: String) { createTenant(input: { slug: $slug, name: "Resilient", idempotencyKey: $key }) { tenant { id } userErrors { code } } }`;
@@ -81,7 +85,15 @@ describe("database outage", () => {
   it("fails fast with SERVICE_UNAVAILABLE while the database is down, reports not-ready, and recovers without a restart", async () => {
     const server = await start();
     const load = async (label: string, count: number) =>
-      Promise.all(Array.from({ length: count }, (_, index) => post(server, CREATE, { slug: `outage-${label}-${index}` }).catch((error: Error) => ({ status: 0, body: { errors: [{ message: error.message }] } as GraphQLBody, elapsedMs: 0 }))));
+      Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          post(server, CREATE, { slug: `outage-${label}-${index}` }).catch((error: Error) => ({
+            status: 0,
+            body: { errors: [{ message: error.message }] } as GraphQLBody,
+            elapsedMs: 0,
+          })),
+        ),
+      );
 
     const before = await load("before", 20);
     expect(before.every((response) => response.body.data?.["createTenant"]?.tenant)).toBe(true);
@@ -143,7 +155,9 @@ describe("crash safety", () => {
 describe("graceful shutdown", () => {
   it("on SIGTERM finishes in-flight requests, refuses new ones, closes everything and exits 0", async () => {
     const server = await start();
-    const created = await Promise.all(Array.from({ length: 40 }, (_, index) => post(server, CREATE, { slug: `drain-${index}` })));
+    const created = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => post(server, CREATE, { slug: `drain-${index}` })),
+    );
     const ids = created.map((response) => response.body.data?.["createTenant"]?.tenant?.id as string);
 
     const inFlight = ids.map((id, index) => post(server, SUSPEND, { id, key: `drain-${index}` }));
@@ -155,7 +169,9 @@ describe("graceful shutdown", () => {
     // A request arriving after SIGTERM is refused: no connection, or 503 on a kept-alive one.
     if (!(late instanceof Error)) expect(late.status).toBe(503);
     const finished = await Promise.allSettled(inFlight);
-    const completed = finished.filter((result) => result.status === "fulfilled" && result.value.body.data?.["transitionTenant"]?.tenant);
+    const completed = finished.filter(
+      (result) => result.status === "fulfilled" && result.value.body.data?.["transitionTenant"]?.tenant,
+    );
     // Requests the server had accepted complete; the rest were refused, never half-done.
     for (const result of finished) {
       if (result.status === "fulfilled" && !result.value.body.data?.["transitionTenant"]?.tenant) {
@@ -165,10 +181,14 @@ describe("graceful shutdown", () => {
     expect(completed.length).toBeGreaterThan(0);
     expect(await exited).toBe(0);
     const shutdownMs = performance.now() - stoppedAt;
-    console.info(`[shutdown] ${completed.length} of ${inFlight.length} in-flight requests completed; exited 0 after ${shutdownMs.toFixed(0)} ms`);
+    console.info(
+      `[shutdown] ${completed.length} of ${inFlight.length} in-flight requests completed; exited 0 after ${shutdownMs.toFixed(0)} ms`,
+    );
     // Well inside the 8 s deadline: the drain ends when the work does, not when the deadline passes.
     expect(shutdownMs).toBeLessThan(5_000);
-    await expect(fetch(server.url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).rejects.toThrow();
+    await expect(
+      fetch(server.url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } }),
+    ).rejects.toThrow();
 
     const check = await start();
     await expectInvariants(check);

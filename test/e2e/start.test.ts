@@ -82,3 +82,18 @@ describe("npm start", () => {
     }
   });
 });
+
+describe("production mode", () => {
+  it("refuses to start without DATABASE_URL and real auth, naming every problem", async () => {
+    const error = await startServerProcess(
+      { NODE_ENV: "production", DATABASE_URL: undefined, AUTH_JWT_SECRET: undefined },
+      30_000,
+    ).then(
+      () => null,
+      (failure: Error) => failure,
+    );
+    expect(error?.message).toMatch(/exited with 1/);
+    expect(error?.message).toContain("production needs DATABASE_URL");
+    expect(error?.message).toContain("production needs AUTH_JWKS_URL");
+  });
+});

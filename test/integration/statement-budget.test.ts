@@ -43,7 +43,11 @@ const DASHBOARD = `query Dashboard($first: Int) {
 describe("statement budget", () => {
   it.each([10, 50, 100])("a dashboard page of %i tenants costs at most 6 statements", async (first) => {
     const { result, statements } = await countStatements(() =>
-      server.data<{ tenants: { edges: { node: { operationRuns: { edges: unknown[] } } }[] } }>(DASHBOARD, { first }, asOperator),
+      server.data<{ tenants: { edges: { node: { operationRuns: { edges: unknown[] } } }[] } }>(
+        DASHBOARD,
+        { first },
+        asOperator,
+      ),
     );
     expect(result.tenants.edges).toHaveLength(first);
     expect(result.tenants.edges.some((edge) => edge.node.operationRuns.edges.length > 0)).toBe(true);
@@ -60,7 +64,11 @@ describe("statement budget", () => {
         await transition(server, tenant.id, "REACTIVATE");
       }
       const { statements } = await countStatements(() =>
-        server.data(`mutation($id: ID!) { transitionTenant(input: { tenantId: $id, transition: SUSPEND, reason: "measured" }) { tenant { id lifecycle { version } } auditEvent { sequence } userErrors { code } } }`, { id: tenant.id }, asOperator),
+        server.data(
+          `mutation($id: ID!) { transitionTenant(input: { tenantId: $id, transition: SUSPEND, reason: "measured" }) { tenant { id lifecycle { version } } auditEvent { sequence } userErrors { code } } }`,
+          { id: tenant.id },
+          asOperator,
+        ),
       );
       counts.push(statements.length);
     }
