@@ -203,7 +203,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
       context: () =>
         createRequestContext(
-          { db: database.prisma, verifyToken, metrics },
+          { db: database.prisma, sql: database.pool, verifyToken, metrics },
           { headers: request.headers, requestId, logger: requestLogger, record },
         ),
     });

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../schema/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
 import type { PrismaClient } from "../services/database/client.ts";
-import { RequestLoaders } from "../services/request-loaders.ts";
+import { RequestLoaders, type SqlRunner } from "../services/request-loaders.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
 import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
@@ -25,6 +25,8 @@ function singleHeader(headers: IncomingHttpHeaders, name: string): string | null
 
 export interface ContextDependencies {
   db: PrismaClient;
+  /** The pool Prisma also uses; the hot read paths query it directly. */
+  sql: SqlRunner;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
 }
@@ -79,7 +81,13 @@ async function resolveAccess(
     }
     return {
       kind: "ok",
-      services: { db: dependencies.db, viewer, requestId, loaders: new RequestLoaders(dependencies.db) },
+      services: {
+        db: dependencies.db,
+        sql: dependencies.sql,
+        viewer,
+        requestId,
+        loaders: new RequestLoaders(dependencies.sql),
+      },
     };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {

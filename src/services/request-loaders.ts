@@ -1,8 +1,9 @@
 import DataLoader from "dataloader";
-import { Prisma } from "../generated/prisma/client.ts";
-import type { PrismaClient } from "./database/client.ts";
+import type { QueryResult, QueryResultRow } from "pg";
+import { ONBOARDING_COLUMNS, RUN_COLUMNS, TENANT_COLUMNS } from "./database/columns.ts";
+import type {
+  OperationKind} from "./domain-types.ts";
 import {
-  OperationKind,
   type OnboardingSessionRecord,
   type OperationRunRecord,
   type OperationRunStatus,
@@ -10,10 +11,6 @@ import {
 } from "./domain-types.ts";
 import { isUuid } from "./pagination.ts";
 
-/**
- * Per-request batching: N lookups of one kind in one tick become one statement. Never shared
- * across requests, so nothing is cached beyond the request that loaded it.
- */
 /** One tenant's slice of runs: newest first, `limit` rows after the cursor, and the filter's total. */
 export interface TenantRunWindowKey {
   tenantId: string;
@@ -28,47 +25,70 @@ export interface TenantRunWindow {
   totalCount: number;
 }
 
-const RUN_COLUMNS = Prisma.sql`id, tenant_id AS "tenantId", kind, status, progress, summary, failure_reason AS "failureReason",
-  initiated_by_type AS "initiatedByType", initiated_by_id AS "initiatedById", version, created_at AS "createdAt",
-  updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+/** The driver-level interface the loaders need (a pg.Pool in the service). */
+export interface SqlRunner {
+  query<Row extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<Row>>;
+}
 
+/**
+ * Per-request batching: N lookups of one kind in one tick become one statement. Never shared
+ * across requests, so nothing is cached beyond the request that loaded it. These are the hot read
+ * paths, so they use hand-written SQL on the shared pool rather than Prisma's query engine
+ * (PERFORMANCE-NOTES.md: the engine costs ~40 % of a small read).
+ */
 export class RequestLoaders {
-  constructor(private readonly db: PrismaClient) {}
+  constructor(private readonly sql: SqlRunner) {}
+
+  private async rows<Row extends QueryResultRow>(text: string, values: unknown[]): Promise<Row[]> {
+    return (await this.sql.query<Row>(text, values)).rows;
+  }
 
   readonly tenantById = new DataLoader<string, TenantRecord | null>(async (ids) => {
-    const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
-    const rows = valid.length === 0 ? [] : await this.db.tenant.findMany({ where: { id: { in: valid } } });
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ANY($1::uuid[])`, [valid]);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 
   readonly tenantBySlug = new DataLoader<string, TenantRecord | null>(async (slugs) => {
-    const rows = await this.db.tenant.findMany({ where: { slug: { in: [...slugs] } } });
+    const rows = await this.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug = ANY($1::text[])`, [
+      [...slugs],
+    ]);
     const bySlug = new Map(rows.map((row) => [row.slug, row]));
     return slugs.map((slug) => bySlug.get(slug) ?? null);
   });
 
   readonly onboardingByTenantId = new DataLoader<string, OnboardingSessionRecord | null>(async (tenantIds) => {
-    const rows = await this.db.onboardingSession.findMany({ where: { tenantId: { in: [...tenantIds] } } });
+    const rows = await this.rows<OnboardingSessionRecord>(
+      `SELECT ${ONBOARDING_COLUMNS} FROM onboarding_sessions WHERE tenant_id = ANY($1::uuid[])`,
+      [[...tenantIds]],
+    );
     const byTenant = new Map(rows.map((row) => [row.tenantId, row]));
     return tenantIds.map((id) => byTenant.get(id) ?? null);
   });
 
   /** The latest DEPROVISION run's status per tenant (the FINALIZE_DEPROVISION guard). */
   readonly latestDeprovisionStatusByTenantId = new DataLoader<string, OperationRunStatus | null>(async (tenantIds) => {
-    const rows = await this.db.operationRun.findMany({
-      where: { tenantId: { in: [...tenantIds] }, kind: OperationKind.DEPROVISION },
-      distinct: ["tenantId"],
-      orderBy: [{ tenantId: "asc" }, { createdAt: "desc" }, { id: "desc" }],
-      select: { tenantId: true, status: true },
-    });
+    const rows = await this.rows<{ tenantId: string; status: OperationRunStatus }>(
+      `SELECT DISTINCT ON (tenant_id) tenant_id AS "tenantId", status FROM operation_runs
+       WHERE tenant_id = ANY($1::uuid[]) AND kind = 'DEPROVISION' ORDER BY tenant_id, created_at DESC, id DESC`,
+      [[...tenantIds]],
+    );
     const byTenant = new Map(rows.map((row) => [row.tenantId, row.status]));
     return tenantIds.map((id) => byTenant.get(id) ?? null);
   });
 
   readonly runById = new DataLoader<string, OperationRunRecord | null>(async (ids) => {
-    const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
-    const rows = valid.length === 0 ? [] : await this.db.operationRun.findMany({ where: { id: { in: valid } } });
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.rows<OperationRunRecord>(`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = ANY($1::uuid[])`, [
+            valid,
+          ]);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
@@ -98,22 +118,29 @@ export class RequestLoaders {
 
   private async loadRunWindows(group: TenantRunWindowKey[]): Promise<[TenantRunWindowKey, TenantRunWindow][]> {
     const shape = group[0] as TenantRunWindowKey;
-    const tenantIds = group.map((key) => key.tenantId);
-    const filters: Prisma.Sql[] = [Prisma.sql`tenant_id = ANY(${tenantIds}::uuid[])`];
-    if (shape.statuses?.length) filters.push(Prisma.sql`status = ANY(${[...shape.statuses]}::operation_run_status[])`);
-    if (shape.kinds?.length) filters.push(Prisma.sql`kind = ANY(${[...shape.kinds]}::operation_kind[])`);
-    const where = Prisma.join(filters, " AND ");
+    const values: unknown[] = [group.map((key) => key.tenantId)];
+    const filters = ["tenant_id = ANY($1::uuid[])"];
+    if (shape.statuses?.length)
+      filters.push(`status = ANY($${values.push([...shape.statuses])}::operation_run_status[])`);
+    if (shape.kinds?.length) filters.push(`kind = ANY($${values.push([...shape.kinds])}::operation_kind[])`);
+    const where = filters.join(" AND ");
+    const countValues = [...values];
     const cursor = shape.after
-      ? Prisma.sql`AND (created_at, id) < (${shape.after.at}, ${shape.after.id}::uuid)`
-      : Prisma.empty;
+      ? `AND (created_at, id) < ($${values.push(shape.after.at)}::timestamptz, $${values.push(shape.after.id)}::uuid)`
+      : "";
+    const limit = `$${values.push(shape.limit)}`;
     const [rows, counts] = await Promise.all([
-      this.db.$queryRaw<OperationRunRecord[]>`
-        SELECT ${RUN_COLUMNS} FROM (
-          SELECT r.*, row_number() OVER (PARTITION BY tenant_id ORDER BY created_at DESC, id DESC) AS position
-          FROM operation_runs r WHERE ${where} ${cursor}
-        ) ranked WHERE position <= ${shape.limit} ORDER BY tenant_id, created_at DESC, id DESC`,
-      this.db.$queryRaw<{ tenantId: string; count: number }[]>`
-        SELECT tenant_id AS "tenantId", count(*)::int AS count FROM operation_runs WHERE ${where} GROUP BY tenant_id`,
+      this.rows<OperationRunRecord>(
+        `SELECT ${RUN_COLUMNS} FROM (
+           SELECT r.*, row_number() OVER (PARTITION BY tenant_id ORDER BY created_at DESC, id DESC) AS position
+           FROM operation_runs r WHERE ${where} ${cursor}
+         ) ranked WHERE position <= ${limit} ORDER BY tenant_id, created_at DESC, id DESC`,
+        values,
+      ),
+      this.rows<{ tenantId: string; count: number }>(
+        `SELECT tenant_id AS "tenantId", count(*)::int AS count FROM operation_runs WHERE ${where} GROUP BY tenant_id`,
+        countValues,
+      ),
     ]);
     const counted = new Map(counts.map((row) => [row.tenantId, row.count]));
     return group.map((key) => [

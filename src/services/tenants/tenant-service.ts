@@ -1,12 +1,13 @@
-import type { Prisma } from "../../generated/prisma/client.ts";
 import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
 import { hasCapability } from "../authorization/capabilities.ts";
 import { requirePlatformReader, requireWriteCapability } from "../authorization/guards.ts";
 import { maskAuditEvent, maskTenant } from "../authorization/masking.ts";
 import { canSeeTenant, type Viewer } from "../authorization/viewer.ts";
-import { TenantStatus, type AuditEventRecord, type TenantRecord } from "../domain-types.ts";
+import type { TenantStatus} from "../domain-types.ts";
+import { type AuditEventRecord, type TenantRecord } from "../domain-types.ts";
 import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
+import { TENANT_COLUMNS } from "../database/columns.ts";
 import { runMutation } from "../mutation-runner.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { decodeTimestampCursor, toPage, validatePageRequest, type Page } from "../pagination.ts";
@@ -55,45 +56,48 @@ function likeLiteral(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
-export function tenantWhere(filter: TenantFilter | null | undefined): Prisma.TenantWhereInput {
-  const conditions: Prisma.TenantWhereInput[] = [];
-  if (filter?.status && filter.status.length > 0) conditions.push({ status: { in: filter.status } });
-  else if (!filter?.includeArchived) conditions.push({ status: { not: TenantStatus.ARCHIVED } });
-  if (filter?.selectable === true) conditions.push({ status: TenantStatus.ACTIVE });
-  if (filter?.selectable === false) conditions.push({ status: { not: TenantStatus.ACTIVE } });
+/** The WHERE clause of a tenant filter, as SQL with its parameters numbered from 1. */
+export function tenantFilterSql(filter: TenantFilter | null | undefined): { where: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const conditions: string[] = [];
+  if (filter?.status && filter.status.length > 0)
+    conditions.push(`status = ANY($${values.push(filter.status)}::tenant_status[])`);
+  else if (!filter?.includeArchived) conditions.push(`status <> 'ARCHIVED'`);
+  if (filter?.selectable === true) conditions.push(`status = 'ACTIVE'`);
+  if (filter?.selectable === false) conditions.push(`status <> 'ACTIVE'`);
   const search = filter?.search?.trim();
   if (search) {
-    const pattern = likeLiteral(search);
-    conditions.push({
-      OR: [{ slug: { contains: pattern, mode: "insensitive" } }, { name: { contains: pattern, mode: "insensitive" } }],
-    });
+    const pattern = `$${values.push(`%${likeLiteral(search)}%`)}`;
+    conditions.push(`(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`);
   }
-  return { AND: conditions };
+  return { where: conditions.length ? conditions.join(" AND ") : "true", values };
 }
 
-/** Platform readers only; newest first. */
+/** Platform readers only; newest first. A hot path (dashboards), so hand-written SQL. */
 export async function listTenants(
   context: ServiceContext,
   args: { first?: number | null; after?: string | null; filter?: TenantFilter | null },
 ): Promise<Page<TenantRecord>> {
   requirePlatformReader(context.viewer);
   const request = validatePageRequest(args.first, args.after);
-  const where = tenantWhere(args.filter);
+  const { where, values } = tenantFilterSql(args.filter);
+  const pageValues = [...values];
   const cursor = request.after ? decodeTimestampCursor(request.after) : null;
-  const pageWhere: Prisma.TenantWhereInput = cursor
-    ? {
-        AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }],
-      }
-    : where;
-  const [rows, totalCount] = await Promise.all([
-    context.db.tenant.findMany({
-      where: pageWhere,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: request.first + 1,
-    }),
-    context.db.tenant.count({ where }),
+  const after = cursor
+    ? ` AND (created_at, id) < ($${pageValues.push(cursor.at)}::timestamptz, $${pageValues.push(cursor.id)}::uuid)`
+    : "";
+  const limit = `$${pageValues.push(request.first + 1)}`;
+  const [rows, counted] = await Promise.all([
+    context.sql.query<TenantRecord>(
+      `SELECT ${TENANT_COLUMNS} FROM tenants WHERE ${where}${after} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+      pageValues,
+    ),
+    context.sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM tenants WHERE ${where}`, values),
   ]);
-  const page = toPage(rows, request, totalCount, (row) => ({ sortKey: row.createdAt.toISOString(), id: row.id }));
+  const page = toPage(rows.rows, request, counted.rows[0]?.count ?? 0, (row) => ({
+    sortKey: row.createdAt.toISOString(),
+    id: row.id,
+  }));
   return { ...page, items: page.items.map((item) => ({ ...item, node: maskTenant(context.viewer, item.node) })) };
 }
 
