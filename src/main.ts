@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       logger.debug("database pool closed");
       await embedded?.stop();
       logger.info("stopped cleanly");
+      logger.flush();
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, "shutdown failed");
