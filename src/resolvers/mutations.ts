@@ -88,21 +88,35 @@ const UpdateOperationRunInput = builder.inputType("UpdateOperationRunInput", {
   }),
 });
 
-const CreateTenantPayload = builder.objectRef<Payload<TenantChangePayload>>("CreateTenantPayload").implement({
-  fields: (t) => ({
-    tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
-    auditEvent: t.field({ type: AuditEventType, nullable: true, resolve: (payload) => payload.auditEvent ?? null }),
-    userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
-  }),
-});
+/** createTenant and updateTenant answer with the same shape under their own names. */
+function tenantChangePayload(name: string) {
+  return builder.objectRef<Payload<TenantChangePayload>>(name).implement({
+    fields: (t) => ({
+      tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
+      auditEvent: t.field({ type: AuditEventType, nullable: true, resolve: (payload) => payload.auditEvent ?? null }),
+      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+    }),
+  });
+}
 
-const UpdateTenantPayload = builder.objectRef<Payload<TenantChangePayload>>("UpdateTenantPayload").implement({
-  fields: (t) => ({
-    tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
-    auditEvent: t.field({ type: AuditEventType, nullable: true, resolve: (payload) => payload.auditEvent ?? null }),
-    userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
-  }),
-});
+/** startOperationRun and updateOperationRun likewise. */
+function operationRunPayload(name: string) {
+  return builder.objectRef<Payload<OperationRunPayload>>(name).implement({
+    fields: (t) => ({
+      operationRun: t.field({
+        type: OperationRunType,
+        nullable: true,
+        resolve: (payload) => payload.operationRun ?? null,
+      }),
+      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+    }),
+  });
+}
+
+const CreateTenantPayload = tenantChangePayload("CreateTenantPayload");
+const UpdateTenantPayload = tenantChangePayload("UpdateTenantPayload");
+const StartOperationRunPayload = operationRunPayload("StartOperationRunPayload");
+const UpdateOperationRunPayload = operationRunPayload("UpdateOperationRunPayload");
 
 const TransitionTenantPayload = builder.objectRef<Payload<TransitionPayload>>("TransitionTenantPayload").implement({
   fields: (t) => ({
@@ -128,30 +142,6 @@ const CompleteOnboardingStepPayloadType = builder
         resolve: (payload) => payload.onboarding ?? null,
       }),
       tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
-      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
-    }),
-  });
-
-const StartOperationRunPayload = builder.objectRef<Payload<OperationRunPayload>>("StartOperationRunPayload").implement({
-  fields: (t) => ({
-    operationRun: t.field({
-      type: OperationRunType,
-      nullable: true,
-      resolve: (payload) => payload.operationRun ?? null,
-    }),
-    userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
-  }),
-});
-
-const UpdateOperationRunPayload = builder
-  .objectRef<Payload<OperationRunPayload>>("UpdateOperationRunPayload")
-  .implement({
-    fields: (t) => ({
-      operationRun: t.field({
-        type: OperationRunType,
-        nullable: true,
-        resolve: (payload) => payload.operationRun ?? null,
-      }),
       userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
     }),
   });

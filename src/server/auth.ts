@@ -30,7 +30,7 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
   const verifyWithKey =
     config.kind === "secret"
       ? (token: string) =>
-          jwtVerify(token, secretKey ??= createSecretKey(Buffer.from(config.secret, "utf8")), {
+          jwtVerify(token, (secretKey ??= createSecretKey(Buffer.from(config.secret, "utf8"))), {
             algorithms: ["HS256"],
             issuer: config.issuer,
             audience: config.audience,

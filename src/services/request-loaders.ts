@@ -1,8 +1,7 @@
 import DataLoader from "dataloader";
 import type { QueryResult, QueryResultRow } from "pg";
 import { ONBOARDING_COLUMNS, RUN_COLUMNS, TENANT_COLUMNS } from "./database/columns.ts";
-import type {
-  OperationKind} from "./domain-types.ts";
+import type { OperationKind } from "./domain-types.ts";
 import {
   type OnboardingSessionRecord,
   type OperationRunRecord,

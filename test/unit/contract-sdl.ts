@@ -1,31 +1,16 @@
 // The public contract (/work/shared/contract/schema.graphql) as a plain GraphQL schema, so unit
 // tests can hold the code's tables against the names and auth directives the contract publishes.
 import { readFileSync } from "node:fs";
-import {
-  buildASTSchema,
-  isEnumType,
-  isObjectType,
-  parse,
-  valueFromASTUntyped,
-  type DirectiveNode,
-  type GraphQLSchema,
-} from "graphql";
-
-/** Declarations of the federation directives the contract imports through its `@link`. */
-const FEDERATION_DIRECTIVES = `
-directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
-directive @shareable repeatable on OBJECT | FIELD_DEFINITION
-directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
-directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
-`;
+import { apiSchemaOf } from "../../src/federation/schema-check.ts";
+import { isEnumType, isObjectType, valueFromASTUntyped, type DirectiveNode, type GraphQLSchema } from "graphql";
 
 const CONTRACT_URL = new URL("../../../shared/contract/schema.graphql", import.meta.url);
 
 export function loadContractSchema(): GraphQLSchema {
   const sdl = readFileSync(CONTRACT_URL, "utf8");
-  const withoutLink = sdl.replace(/extend schema\s+@link\([\s\S]*?\)\s*\n/, "");
-  if (withoutLink === sdl) throw new Error("the contract's `extend schema @link(...)` block was not found");
-  return buildASTSchema(parse(FEDERATION_DIRECTIVES + withoutLink), { assumeValidSDL: true });
+  if (!/extend schema\s+@link\(/.test(sdl))
+    throw new Error("the contract's `extend schema @link(...)` block was not found");
+  return apiSchemaOf(sdl);
 }
 
 /** The value names of a contract enum, in declaration order. */

@@ -1,30 +1,18 @@
 import { readFileSync } from "node:fs";
 import {
-  buildASTSchema,
   isEnumType,
   isInputObjectType,
   isObjectType,
-  parse,
   print,
   type GraphQLField,
   type GraphQLInputField,
   type GraphQLSchema,
 } from "graphql";
 import { describe, expect, it } from "vitest";
+import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { printSubgraphSdl } from "../../src/schema/index.ts";
 
-// Declarations of the federation directives, so both SDLs build as plain GraphQL schemas.
-const FEDERATION_DIRECTIVES = `
-directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
-directive @shareable repeatable on OBJECT | FIELD_DEFINITION
-directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
-directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
-`;
-
-function schemaOf(sdl: string): GraphQLSchema {
-  const withoutLink = sdl.replace(/extend schema\s+@link\([\s\S]*?\)\s*\n/, "");
-  return buildASTSchema(parse(FEDERATION_DIRECTIVES + withoutLink), { assumeValidSDL: true });
-}
+const schemaOf = apiSchemaOf;
 
 const contractSdl = readFileSync(new URL("../../../shared/contract/schema.graphql", import.meta.url), "utf8");
 const contract = schemaOf(contractSdl);

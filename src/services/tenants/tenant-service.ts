@@ -3,7 +3,7 @@ import { hasCapability } from "../authorization/capabilities.ts";
 import { requirePlatformReader, requireWriteCapability } from "../authorization/guards.ts";
 import { maskAuditEvent, maskTenant } from "../authorization/masking.ts";
 import { canSeeTenant, type Viewer } from "../authorization/viewer.ts";
-import type { TenantStatus} from "../domain-types.ts";
+import type { TenantStatus } from "../domain-types.ts";
 import { type AuditEventRecord, type TenantRecord } from "../domain-types.ts";
 import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
