@@ -1,4 +1,5 @@
 import { ApolloServer, HeaderMap } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext } from "../schema/context.ts";
@@ -95,7 +96,13 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       warn: (message) => logger.warn(message),
       error: (message) => logger.error(message),
     },
-    plugins: [...limits.plugins, entityBatchLimit(config.limits.maxEntityRepresentations), observeRequests(metrics)],
+    plugins: [
+      ...limits.plugins,
+      entityBatchLimit(config.limits.maxEntityRepresentations),
+      observeRequests(metrics),
+      // No cache hints are set here, and the plugin instruments every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 

@@ -9,6 +9,7 @@ import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
 import { TENANT_COLUMNS } from "../database/columns.ts";
 import { runMutation } from "../mutation-runner.ts";
+import { prepared } from "../request-loaders.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { decodeTimestampCursor, toPage, validatePageRequest, type Page } from "../pagination.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
@@ -89,10 +90,12 @@ export async function listTenants(
   const limit = `$${pageValues.push(request.first + 1)}`;
   const [rows, counted] = await Promise.all([
     context.sql.query<TenantRecord>(
-      `SELECT ${TENANT_COLUMNS} FROM tenants WHERE ${where}${after} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
-      pageValues,
+      prepared(
+        `SELECT ${TENANT_COLUMNS} FROM tenants WHERE ${where}${after} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+        pageValues,
+      ),
     ),
-    context.sql.query<{ count: number }>(`SELECT count(*)::int AS count FROM tenants WHERE ${where}`, values),
+    context.sql.query<{ count: number }>(prepared(`SELECT count(*)::int AS count FROM tenants WHERE ${where}`, values)),
   ]);
   const page = toPage(rows.rows, request, counted.rows[0]?.count ?? 0, (row) => ({
     sortKey: row.createdAt.toISOString(),
