@@ -9,6 +9,7 @@ import { openDatabase } from "./services/database/client.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./services/database/embedded-postgres.ts";
 import { ensureDatabase } from "./services/database/ensure-database.ts";
 import { applyMigrations } from "./services/database/migrations.ts";
+import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency-store.ts";
 
 const EMBEDDED_DATABASE_NAME = "tenant_lifecycle";
 
@@ -66,6 +67,18 @@ async function main(): Promise<void> {
     await announceDevelopmentToken(logger, config);
   }
 
+  // Keys live IDEMPOTENCY_KEY_TTL_MS (48 h); expired ones are swept hourly by every replica.
+  const sweep = setInterval(
+    () => {
+      deleteExpiredIdempotencyKeys(database.prisma).then(
+        (count) => count > 0 && logger.info({ count }, "expired idempotency keys removed"),
+        (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "idempotency key sweep failed"),
+      );
+    },
+    60 * 60 * 1000,
+  );
+  sweep.unref();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -76,6 +89,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 5_000);
     forced.unref();
+    clearInterval(sweep);
     try {
       await http.drain(config.shutdownTimeoutMs);
       logger.debug("http server drained");

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deleteExpiredIdempotencyKeys } from "../../src/services/idempotency/idempotency-store.ts";
 import { personas } from "../support/personas.ts";
 import { AUDIT_CHAIN, CREATE_TENANT, TRANSITION_TENANT, type MutationPayload } from "../support/operations.ts";
 import { startTestServer, type CallOptions, type TestServer } from "../support/test-server.ts";
@@ -240,5 +241,23 @@ describe("one transaction per mutation (fault injection)", () => {
       );
     });
     expect(await auditSequences(tenantId)).toEqual([1]);
+  });
+});
+
+describe("idempotency key expiry", () => {
+  it("treats an expired key as new and sweeps expired keys", async () => {
+    const slug = uniqueSlug();
+    await createTenant(slug, { idempotencyKey: "key-expiring" });
+    await server.database.pool.query(
+      `UPDATE idempotency_records SET expires_at = now() - interval '1 second' WHERE key = 'key-expiring'`,
+    );
+    const reused = await createTenant(uniqueSlug(), { idempotencyKey: "key-expiring" });
+    expect(reused.body.data?.createTenant.userErrors).toEqual([]);
+    await server.database.pool.query(
+      `UPDATE idempotency_records SET expires_at = now() - interval '1 second' WHERE key = 'key-expiring'`,
+    );
+    expect(await deleteExpiredIdempotencyKeys(server.database.prisma)).toBeGreaterThanOrEqual(1);
+    const { rows } = await server.database.pool.query("SELECT 1 FROM idempotency_records WHERE key = 'key-expiring'");
+    expect(rows).toHaveLength(0);
   });
 });

@@ -58,7 +58,7 @@ export async function storeIdempotentPayload(
 }
 
 /** Housekeeping: drops expired keys; safe to run from any process at any time. */
-export async function deleteExpiredIdempotencyKeys(tx: TransactionClient): Promise<number> {
-  const { count } = await tx.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+export async function deleteExpiredIdempotencyKeys(db: Pick<TransactionClient, "idempotencyRecord">): Promise<number> {
+  const { count } = await db.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   return count;
 }
