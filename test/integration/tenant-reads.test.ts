@@ -257,3 +257,21 @@ describe("lifecycle as data", () => {
     ]);
   });
 });
+
+describe("Query.auditEvents", () => {
+  it("filters by action prefix, taking % and _ literally", async () => {
+    const query = `query($action: String, $tenantId: ID) { auditEvents(first: 50, filter: { action: $action, tenantId: $tenantId }) { edges { node { action } } } }`;
+    const actions = async (action: string) =>
+      (
+        await server.data<{ auditEvents: { edges: { node: { action: string } }[] } }>(
+          query,
+          { action, tenantId: tenants["gamma"]?.id },
+          asOperator,
+        )
+      ).auditEvents.edges.map((edge) => edge.node.action);
+    expect(await actions("tenant.lifecycle.start_onb")).toEqual(["tenant.lifecycle.start_onboarding"]);
+    expect(await actions("tenant.lifecycle.start%")).toEqual([]);
+    expect(await actions("tenant.lifecycle.start_")).toEqual(["tenant.lifecycle.start_onboarding"]);
+    expect(await actions("tenant_lifecycle")).toEqual([]);
+  });
+});

@@ -14,6 +14,7 @@ import {
   type Page,
 } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
+import { escapeLikePattern } from "../database/like-pattern.ts";
 import { auditEventHash, type JsonValue } from "./audit-hash.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
@@ -23,10 +24,6 @@ const CHAIN_BATCH_SIZE = 1000;
 interface PageArgs {
   first?: number | null;
   after?: string | null;
-}
-
-function likePrefix(value: string): string {
-  return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 function maskPage(viewer: Viewer, page: Page<AuditEventRecord>): Page<AuditEventRecord> {
@@ -52,7 +49,7 @@ export async function listTenantAuditEvents(
   if (!allowed) return emptyPage();
   const where: Prisma.AuditEventWhereInput = {
     tenantId: tenant.id,
-    ...(args.actionPrefix ? { action: { startsWith: likePrefix(args.actionPrefix) } } : {}),
+    ...(args.actionPrefix ? { action: { startsWith: escapeLikePattern(args.actionPrefix) } } : {}),
   };
   let beforeSequence: number | null = null;
   if (request.after) {
@@ -91,7 +88,7 @@ export async function listAuditEvents(
   const action = args.filter?.action?.trim();
   const where: Prisma.AuditEventWhereInput = {
     ...(tenantId ? { tenantId: tenantId.toLowerCase() } : {}),
-    ...(action ? { action: { startsWith: likePrefix(action) } } : {}),
+    ...(action ? { action: { startsWith: escapeLikePattern(action) } } : {}),
   };
   const cursor = request.after ? decodeTimestampCursor(request.after) : null;
   const pageWhere: Prisma.AuditEventWhereInput = cursor

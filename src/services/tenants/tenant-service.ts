@@ -3,11 +3,11 @@ import { hasCapability } from "../authorization/capabilities.ts";
 import { requirePlatformReader, requireWriteCapability } from "../authorization/guards.ts";
 import { maskAuditEvent, maskTenant } from "../authorization/masking.ts";
 import { canSeeTenant, type Viewer } from "../authorization/viewer.ts";
-import type { TenantStatus } from "../domain-types.ts";
-import { type AuditEventRecord, type TenantRecord } from "../domain-types.ts";
+import type { AuditEventRecord, TenantRecord, TenantStatus } from "../domain-types.ts";
 import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
 import { TENANT_COLUMNS } from "../database/columns.ts";
+import { escapeLikePattern } from "../database/like-pattern.ts";
 import { runMutation } from "../mutation-runner.ts";
 import { prepared } from "../request-loaders.ts";
 import type { ServiceContext } from "../service-context.ts";
@@ -52,11 +52,6 @@ export async function getTenant(
   return presentTenant(context.viewer, tenant);
 }
 
-/** `%`, `_` and `\` are taken literally in a search (DESIGN.md §8). */
-function likeLiteral(value: string): string {
-  return value.replace(/[\\%_]/g, (character) => `\\${character}`);
-}
-
 /** The WHERE clause of a tenant filter, as SQL with its parameters numbered from 1. */
 export function tenantFilterSql(filter: TenantFilter | null | undefined): { where: string; values: unknown[] } {
   const values: unknown[] = [];
@@ -68,7 +63,7 @@ export function tenantFilterSql(filter: TenantFilter | null | undefined): { wher
   if (filter?.selectable === false) conditions.push(`status <> 'ACTIVE'`);
   const search = filter?.search?.trim();
   if (search) {
-    const pattern = `$${values.push(`%${likeLiteral(search)}%`)}`;
+    const pattern = `$${values.push(`%${escapeLikePattern(search)}%`)}`;
     conditions.push(`(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`);
   }
   return { where: conditions.length ? conditions.join(" AND ") : "true", values };
