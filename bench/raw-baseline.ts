@@ -1,0 +1,290 @@
+// The floor for the benchmark: `node:http` + `pg`, hand-written SQL and JSON, answering the same
+// four scenarios as the subgraph with the same token verification and the same domain rules
+// (badge catalog, operability, transition table) — everything except GraphQL, Pothos and Prisma.
+// Env: DATABASE_URL, AUTH_JWT_SECRET, PORT (0 = any; the chosen URL is printed as JSON).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { createTokenVerifier } from "../src/server/auth.ts";
+import { auditEventHash, type JsonValue } from "../src/services/audit/audit-hash.ts";
+import { TENANT_STATUS_BADGES, OPERATION_RUN_STATUS_BADGES } from "../src/services/lifecycle/badge-catalog.ts";
+import { deriveOperability } from "../src/services/lifecycle/operability.ts";
+import {
+  TRANSITION_TABLE,
+  checkGuard,
+  lifecycleAuditAction,
+  transitionsLeaving,
+} from "../src/services/lifecycle/transition-table.ts";
+import type {
+  LifecycleTransition,
+  OnboardingStatus,
+  OnboardingStep,
+  OperationRunStatus,
+  TenantStatus,
+} from "../src/services/domain-types.ts";
+
+const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 10 });
+const verify = createTokenVerifier({
+  kind: "secret",
+  secret: process.env["AUTH_JWT_SECRET"] ?? "",
+  isDevelopmentSecret: false,
+});
+
+interface TenantRow {
+  id: string;
+  slug: string;
+  name: string;
+  status: TenantStatus;
+  status_reason: string | null;
+  status_message: string | null;
+  status_changed_at: Date;
+  version: number;
+  onboarding_status: OnboardingStatus | null;
+  completed_steps: OnboardingStep[] | null;
+  deprovision_status: OperationRunStatus | null;
+}
+
+const TENANT_SELECT = `SELECT t.id, t.slug, t.name, t.status, t.status_reason, t.status_message, t.status_changed_at,
+  t.version, o.status AS onboarding_status, o.completed_steps::text[] AS completed_steps,
+  (SELECT r.status FROM operation_runs r WHERE r.tenant_id = t.id AND r.kind = 'DEPROVISION'
+    ORDER BY r.created_at DESC, r.id DESC LIMIT 1) AS deprovision_status
+  FROM tenants t LEFT JOIN onboarding_sessions o ON o.tenant_id = t.id`;
+
+/** The operator's view of a tenant's lifecycle: the same derived fields the subgraph returns. */
+function lifecycle(row: TenantRow) {
+  return {
+    status: row.status,
+    statusReason: row.status_reason,
+    statusMessage: row.status_message,
+    changedAt: row.status_changed_at.toISOString(),
+    version: row.version,
+    badge: TENANT_STATUS_BADGES[row.status],
+    operability: deriveOperability(row.status, row.onboarding_status),
+    availableTransitions: transitionsLeaving(row.status).map((rule) => {
+      const blockedReason = checkGuard(rule.guard, {
+        completedOnboardingSteps: row.completed_steps ?? [],
+        latestDeprovisionRunStatus: row.deprovision_status,
+      });
+      return {
+        transition: rule.transition,
+        to: rule.to,
+        reasonRequired: rule.reasonRequired,
+        permitted: blockedReason === null,
+        blockedReason,
+      };
+    }),
+  };
+}
+
+const tenantJson = (row: TenantRow) => ({
+  id: row.id,
+  slug: row.slug,
+  name: row.name,
+  status: row.status,
+  lifecycle: lifecycle(row),
+});
+
+async function tenantById(body: { id: string }) {
+  const { rows } = await pool.query<TenantRow>({
+    name: "tenant-by-id",
+    text: `${TENANT_SELECT} WHERE t.id = $1`,
+    values: [body.id],
+  });
+  return { tenant: rows[0] ? tenantJson(rows[0]) : null };
+}
+
+interface RunRow {
+  id: string;
+  tenant_id: string;
+  kind: string;
+  status: OperationRunStatus;
+  progress: number | null;
+  total: string;
+}
+
+async function dashboardPage(body: { first: number }) {
+  const [count, page] = await Promise.all([
+    pool.query<{ count: string }>({ name: "tenant-count", text: "SELECT count(*) FROM tenants" }),
+    pool.query<TenantRow>({
+      name: "tenant-page",
+      text: `${TENANT_SELECT} ORDER BY t.created_at DESC, t.id DESC LIMIT $1`,
+      values: [body.first + 1],
+    }),
+  ]);
+  const tenants = page.rows.slice(0, body.first);
+  const { rows: runs } = await pool.query<RunRow>({
+    name: "tenant-page-runs",
+    text: `SELECT r.id, r.tenant_id, r.kind, r.status, r.progress, r.total FROM (
+        SELECT id, tenant_id, kind, status, progress, count(*) OVER (PARTITION BY tenant_id) AS total,
+          row_number() OVER (PARTITION BY tenant_id ORDER BY created_at DESC, id DESC) AS position
+        FROM operation_runs WHERE tenant_id = ANY($1::uuid[])) r
+      WHERE r.position <= 5 ORDER BY r.tenant_id, r.position`,
+    values: [tenants.map((tenant) => tenant.id)],
+  });
+  const runsByTenant = new Map<string, RunRow[]>();
+  for (const run of runs) runsByTenant.set(run.tenant_id, [...(runsByTenant.get(run.tenant_id) ?? []), run]);
+  return {
+    tenants: {
+      totalCount: Number(count.rows[0]?.count ?? 0),
+      pageInfo: { hasNextPage: page.rows.length > body.first },
+      edges: tenants.map((row) => {
+        const tenantRuns = runsByTenant.get(row.id) ?? [];
+        return {
+          cursor: Buffer.from(`${row.id}`).toString("base64url"),
+          node: {
+            ...tenantJson(row),
+            onboarding: row.onboarding_status
+              ? { status: row.onboarding_status, completedSteps: row.completed_steps }
+              : null,
+            operationRuns: {
+              totalCount: Number(tenantRuns[0]?.total ?? 0),
+              edges: tenantRuns.map((run) => ({
+                node: {
+                  id: run.id,
+                  kind: run.kind,
+                  status: run.status,
+                  badge: OPERATION_RUN_STATUS_BADGES[run.status],
+                  progress: run.progress,
+                },
+              })),
+            },
+          },
+        };
+      }),
+    },
+  };
+}
+
+async function entities(body: { representations: { __typename: string; id: string }[] }) {
+  const ids = body.representations.map((representation) => representation.id);
+  const { rows } = await pool.query<{ id: string; slug: string; name: string; status: TenantStatus }>({
+    name: "tenant-entities",
+    text: "SELECT id, slug, name, status FROM tenants WHERE id = ANY($1::uuid[])",
+    values: [ids],
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return { _entities: ids.map((id) => byId.get(id) ?? null) };
+}
+
+/** Lock, judge by the transition table, update, append the chained audit event — one transaction. */
+async function transition(body: { tenantId: string; transition: LifecycleTransition; reason?: string }, sub: string) {
+  const rule = TRANSITION_TABLE[body.transition];
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query<{ status: TenantStatus; version: number }>({
+      name: "transition-lock",
+      text: "SELECT status, version FROM tenants WHERE id = $1 FOR UPDATE",
+      values: [body.tenantId],
+    });
+    const tenant = rows[0];
+    if (!tenant || !rule.from.includes(tenant.status) || (rule.reasonRequired && !body.reason)) {
+      await client.query("ROLLBACK");
+      return { transitionTenant: { tenant: null, userErrors: [{ code: tenant ? "INVALID_TRANSITION" : "NOT_FOUND" }] } };
+    }
+    const { rows: updated } = await client.query<{ version: number; status_changed_at: Date }>({
+      name: "transition-update",
+      text: `UPDATE tenants SET status = $2, status_reason = $3, version = version + 1, status_changed_at = now(),
+        updated_at = now() WHERE id = $1 RETURNING version, status_changed_at`,
+      values: [body.tenantId, rule.to, body.reason ?? null],
+    });
+    const { rows: last } = await client.query<{ sequence: number; hash: string }>({
+      name: "transition-last-event",
+      text: "SELECT sequence, hash FROM audit_events WHERE tenant_id = $1 ORDER BY sequence DESC LIMIT 1",
+      values: [body.tenantId],
+    });
+    const previous = last[0] ?? null;
+    const changes: JsonValue = { status: { from: tenant.status, to: rule.to } };
+    const content = {
+      tenantId: body.tenantId,
+      sequence: (previous?.sequence ?? 0) + 1,
+      action: lifecycleAuditAction(rule.transition),
+      actorType: "OPERATOR",
+      actorId: sub,
+      operatorOverride: false,
+      reason: body.reason ?? null,
+      changes,
+      requestId: null,
+      occurredAt: new Date(),
+    };
+    await client.query({
+      name: "transition-audit",
+      text: `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason,
+        changes, request_id, occurred_at, hash, previous_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      values: [
+        randomUUID(),
+        content.tenantId,
+        content.sequence,
+        content.action,
+        content.actorType,
+        content.actorId,
+        false,
+        content.reason,
+        JSON.stringify(changes),
+        null,
+        content.occurredAt,
+        auditEventHash(previous?.hash ?? null, content),
+        previous?.hash ?? null,
+      ],
+    });
+    await client.query("COMMIT");
+    return {
+      transitionTenant: {
+        tenant: { id: body.tenantId, status: rule.to, lifecycle: { version: updated[0]?.version } },
+        auditEvent: { sequence: content.sequence },
+        userErrors: [],
+      },
+    };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}
+
+function send(response: ServerResponse, status: number, body: unknown) {
+  const json = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+  response.end(json);
+}
+
+const server = createServer((request, response) => {
+  void (async () => {
+    try {
+      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
+      const principal = token ? await verify(token).catch(() => null) : null;
+      if (!principal?.scopes.includes("platform:operator")) return send(response, 401, { error: "UNAUTHENTICATED" });
+      const body = (await readJson(request)) as never;
+      switch (request.url) {
+        case "/tenant":
+          return send(response, 200, { data: await tenantById(body) });
+        case "/tenants":
+          return send(response, 200, { data: await dashboardPage(body) });
+        case "/entities":
+          return send(response, 200, { data: await entities(body) });
+        case "/transition":
+          return send(response, 200, { data: await transition(body, principal.sub) });
+        default:
+          return send(response, 404, { error: "NOT_FOUND" });
+      }
+    } catch (error) {
+      send(response, 500, { error: (error as Error).message });
+    }
+  })();
+});
+
+server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  console.log(JSON.stringify({ msg: "raw baseline listening", url: `http://127.0.0.1:${port}` }));
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => server.close(() => void pool.end().then(() => process.exit(0))));
+}

@@ -1,0 +1,500 @@
+// `npm run bench [-- --tenants 10000 --duration 10 --warmup 3 --connections 16]`
+// One command, from a clean clone: a database (TEST_DATABASE_URL's server, else an embedded
+// PostgreSQL in a temp dir), migrated and seeded; the subgraph built and started as production
+// runs it; the raw baseline and PostGraphile on the same data; autocannon at fixed concurrency
+// and duration per scenario and target. Prints a table and writes bench/results.json.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import pg from "pg";
+import { signDevelopmentToken } from "../src/server/auth.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/services/database/embedded-postgres.ts";
+import { ensureDatabase } from "../src/services/database/ensure-database.ts";
+import { applyMigrations } from "../src/services/database/migrations.ts";
+import { seedFleet, type SeededFleet } from "./seed.ts";
+import { startStatementProxy } from "./statement-proxy.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    tenants: { type: "string", default: "10000" },
+    duration: { type: "string", default: "10" },
+    warmup: { type: "string", default: "3" },
+    connections: { type: "string", default: "16" },
+    targets: { type: "string", default: "subgraph,baseline,postgraphile" },
+  },
+});
+const DURATION_S = Number(args.duration);
+const WARMUP_S = Number(args.warmup);
+const CONNECTIONS = Number(args.connections);
+const CALIBRATION_REQUESTS = 20;
+const SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789";
+const root = new URL("..", import.meta.url).pathname;
+
+type TargetName = "subgraph" | "baseline" | "postgraphile";
+type ScenarioName = "a_tenant_by_id" | "b_dashboard_page_50" | "c_entities_100" | "d_transition";
+const SCENARIO_TITLES: Record<ScenarioName, string> = {
+  a_tenant_by_id: "(a) tenant by id with lifecycle",
+  b_dashboard_page_50: "(b) dashboard page of 50",
+  c_entities_100: "(c) _entities × 100",
+  d_transition: "(d) SUSPEND/REACTIVATE",
+};
+
+interface ScenarioRequest {
+  path: string;
+  /** A fresh body per request: ids rotate so no target answers one row from a warm cache line. */
+  body(): string;
+  /** What a correct answer contains; anything else counts as a mismatch. */
+  verify(body: string): boolean;
+}
+
+interface TargetDefinition {
+  name: TargetName;
+  command: string[];
+  env: Record<string, string>;
+  /** Scenarios this target can express; absent ones are reported as n/a. */
+  scenarios: Partial<Record<ScenarioName, ScenarioRequest>>;
+}
+
+interface Measurement {
+  target: TargetName;
+  scenario: ScenarioName;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  statementsPerRequest: number;
+  peakRssMb: number;
+  requests: number;
+  failures: number;
+}
+
+// ---------------------------------------------------------------- scenario bodies
+const ring = <T>(items: T[]) => {
+  let next = 0;
+  return () => items[next++ % items.length] as T;
+};
+const pick = <T>(items: T[], count: number, seed: number) =>
+  Array.from({ length: count }, (_, index) => items[(seed * 7919 + index * 104_729) % items.length] as T);
+
+function graphql(query: string, variables: Record<string, unknown>) {
+  return JSON.stringify({ query, variables });
+}
+
+const SUBGRAPH_TENANT = `query TenantById($id: ID!) { tenant(id: $id) { id slug name status
+  lifecycle { status statusReason statusMessage changedAt version badge { label tone icon }
+    operability { selectable actionable onboardingResumable }
+    availableTransitions { transition to reasonRequired permitted blockedReason } } } }`;
+const SUBGRAPH_DASHBOARD = `query Dashboard($first: Int) { tenants(first: $first) { totalCount pageInfo { hasNextPage }
+  edges { cursor node { id slug name status
+    lifecycle { status statusReason badge { label tone icon } operability { selectable actionable onboardingResumable }
+      availableTransitions { transition permitted blockedReason } }
+    onboarding { status currentStep completedSteps }
+    operationRuns(first: 5) { totalCount edges { node { id kind status badge { label } progress } } } } } } }`;
+const SUBGRAPH_ENTITIES = `query Entities($representations: [_Any!]!) { _entities(representations: $representations) {
+  ... on Tenant { id slug name status } } }`;
+const SUBGRAPH_TRANSITION = `mutation Transition($input: TransitionTenantInput!) { transitionTenant(input: $input) {
+  tenant { id status lifecycle { version } } auditEvent { sequence } userErrors { code message } } }`;
+const POSTGRAPHILE_TENANT = `query TenantById($id: UUID!) { tenantById(id: $id) { id slug name status statusReason
+  statusMessage statusChangedAt version onboardingSessionsByTenantId(first: 1) { nodes { status completedSteps } } } }`;
+const POSTGRAPHILE_DASHBOARD = `query Dashboard($first: Int) { allTenants(first: $first, orderBy: [CREATED_AT_DESC, ID_DESC]) {
+  totalCount pageInfo { hasNextPage } edges { cursor node { id slug name status statusReason statusChangedAt version
+    onboardingSessionsByTenantId(first: 1) { nodes { status completedSteps } }
+    operationRunsByTenantId(first: 5, orderBy: [CREATED_AT_DESC, ID_DESC]) { totalCount edges { node { id kind status progress } } } } } } }`;
+
+/** SUSPEND/REACTIVATE walk ACTIVE tenants round-robin; every target continues where the last left off. */
+function transitionWalk(fleet: SeededFleet) {
+  const suspended = new Set<string>();
+  let next = 0;
+  return () => {
+    const tenantId = fleet.activeTenantIds[next++ % fleet.activeTenantIds.length] as string;
+    const transition = suspended.has(tenantId) ? "REACTIVATE" : "SUSPEND";
+    if (transition === "SUSPEND") suspended.add(tenantId);
+    else suspended.delete(tenantId);
+    return { tenantId, transition, ...(transition === "SUSPEND" ? { reason: "bench: invoice overdue" } : {}) };
+  };
+}
+
+function defineTargets(fleet: SeededFleet, databaseUrl: string, logLevel: string): TargetDefinition[] {
+  const tenantIds = pick(fleet.tenantIds, 1000, 1);
+  const entityBatches = Array.from({ length: 200 }, (_, index) => pick(fleet.tenantIds, 100, index + 2));
+  const nextTransition = transitionWalk(fleet);
+  const env = { DATABASE_URL: databaseUrl, AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production" };
+  const tsx = [process.execPath, "--import", "tsx"];
+  const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
+
+  const subgraphTenant = ring(tenantIds.map((id) => graphql(SUBGRAPH_TENANT, { id })));
+  const subgraphEntities = ring(
+    entityBatches.map((ids) =>
+      graphql(SUBGRAPH_ENTITIES, { representations: ids.map((id) => ({ __typename: "Tenant", id })) }),
+    ),
+  );
+  const baselineTenant = ring(tenantIds.map((id) => JSON.stringify({ id })));
+  const baselineEntities = ring(
+    entityBatches.map((ids) =>
+      JSON.stringify({ representations: ids.map((id) => ({ __typename: "Tenant", id })) }),
+    ),
+  );
+  const postgraphileTenant = ring(tenantIds.map((id) => graphql(POSTGRAPHILE_TENANT, { id })));
+  const transitionApplied = (body: string) => noErrors(body) && body.includes('"userErrors":[]');
+
+  return [
+    {
+      name: "subgraph",
+      command: [process.execPath, "dist/main.js"],
+      env: { ...env, LOG_LEVEL: logLevel },
+      scenarios: {
+        a_tenant_by_id: { path: "/graphql", body: subgraphTenant, verify: noErrors },
+        b_dashboard_page_50: {
+          path: "/graphql",
+          body: () => graphql(SUBGRAPH_DASHBOARD, { first: 50 }),
+          verify: noErrors,
+        },
+        c_entities_100: { path: "/graphql", body: subgraphEntities, verify: noErrors },
+        d_transition: {
+          path: "/graphql",
+          body: () => graphql(SUBGRAPH_TRANSITION, { input: nextTransition() }),
+          verify: transitionApplied,
+        },
+      },
+    },
+    {
+      name: "baseline",
+      command: [...tsx, "bench/raw-baseline.ts"],
+      env,
+      scenarios: {
+        a_tenant_by_id: { path: "/tenant", body: baselineTenant, verify: noErrors },
+        b_dashboard_page_50: { path: "/tenants", body: () => JSON.stringify({ first: 50 }), verify: noErrors },
+        c_entities_100: { path: "/entities", body: baselineEntities, verify: noErrors },
+        d_transition: {
+          path: "/transition",
+          body: () => JSON.stringify(nextTransition()),
+          verify: transitionApplied,
+        },
+      },
+    },
+    {
+      name: "postgraphile",
+      command: [...tsx, "bench/postgraphile-server.ts"],
+      env,
+      scenarios: {
+        a_tenant_by_id: { path: "/graphql", body: postgraphileTenant, verify: noErrors },
+        b_dashboard_page_50: {
+          path: "/graphql",
+          body: () => graphql(POSTGRAPHILE_DASHBOARD, { first: 50 }),
+          verify: noErrors,
+        },
+      },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------- processes
+interface RunningTarget {
+  process: ChildProcess;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+async function startTarget(target: TargetDefinition, databaseUrl: string, logFile: string): Promise<RunningTarget> {
+  // Logs go to a file, not through this process, so the load generator does not pay for them.
+  const log = await open(logFile, "w");
+  const child = spawn(target.command[0] as string, target.command.slice(1), {
+    cwd: root,
+    env: { ...process.env, ...target.env, DATABASE_URL: databaseUrl },
+    stdio: ["ignore", log.fd, log.fd],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const deadline = Date.now() + 60_000;
+  let url: string | undefined;
+  while (!url) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`${target.name} did not start:\n${(await readFile(logFile, "utf8")).slice(-2000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    url = /"url":"(http:\/\/[^"/]+)/.exec(await readFile(logFile, "utf8"))?.[1];
+  }
+  return {
+    process: child,
+    origin: url,
+    async stop() {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await log.close();
+    },
+  };
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function post(url: string, token: string, body: string): Promise<string> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body,
+  });
+  return response.text();
+}
+
+// ---------------------------------------------------------------- measurement
+/** Sequential requests through the counting proxy: statements per request, checked answers. */
+async function calibrate(
+  target: TargetDefinition,
+  running: RunningTarget,
+  proxy: Awaited<ReturnType<typeof startStatementProxy>>,
+  token: string,
+): Promise<Partial<Record<ScenarioName, number>>> {
+  const counts: Partial<Record<ScenarioName, number>> = {};
+  for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
+    for (let index = 0; index < 3; index += 1) await post(running.origin + request.path, token, request.body());
+    proxy.reset();
+    for (let index = 0; index < CALIBRATION_REQUESTS; index += 1) {
+      const answer = await post(running.origin + request.path, token, request.body());
+      if (!request.verify(answer)) throw new Error(`${target.name} ${scenario} answered wrongly: ${answer.slice(0, 500)}`);
+    }
+    counts[scenario] = proxy.count() / CALIBRATION_REQUESTS;
+  }
+  return counts;
+}
+
+async function load(running: RunningTarget, request: ScenarioRequest, token: string, seconds: number) {
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    void rssMb(running.process.pid as number).then((rss) => (peakRss = Math.max(peakRss, rss)));
+  }, 200);
+  try {
+    const result = await autocannon({
+      url: running.origin + request.path,
+      connections: CONNECTIONS,
+      duration: seconds,
+      requests: [
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          setupRequest: (outgoing) => ({ ...outgoing, body: request.body() }),
+        },
+      ],
+      verifyBody: (body) => request.verify(String(body ?? "")),
+    });
+    return { result, peakRss };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+// ---------------------------------------------------------------- database
+interface BenchDatabase {
+  url: string;
+  host: string;
+  port: number;
+  drop(): Promise<void>;
+}
+
+async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `bench_${process.pid}_${Date.now()}`;
+  const adminUrl = process.env["TEST_DATABASE_URL"];
+  let embedded: EmbeddedPostgresHandle | null = null;
+  let dataDir: string | null = null;
+  let serverUrl: string;
+  if (adminUrl) {
+    serverUrl = adminUrl;
+  } else {
+    dataDir = await mkdtemp(join(tmpdir(), "bench-pg-"));
+    embedded = await startEmbeddedPostgres({ dataDir, logger: { info: () => undefined, warn: () => undefined } });
+    serverUrl = embedded.serverUrl();
+  }
+  await ensureDatabase(serverUrl, name);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    async drop() {
+      if (embedded && dataDir) {
+        await embedded.stop();
+        await rm(dataDir, { recursive: true, force: true });
+        return;
+      }
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+function viaProxy(databaseUrl: string, proxyPort: number): string {
+  const url = new URL(databaseUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String(proxyPort);
+  return url.toString();
+}
+
+async function run(command: string, commandArgs: string[]) {
+  await new Promise<void>((resolve, reject) =>
+    spawn(command, commandArgs, { cwd: root, stdio: "inherit" }).once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${commandArgs.join(" ")} exited ${code}`)),
+    ),
+  );
+}
+
+/** Every tenant's version equals its audit event count, and sequences are gapless: no writer lost an event. */
+async function auditInvariantViolations(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ violations: string }>(`SELECT count(*) AS violations FROM tenants t
+      JOIN (SELECT tenant_id, count(*) AS events, max(sequence) AS last FROM audit_events GROUP BY tenant_id) a
+        ON a.tenant_id = t.id
+      WHERE a.events <> t.version OR a.last <> a.events`);
+    return Number(rows[0]?.violations ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------- report
+const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+
+function ratio(measurements: Measurement[], row: Measurement, against: TargetName): number | null {
+  const other = measurements.find((entry) => entry.target === against && entry.scenario === row.scenario);
+  return other && other.requestsPerSecond > 0 ? row.requestsPerSecond / other.requestsPerSecond : null;
+}
+
+function table(measurements: Measurement[]): string {
+  const header = [
+    "scenario",
+    "target",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "SQL/req",
+    "peak RSS MB",
+    "failures",
+    "×baseline",
+    "×PostGraphile",
+  ];
+  const rows = measurements.map((row) => [
+    SCENARIO_TITLES[row.scenario],
+    row.target,
+    fixed(row.requestsPerSecond),
+    fixed(row.latencyP50Ms, 1),
+    fixed(row.latencyP99Ms, 1),
+    fixed(row.statementsPerRequest, 1),
+    fixed(row.peakRssMb),
+    String(row.failures),
+    row.target === "baseline" ? "1.00" : fixed(ratio(measurements, row, "baseline") ?? Number.NaN, 2),
+    row.target === "postgraphile" ? "1.00" : fixed(ratio(measurements, row, "postgraphile") ?? Number.NaN, 2),
+  ]);
+  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+// ---------------------------------------------------------------- main
+const startedAt = Date.now();
+const selected = new Set(args.targets.split(","));
+const database = await createBenchDatabase();
+const logDir = await mkdtemp(join(tmpdir(), "bench-logs-"));
+const measurements: Measurement[] = [];
+try {
+  await applyMigrations(database.url);
+  const seedStarted = Date.now();
+  const fleet = await seedFleet(database.url, { tenants: Number(args.tenants) });
+  console.log(
+    `seeded ${fleet.tenantIds.length} tenants, ${fleet.runIds.length} runs, ${fleet.auditEvents} audit events in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
+  );
+  await run(process.execPath, ["scripts/build.mjs"]);
+  const token = await signDevelopmentToken(SECRET, { sub: "bench-operator", scope: "platform:operator" });
+  const postgres = new pg.Client({ connectionString: database.url });
+  await postgres.connect();
+  const serverVersion = (await postgres.query<{ server_version: string }>("SHOW server_version")).rows[0]
+    ?.server_version;
+  await postgres.end();
+
+  for (const target of defineTargets(fleet, database.url, "info")) {
+    if (!selected.has(target.name)) continue;
+    const proxy = await startStatementProxy({ host: database.host, port: database.port });
+    const counting = await startTarget(target, viaProxy(database.url, proxy.port), join(logDir, `${target.name}-calibration.log`));
+    const statements = await calibrate(target, counting, proxy, token).finally(() => counting.stop());
+    await proxy.close();
+
+    const running = await startTarget(target, database.url, join(logDir, `${target.name}.log`));
+    try {
+      for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
+        await load(running, request, token, WARMUP_S);
+        const { result, peakRss } = await load(running, request, token, DURATION_S);
+        const measurement: Measurement = {
+          target: target.name,
+          scenario,
+          requestsPerSecond: result.requests.total / DURATION_S,
+          latencyP50Ms: result.latency.p50,
+          latencyP99Ms: result.latency.p99,
+          statementsPerRequest: statements[scenario] ?? Number.NaN,
+          peakRssMb: peakRss,
+          requests: result.requests.total,
+          failures: result.non2xx + result.errors + result.timeouts + result.mismatches,
+        };
+        measurements.push(measurement);
+        console.log(
+          `${target.name.padEnd(12)} ${SCENARIO_TITLES[scenario].padEnd(34)} ${fixed(measurement.requestsPerSecond).padStart(6)} req/s  p50 ${fixed(measurement.latencyP50Ms, 1)} ms  p99 ${fixed(measurement.latencyP99Ms, 1)} ms  ${fixed(measurement.statementsPerRequest, 1)} SQL/req  ${fixed(peakRss)} MB  ${measurement.failures} failures`,
+        );
+      }
+    } finally {
+      await running.stop();
+    }
+  }
+
+  const violations = await auditInvariantViolations(database.url);
+  const ratios = measurements
+    .filter((row) => row.target === "subgraph")
+    .map((row) => ({
+      scenario: row.scenario,
+      subgraphOverBaseline: ratio(measurements, row, "baseline"),
+      subgraphOverPostgraphile: ratio(measurements, row, "postgraphile"),
+    }));
+  const report = {
+    ranAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: serverVersion,
+      database: process.env["TEST_DATABASE_URL"] ? "TEST_DATABASE_URL server" : "embedded-postgres",
+    },
+    method: {
+      loadGenerator: "autocannon 9 (in the orchestrating process, same machine)",
+      connections: CONNECTIONS,
+      warmupSeconds: WARMUP_S,
+      durationSeconds: DURATION_S,
+      statementsCountedBy: `wire proxy: Query + Execute messages over ${CALIBRATION_REQUESTS} sequential requests`,
+      subgraph: "dist/main.js, NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_MAX=10",
+      postgraphile: "postgraphile 4.14.1 (v5 needs Node >= 22), pool max 10",
+      baseline: "node:http + pg, pool max 10, named prepared statements",
+    },
+    seeded: {
+      tenants: fleet.tenantIds.length,
+      activeTenants: fleet.activeTenantIds.length,
+      operationRuns: fleet.runIds.length,
+      auditEvents: fleet.auditEvents,
+    },
+    auditInvariantViolations: violations,
+    results: measurements,
+    ratios,
+    totalSeconds: Math.round((Date.now() - startedAt) / 1000),
+  };
+  await writeFile(join(root, "bench/results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\n${table(measurements)}\n`);
+  console.log(
+    `audit invariant violations after all writes: ${violations}; total ${report.totalSeconds} s; written bench/results.json`,
+  );
+  if (violations > 0) process.exitCode = 1;
+} finally {
+  await database.drop();
+  await rm(logDir, { recursive: true, force: true });
+}
