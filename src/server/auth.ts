@@ -4,6 +4,9 @@ import type { AuthConfig } from "./config.ts";
 import type { Principal } from "../services/authorization/principal.ts";
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The subject is logged and recorded on audit events: no NUL or other control characters. */
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER_PATTERN = /[\u0000-\u001f\u007f]/;
 /** Asymmetric algorithms a JWKS may use; `none` and HMAC are never accepted from a JWKS. */
 const JWKS_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"];
 /** Tokens far larger than any real one are refused before any parsing. */
@@ -70,7 +73,12 @@ function describeVerificationFailure(error: unknown): string {
 }
 
 function principalFromClaims(payload: JWTPayload): Principal {
-  if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) {
+  if (
+    typeof payload.sub !== "string" ||
+    payload.sub.length === 0 ||
+    payload.sub.length > 255 ||
+    CONTROL_CHARACTER_PATTERN.test(payload.sub)
+  ) {
     throw new AuthenticationError('Token has no valid "sub" claim');
   }
   const scope: unknown = payload["scope"];

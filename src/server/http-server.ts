@@ -1,6 +1,7 @@
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext } from "../schema/context.ts";
 import type { Database } from "../services/database/client.ts";
@@ -56,10 +57,16 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<str
   if (Number(request.headers["content-length"] ?? 0) > maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw tooLarge();
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of request) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    // The stream only fails when the client aborts or sends a malformed body: a client error.
+    throw new HttpError(400, "The request body could not be read", "BAD_REQUEST");
   }
   return Buffer.concat(chunks).toString("utf8");
 }
@@ -89,6 +96,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     // main.ts owns shutdown: drain HTTP, then stop Apollo, the pool and the embedded database, in that order.
     stopOnTerminationSignals: false,
     formatError,
+    parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     logger: {
       debug: (message) => logger.debug(message),
@@ -152,6 +160,28 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       }
     });
   });
+  // Requests Node refuses itself (malformed HTTP, oversized headers such as a huge Authorization)
+  // get the same JSON error shape instead of Node's bare status line. Like Node's own handler, it
+  // answers only while no response on this socket has started, then closes the connection.
+  server.on(
+    "clientError",
+    (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: ServerResponse | null }) => {
+      if (error.code !== "ECONNRESET" && socket.writable && !socket._httpMessage?.headersSent) {
+        const [status, text] =
+          error.code === "HPE_HEADER_OVERFLOW"
+            ? [431, "Request Header Fields Too Large"]
+            : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+              ? [408, "Request Timeout"]
+              : [400, "Bad Request"];
+        const body = JSON.stringify({ errors: [{ message: text, extensions: { code: "BAD_REQUEST" } }] });
+        socket.write(
+          `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+            `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy();
+    },
+  );
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -197,6 +227,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         request.method === "POST" ? parseBody(request, await readBody(request, config.limits.maxBodyBytes)) : undefined;
     } catch (error) {
       if (error instanceof HttpError) {
+        // The rest of a refused body is never read: close the connection rather than leave it
+        // mid-body, where the client's next request on it would be taken for body bytes.
+        response.setHeader("connection", "close");
         sendGraphQLError(response, error);
         return;
       }

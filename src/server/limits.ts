@@ -1,57 +1,130 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { GraphQLError, Kind, type OperationDefinitionNode, type SelectionSetNode, type ValidationRule } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  OperationTypeNode,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type ParseOptions,
+  type SelectionSetNode,
+  type ValidationRule,
+} from "graphql";
 import type { Config } from "./config.ts";
 
 /**
- * Query limits from GraphQL Armor (depth, aliases, tokens, directives, cost; field suggestions
- * off in production). Each refusal is a validation error: HTTP 400 with a message naming the limit.
+ * Query limits from GraphQL Armor (depth, aliases, directives, cost; field suggestions off in
+ * production) and graphql-js's own parser (tokens). Each refusal is a validation or parse error:
+ * HTTP 400 with a message naming the limit.
  */
-export function queryLimits(config: Config): { plugins: ApolloServerPlugin[]; validationRules: ValidationRule[] } {
+export function queryLimits(config: Config): {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+  parseOptions: ParseOptions;
+} {
   const { limits } = config;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
     maxAliases: { n: limits.maxAliases, exposeLimits: true },
-    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    // Armor's token plugin re-parses the query in a hook where any syntax error (or the limit
+    // itself) becomes an HTTP 500; the parser's own limit fails as a parse error (400) instead.
+    maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
     costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true },
     blockFieldSuggestion: { enabled: config.isProduction },
   });
   const { plugins, validationRules } = armor.protect();
   // graphql-armor is typed against Apollo's CommonJS build; the plugin objects are the same shape.
-  return { plugins: plugins as unknown as ApolloServerPlugin[], validationRules };
+  return {
+    plugins: plugins as unknown as ApolloServerPlugin[],
+    validationRules: [knownOperationTypes, ...validationRules],
+    parseOptions: { maxLexicalTokens: limits.maxTokens },
+  };
 }
 
-function entityFieldsOf(selectionSet: SelectionSetNode | undefined) {
-  return (selectionSet?.selections ?? []).filter(
-    (selection) => selection.kind === Kind.FIELD && selection.name.value === "_entities",
-  );
+/**
+ * graphql-js 16 does not validate that the schema has a root type for the operation (this one has
+ * no subscriptions): execution would fail with an error Apollo reports as internal.
+ */
+const knownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    const schema = context.getSchema();
+    const root =
+      node.operation === OperationTypeNode.QUERY
+        ? schema.getQueryType()
+        : node.operation === OperationTypeNode.MUTATION
+          ? schema.getMutationType()
+          : schema.getSubscriptionType();
+    if (!root) {
+      context.reportError(
+        new GraphQLError(`This service does not support ${node.operation} operations`, { nodes: node }),
+      );
+    }
+  },
+});
+
+/** Every `_entities` field of the operation's root, also inside inline fragments and fragment spreads. */
+function entityFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): FieldNode[] {
+  return selectionSet.selections.flatMap((selection): FieldNode[] => {
+    if (selection.kind === Kind.FIELD) return selection.name.value === "_entities" ? [selection] : [];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return entityFieldsOf(selection.selectionSet, document, seen);
+    if (seen.has(selection.name.value)) return [];
+    seen.add(selection.name.value);
+    const fragment = document.definitions.find(
+      (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
+    );
+    return fragment?.kind === Kind.FRAGMENT_DEFINITION ? entityFieldsOf(fragment.selectionSet, document, seen) : [];
+  });
 }
 
-/** A gateway batches entity lookups; an unbounded batch is still refused (HTTP 400). */
+function entityTypeNames(schema: GraphQLSchema): Set<string> {
+  const union = schema.getType("_Entity");
+  // A structural check: the schema may come from another copy of graphql-js (CommonJS vs ESM),
+  // where the instanceof behind isUnionType throws.
+  return new Set(union && "getTypes" in union ? union.getTypes().map((type) => type.name) : []);
+}
+
+function isRepresentationOf(value: unknown, typeNames: Set<string>): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const typeName: unknown = (value as Record<string, unknown>)["__typename"];
+  return typeof typeName === "string" && typeNames.has(typeName);
+}
+
+function badRepresentations(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", http: { status: 400 } } });
+}
+
+/**
+ * A gateway batches entity lookups; an unbounded batch is still refused (HTTP 400), and so is a
+ * representation that is not an object naming one of this subgraph's entity types (the federation
+ * library would fail on it with an internal error).
+ */
 export function entityBatchLimit(maxRepresentations: number): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, request }) {
-          for (const field of entityFieldsOf((operation as OperationDefinitionNode).selectionSet)) {
-            if (field.kind !== Kind.FIELD) continue;
+        async didResolveOperation({ operation, document, request, schema }) {
+          // No operation (unknown or missing operationName): Apollo reports that itself.
+          if (!operation) return;
+          const representations = entityFieldsOf(operation.selectionSet, document).flatMap((field) => {
             const argument = field.arguments?.find((arg) => arg.name.value === "representations");
-            let count = 0;
-            if (argument?.value.kind === Kind.VARIABLE) {
-              const value = request.variables?.[argument.value.name.value];
-              count = Array.isArray(value) ? value.length : 0;
-            } else if (argument?.value.kind === Kind.LIST) {
-              count = argument.value.values.length;
-            }
-            if (count > maxRepresentations) {
-              throw new GraphQLError(
-                `_entities accepts at most ${maxRepresentations} representations per request (got ${count})`,
-                {
-                  extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
-                },
-              );
-            }
+            const value: unknown = argument ? valueFromASTUntyped(argument.value, request.variables) : undefined;
+            // A single value where a list is expected is coerced to a list of one.
+            return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+          });
+          if (representations.length > maxRepresentations) {
+            throw badRepresentations(
+              `_entities accepts at most ${maxRepresentations} representations per request (got ${representations.length})`,
+            );
+          }
+          const typeNames = entityTypeNames(schema);
+          const invalid = representations.findIndex((representation) => !isRepresentationOf(representation, typeNames));
+          if (invalid !== -1) {
+            throw badRepresentations(
+              `representations[${invalid}] must be an object whose __typename is one of ${[...typeNames].join(", ")}`,
+            );
           }
         },
       };

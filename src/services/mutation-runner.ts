@@ -1,5 +1,6 @@
 import type { JsonValue } from "./audit/audit-hash.ts";
 import type { TransactionClient } from "./database/client.ts";
+import { isStorableText } from "./database/text.ts";
 import { fail, type Outcome } from "./errors.ts";
 import { hashRequest, reserveIdempotencyKey, storeIdempotentPayload } from "./idempotency/idempotency-store.ts";
 import type { ServiceContext } from "./service-context.ts";
@@ -37,6 +38,9 @@ export async function runMutation<T>(
       "input",
       "idempotencyKey",
     ]);
+  }
+  if (key !== null && !isStorableText(key)) {
+    return fail("INVALID_INPUT", "idempotencyKey must not contain NUL characters", ["input", "idempotencyKey"]);
   }
   const scope = key === null ? null : { principalSub: context.viewer.principal.sub, mutation: spec.name, key };
   try {

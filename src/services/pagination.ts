@@ -53,10 +53,13 @@ export function decodeCursor(cursor: string): KeysetPosition {
   throw new InvalidArgumentError("after is not a cursor returned by this API", "after");
 }
 
+/** How encodeCursor writes timestamps (Date#toISOString with a four-digit year, which PostgreSQL can hold). */
+const ISO_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function decodeTimestampCursor(cursor: string): { at: Date; id: string } {
   const position = decodeCursor(cursor);
   const at = new Date(position.sortKey);
-  if (Number.isNaN(at.getTime()) || !isUuid(position.id)) {
+  if (!ISO_TIMESTAMP_PATTERN.test(position.sortKey) || Number.isNaN(at.getTime()) || !isUuid(position.id)) {
     throw new InvalidArgumentError("after is not a cursor returned by this API", "after");
   }
   return { at, id: position.id };

@@ -9,6 +9,7 @@ import {
   type OperationRunStatus,
   type TenantRecord,
 } from "./domain-types.ts";
+import { isStorableText } from "./database/text.ts";
 import { isUuid } from "./pagination.ts";
 
 /** One tenant's slice of runs: newest first, `limit` rows after the cursor, and the filter's total. */
@@ -69,9 +70,11 @@ export class RequestLoaders {
   });
 
   readonly tenantBySlug = new DataLoader<string, TenantRecord | null>(async (slugs) => {
-    const rows = await this.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug = ANY($1::text[])`, [
-      [...slugs],
-    ]);
+    const valid = [...new Set(slugs.filter(isStorableText))];
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug = ANY($1::text[])`, [valid]);
     const bySlug = new Map(rows.map((row) => [row.slug, row]));
     return slugs.map((slug) => bySlug.get(slug) ?? null);
   });

@@ -41,7 +41,11 @@ builder.prismaObjectFields(OperationRunType, (t) => ({
 builder.asEntity(OperationRunType, {
   key: builder.selection<{ id: string }>("id"),
   resolveReference: async (reference, context) => {
-    const [run] = await getOperationRunsByIds(servicesOf(context), [reference.id]);
+    const services = servicesOf(context);
+    // Representations arrive unchecked: a missing or non-string id names no run.
+    const id: unknown = reference.id;
+    if (typeof id !== "string") return null;
+    const [run] = await getOperationRunsByIds(services, [id]);
     return run ?? null;
   },
 });

@@ -42,6 +42,12 @@ builder.prismaObjectFields(TenantType, (t) => ({
  */
 builder.asEntity(TenantType, {
   key: [builder.selection<{ id: string }>("id"), builder.selection<{ slug: string }>("slug")],
-  resolveReference: (reference, context) =>
-    getTenant(servicesOf(context), "id" in reference ? { id: reference.id } : { slug: reference.slug }),
+  resolveReference: (reference, context) => {
+    const services = servicesOf(context);
+    // Representations arrive unchecked: a key that is missing or not a string names no tenant.
+    const key: { id?: unknown; slug?: unknown } = reference;
+    if (typeof key.id === "string") return getTenant(services, { id: key.id });
+    if (typeof key.slug === "string") return getTenant(services, { slug: key.slug });
+    return null;
+  },
 });

@@ -15,11 +15,13 @@ import {
 } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { escapeLikePattern } from "../database/like-pattern.ts";
+import { isStorableText } from "../database/text.ts";
 import { auditEventHash, type JsonValue } from "./audit-hash.ts";
 import { InvalidArgumentError } from "../errors.ts";
 
 export const LIFECYCLE_ACTION_PREFIX = "tenant.lifecycle.";
 const CHAIN_BATCH_SIZE = 1000;
+const MAX_SEQUENCE = 2_147_483_647;
 
 interface PageArgs {
   first?: number | null;
@@ -55,7 +57,8 @@ export async function listTenantAuditEvents(
   if (request.after) {
     const position = decodeCursor(request.after);
     beforeSequence = Number(position.sortKey);
-    if (!Number.isInteger(beforeSequence) || position.id !== tenant.id) {
+    // encodeCursor writes the sequence in decimal; it is a positive int4 in the database.
+    if (!/^[1-9][0-9]{0,9}$/.test(position.sortKey) || beforeSequence > MAX_SEQUENCE || position.id !== tenant.id) {
       throw new InvalidArgumentError("after is not a cursor returned by this API", "after");
     }
   }
@@ -86,6 +89,7 @@ export async function listAuditEvents(
   const tenantId = args.filter?.tenantId ?? context.viewer.contextTenantId;
   if (tenantId && !isUuid(tenantId)) return emptyPage();
   const action = args.filter?.action?.trim();
+  if (action && !isStorableText(action)) return emptyPage();
   const where: Prisma.AuditEventWhereInput = {
     ...(tenantId ? { tenantId: tenantId.toLowerCase() } : {}),
     ...(action ? { action: { startsWith: escapeLikePattern(action) } } : {}),

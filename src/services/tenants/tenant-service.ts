@@ -8,6 +8,7 @@ import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
 import { TENANT_COLUMNS } from "../database/columns.ts";
 import { escapeLikePattern } from "../database/like-pattern.ts";
+import { isStorableText } from "../database/text.ts";
 import { runMutation } from "../mutation-runner.ts";
 import { prepared } from "../request-loaders.ts";
 import type { ServiceContext } from "../service-context.ts";
@@ -62,7 +63,8 @@ export function tenantFilterSql(filter: TenantFilter | null | undefined): { wher
   if (filter?.selectable === true) conditions.push(`status = 'ACTIVE'`);
   if (filter?.selectable === false) conditions.push(`status <> 'ACTIVE'`);
   const search = filter?.search?.trim();
-  if (search) {
+  if (search && !isStorableText(search)) conditions.push("false");
+  else if (search) {
     const pattern = `$${values.push(`%${escapeLikePattern(search)}%`)}`;
     conditions.push(`(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`);
   }
