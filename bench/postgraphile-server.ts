@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import pg from "pg";
+import type * as PostGraphile from "postgraphile";
 import { createTokenVerifier } from "../src/server/auth.ts";
 
 // PostGraphile 4 needs graphql 15 while this project uses 16, and npm leaves some of its
@@ -21,7 +22,7 @@ loader._resolveFilename = function (this: unknown, request, ...rest) {
   const redirected = request === "graphql" || request.startsWith("graphql/") ? graphql15 + request.slice(7) : request;
   return resolveFilename.call(this, redirected, ...rest);
 };
-const { postgraphile } = require("postgraphile") as typeof import("postgraphile");
+const { postgraphile } = require("postgraphile") as typeof PostGraphile;
 
 const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 10 });
 const verify = createTokenVerifier({

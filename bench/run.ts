@@ -24,6 +24,9 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
     targets: { type: "string", default: "subgraph,baseline,postgraphile" },
+    scenarios: { type: "string", default: "a_tenant_by_id,b_dashboard_page_50,c_entities_100,d_transition" },
+    /** A directory: the load-phase processes run with --cpu-prof and write their profiles there. */
+    "cpu-prof": { type: "string" },
   },
 });
 const DURATION_S = Number(args.duration);
@@ -132,9 +135,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string, logLevel: string
   );
   const baselineTenant = ring(tenantIds.map((id) => JSON.stringify({ id })));
   const baselineEntities = ring(
-    entityBatches.map((ids) =>
-      JSON.stringify({ representations: ids.map((id) => ({ __typename: "Tenant", id })) }),
-    ),
+    entityBatches.map((ids) => JSON.stringify({ representations: ids.map((id) => ({ __typename: "Tenant", id })) })),
   );
   const postgraphileTenant = ring(tenantIds.map((id) => graphql(POSTGRAPHILE_TENANT, { id })));
   const transitionApplied = (body: string) => noErrors(body) && body.includes('"userErrors":[]');
@@ -197,10 +198,15 @@ interface RunningTarget {
   stop(): Promise<void>;
 }
 
-async function startTarget(target: TargetDefinition, databaseUrl: string, logFile: string): Promise<RunningTarget> {
+async function startTarget(
+  target: TargetDefinition,
+  databaseUrl: string,
+  logFile: string,
+  nodeOptions: string[] = [],
+): Promise<RunningTarget> {
   // Logs go to a file, not through this process, so the load generator does not pay for them.
   const log = await open(logFile, "w");
-  const child = spawn(target.command[0] as string, target.command.slice(1), {
+  const child = spawn(target.command[0] as string, [...nodeOptions, ...target.command.slice(1)], {
     cwd: root,
     env: { ...process.env, ...target.env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", log.fd, log.fd],
@@ -251,11 +257,13 @@ async function calibrate(
 ): Promise<Partial<Record<ScenarioName, number>>> {
   const counts: Partial<Record<ScenarioName, number>> = {};
   for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
+    if (!selectedScenarios.has(scenario)) continue;
     for (let index = 0; index < 3; index += 1) await post(running.origin + request.path, token, request.body());
     proxy.reset();
     for (let index = 0; index < CALIBRATION_REQUESTS; index += 1) {
       const answer = await post(running.origin + request.path, token, request.body());
-      if (!request.verify(answer)) throw new Error(`${target.name} ${scenario} answered wrongly: ${answer.slice(0, 500)}`);
+      if (!request.verify(answer))
+        throw new Error(`${target.name} ${scenario} answered wrongly: ${answer.slice(0, 500)}`);
     }
     counts[scenario] = proxy.count() / CALIBRATION_REQUESTS;
   }
@@ -398,6 +406,7 @@ function table(measurements: Measurement[]): string {
 // ---------------------------------------------------------------- main
 const startedAt = Date.now();
 const selected = new Set(args.targets.split(","));
+const selectedScenarios = new Set(args.scenarios.split(","));
 const database = await createBenchDatabase();
 const logDir = await mkdtemp(join(tmpdir(), "bench-logs-"));
 const measurements: Measurement[] = [];
@@ -419,13 +428,24 @@ try {
   for (const target of defineTargets(fleet, database.url, "info")) {
     if (!selected.has(target.name)) continue;
     const proxy = await startStatementProxy({ host: database.host, port: database.port });
-    const counting = await startTarget(target, viaProxy(database.url, proxy.port), join(logDir, `${target.name}-calibration.log`));
+    const counting = await startTarget(
+      target,
+      viaProxy(database.url, proxy.port),
+      join(logDir, `${target.name}-calibration.log`),
+    );
     const statements = await calibrate(target, counting, proxy, token).finally(() => counting.stop());
     await proxy.close();
 
-    const running = await startTarget(target, database.url, join(logDir, `${target.name}.log`));
+    const profileDir = args["cpu-prof"];
+    const running = await startTarget(
+      target,
+      database.url,
+      join(logDir, `${target.name}.log`),
+      profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, target.name)}`] : [],
+    );
     try {
       for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
+        if (!selectedScenarios.has(scenario)) continue;
         await load(running, request, token, WARMUP_S);
         const { result, peakRss } = await load(running, request, token, DURATION_S);
         const measurement: Measurement = {

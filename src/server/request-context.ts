@@ -3,7 +3,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../schema/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
 import type { PrismaClient } from "../services/database/client.ts";
-import { RequestLoaders, type SqlRunner } from "../services/request-loaders.ts";
+import type { SqlPool } from "../services/database/sql-transaction.ts";
+import { RequestLoaders } from "../services/request-loaders.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
 import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
@@ -26,7 +27,7 @@ function singleHeader(headers: IncomingHttpHeaders, name: string): string | null
 export interface ContextDependencies {
   db: PrismaClient;
   /** The pool Prisma also uses; the hot read paths query it directly. */
-  sql: SqlRunner;
+  sql: SqlPool;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
 }

@@ -1,5 +1,5 @@
 import type { JsonValue } from "./audit/audit-hash.ts";
-import type { TransactionClient } from "./database/client.ts";
+import { inTransaction, type SqlTransaction } from "./database/sql-transaction.ts";
 import { isStorableText } from "./database/text.ts";
 import { fail, type Outcome } from "./errors.ts";
 import { hashRequest, reserveIdempotencyKey, storeIdempotentPayload } from "./idempotency/idempotency-store.ts";
@@ -30,7 +30,7 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export async function runMutation<T>(
   context: ServiceContext,
   spec: MutationSpec,
-  work: (tx: TransactionClient) => Promise<Outcome<T>>,
+  work: (tx: SqlTransaction) => Promise<Outcome<T>>,
 ): Promise<Outcome<T>> {
   const key = spec.idempotencyKey ?? null;
   if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
@@ -44,25 +44,22 @@ export async function runMutation<T>(
   }
   const scope = key === null ? null : { principalSub: context.viewer.principal.sub, mutation: spec.name, key };
   try {
-    return await context.db.$transaction(
-      async (tx) => {
-        if (scope) {
-          const reservation = await reserveIdempotencyKey(tx, scope, hashRequest(spec.input));
-          if (reservation.kind === "replay") return { ok: true, value: decodeSnapshot<T>(reservation.payload) };
-          if (reservation.kind === "reused") {
-            return fail("IDEMPOTENCY_KEY_REUSED", "This idempotencyKey was already used with a different input", [
-              "input",
-              "idempotencyKey",
-            ]);
-          }
+    return await inTransaction(context.sql, async (tx) => {
+      if (scope) {
+        const reservation = await reserveIdempotencyKey(tx, scope, hashRequest(spec.input));
+        if (reservation.kind === "replay") return { ok: true, value: decodeSnapshot<T>(reservation.payload) };
+        if (reservation.kind === "reused") {
+          return fail("IDEMPOTENCY_KEY_REUSED", "This idempotencyKey was already used with a different input", [
+            "input",
+            "idempotencyKey",
+          ]);
         }
-        const outcome = await work(tx);
-        if (!outcome.ok) throw new RollbackWithUserErrors(outcome);
-        if (scope) await storeIdempotentPayload(tx, scope, encodeSnapshot(outcome.value));
-        return outcome;
-      },
-      { isolationLevel: "ReadCommitted", maxWait: 10_000, timeout: 20_000 },
-    );
+      }
+      const outcome = await work(tx);
+      if (!outcome.ok) throw new RollbackWithUserErrors(outcome);
+      if (scope) await storeIdempotentPayload(tx, scope, encodeSnapshot(outcome.value));
+      return outcome;
+    });
   } catch (error) {
     if (error instanceof RollbackWithUserErrors) return error.outcome;
     throw error;

@@ -1,7 +1,8 @@
-import type { Prisma } from "../../generated/prisma/client.ts";
+import { randomUUID } from "node:crypto";
 import { actorTypeOf } from "../authorization/capabilities.ts";
 import type { Viewer } from "../authorization/viewer.ts";
-import type { TransactionClient } from "../database/client.ts";
+import { AUDIT_COLUMNS } from "../database/columns.ts";
+import type { SqlTransaction } from "../database/sql-transaction.ts";
 import type { AuditEventRecord } from "../domain-types.ts";
 import { auditEventHash, type JsonValue } from "./audit-hash.ts";
 
@@ -30,15 +31,14 @@ export interface AuditWriter {
  * the chain linear when requests race.
  */
 export async function appendAuditEvent(
-  tx: TransactionClient,
+  tx: SqlTransaction,
   writer: AuditWriter,
   draft: AuditEventDraft,
 ): Promise<AuditEventRecord> {
-  const previous = await tx.auditEvent.findFirst({
-    where: { tenantId: draft.tenantId },
-    orderBy: { sequence: "desc" },
-    select: { sequence: true, hash: true },
-  });
+  const [previous] = await tx.rows<{ sequence: number; hash: string }>(
+    "SELECT sequence, hash FROM audit_events WHERE tenant_id = $1 ORDER BY sequence DESC LIMIT 1",
+    [draft.tenantId],
+  );
   const content = {
     tenantId: draft.tenantId,
     sequence: (previous?.sequence ?? 0) + 1,
@@ -52,12 +52,25 @@ export async function appendAuditEvent(
     occurredAt: new Date(),
   };
   const previousHash = previous?.hash ?? null;
-  return tx.auditEvent.create({
-    data: {
-      ...content,
-      changes: content.changes as Prisma.InputJsonValue,
+  const [event] = await tx.rows<AuditEventRecord>(
+    `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason, changes,
+       request_id, occurred_at, hash, previous_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13) RETURNING ${AUDIT_COLUMNS}`,
+    [
+      randomUUID(),
+      content.tenantId,
+      content.sequence,
+      content.action,
+      content.actorType,
+      content.actorId,
+      content.operatorOverride,
+      content.reason,
+      JSON.stringify(content.changes),
+      content.requestId,
+      content.occurredAt,
+      auditEventHash(previousHash, content),
       previousHash,
-      hash: auditEventHash(previousHash, content),
-    },
-  });
+    ],
+  );
+  return event as AuditEventRecord;
 }

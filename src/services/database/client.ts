@@ -3,7 +3,6 @@ import pg from "pg";
 import { PrismaClient } from "../../generated/prisma/client.ts";
 
 export type { PrismaClient };
-export type TransactionClient = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 
 export interface DatabaseOptions {
   url: string;

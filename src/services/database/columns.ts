@@ -10,3 +10,7 @@ export const ONBOARDING_COLUMNS = `id, tenant_id AS "tenantId", status, complete
 export const RUN_COLUMNS = `id, tenant_id AS "tenantId", kind, status, progress, summary, failure_reason AS "failureReason",
   initiated_by_type AS "initiatedByType", initiated_by_id AS "initiatedById", version, created_at AS "createdAt",
   updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+export const AUDIT_COLUMNS = `id, tenant_id AS "tenantId", sequence, action, actor_type AS "actorType", actor_id AS "actorId",
+  operator_override AS "operatorOverride", reason, changes, request_id AS "requestId", occurred_at AS "occurredAt",
+  hash, previous_hash AS "previousHash"`;

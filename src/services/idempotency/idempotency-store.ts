@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Prisma } from "../../generated/prisma/client.ts";
-import type { TransactionClient } from "../database/client.ts";
+import type { PrismaClient } from "../database/client.ts";
+import type { SqlTransaction } from "../database/sql-transaction.ts";
 import { canonicalJson, type JsonValue } from "../audit/audit-hash.ts";
 
 /** Keys live at least this long (DESIGN.md §4: at least 24 h). */
@@ -24,41 +24,44 @@ export function hashRequest(input: JsonValue): string {
  * (then claims the key itself) — so two identical requests make one change.
  */
 export async function reserveIdempotencyKey(
-  tx: TransactionClient,
+  tx: SqlTransaction,
   scope: IdempotencyScope,
   requestHash: string,
 ): Promise<ReservationResult> {
   const expiresAt = new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS);
-  const claimed = await tx.$queryRaw<{ claimed: boolean }[]>`
-    INSERT INTO idempotency_records (principal_sub, mutation, key, request_hash, payload, created_at, expires_at)
-    VALUES (${scope.principalSub}, ${scope.mutation}, ${scope.key}, ${requestHash}, NULL, now(), ${expiresAt})
-    ON CONFLICT (principal_sub, mutation, key) DO UPDATE
-      SET request_hash = EXCLUDED.request_hash, payload = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
-      WHERE idempotency_records.expires_at < now()
-    RETURNING true AS claimed`;
+  const claimed = await tx.rows(
+    `INSERT INTO idempotency_records (principal_sub, mutation, key, request_hash, payload, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, NULL, now(), $5)
+     ON CONFLICT (principal_sub, mutation, key) DO UPDATE
+       SET request_hash = EXCLUDED.request_hash, payload = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
+       WHERE idempotency_records.expires_at < now()
+     RETURNING true AS claimed`,
+    [scope.principalSub, scope.mutation, scope.key, requestHash, expiresAt],
+  );
   if (claimed.length > 0) return { kind: "reserved" };
 
-  const existing = await tx.idempotencyRecord.findUnique({
-    where: { principalSub_mutation_key: scope },
-    select: { requestHash: true, payload: true },
-  });
+  const [existing] = await tx.rows<{ requestHash: string; payload: JsonValue | null }>(
+    `SELECT request_hash AS "requestHash", payload FROM idempotency_records
+     WHERE principal_sub = $1 AND mutation = $2 AND key = $3`,
+    [scope.principalSub, scope.mutation, scope.key],
+  );
   if (!existing || existing.requestHash !== requestHash || existing.payload === null) return { kind: "reused" };
-  return { kind: "replay", payload: existing.payload as JsonValue };
+  return { kind: "replay", payload: existing.payload };
 }
 
 export async function storeIdempotentPayload(
-  tx: TransactionClient,
+  tx: SqlTransaction,
   scope: IdempotencyScope,
   payload: JsonValue,
 ): Promise<void> {
-  await tx.idempotencyRecord.update({
-    where: { principalSub_mutation_key: scope },
-    data: { payload: payload as Prisma.InputJsonValue },
-  });
+  await tx.rows(
+    `UPDATE idempotency_records SET payload = $4::jsonb WHERE principal_sub = $1 AND mutation = $2 AND key = $3`,
+    [scope.principalSub, scope.mutation, scope.key, JSON.stringify(payload)],
+  );
 }
 
 /** Housekeeping: drops expired keys; safe to run from any process at any time. */
-export async function deleteExpiredIdempotencyKeys(db: Pick<TransactionClient, "idempotencyRecord">): Promise<number> {
+export async function deleteExpiredIdempotencyKeys(db: Pick<PrismaClient, "idempotencyRecord">): Promise<number> {
   const { count } = await db.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   return count;
 }

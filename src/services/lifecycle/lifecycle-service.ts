@@ -3,7 +3,7 @@ import { hasCapability } from "../authorization/capabilities.ts";
 import { requireWriteCapability } from "../authorization/guards.ts";
 import { maskOperationRun } from "../authorization/masking.ts";
 import type { Viewer } from "../authorization/viewer.ts";
-import type { TransactionClient } from "../database/client.ts";
+import type { SqlTransaction } from "../database/sql-transaction.ts";
 import {
   OnboardingStatus,
   OperationKind,
@@ -18,11 +18,11 @@ import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { runMutation } from "../mutation-runner.ts";
 import { deriveOperability, type TenantOperability } from "./operability.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { finishOnboardingSession, openOnboardingSession } from "../onboarding/session-store.ts";
+import { findOnboardingSession, finishOnboardingSession, openOnboardingSession } from "../onboarding/session-store.ts";
 import { closeOpenRuns, latestRunStatus, openOperationRun } from "../operation-runs/run-store.ts";
 import { REASON_MAX_LENGTH, STATUS_MESSAGE_MAX_LENGTH, validateText } from "../tenants/tenant-input.ts";
 import { canWrite, presentChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
-import { lockTenant } from "../tenants/tenant-store.ts";
+import { lockTenant, setTenantStatus } from "../tenants/tenant-store.ts";
 import {
   checkGuard,
   lifecycleAuditAction,
@@ -92,16 +92,11 @@ export async function transitionTenant(
     const guardFailure = checkGuard(rule.guard, await loadGuardFacts(tx, current.id, rule));
     if (guardFailure !== null) return fail("PRECONDITION_FAILED", guardFailure, ["input", "transition"]);
 
-    const now = new Date();
-    const tenant = await tx.tenant.update({
-      where: { id: current.id },
-      data: {
-        status: rule.to,
-        statusReason: reason.value,
-        statusMessage: statusMessage.value,
-        statusChangedAt: now,
-        version: { increment: 1 },
-      },
+    const tenant = await setTenantStatus(tx, current.id, {
+      status: rule.to,
+      statusReason: reason.value,
+      statusMessage: statusMessage.value,
+      at: new Date(),
     });
     const changes: AuditChanges = {
       status: change(current.status, tenant.status),
@@ -125,11 +120,10 @@ export async function transitionTenant(
   });
 }
 
-async function loadGuardFacts(tx: TransactionClient, tenantId: string, rule: TransitionRule): Promise<GuardFacts> {
+async function loadGuardFacts(tx: SqlTransaction, tenantId: string, rule: TransitionRule): Promise<GuardFacts> {
   const facts: GuardFacts = { completedOnboardingSteps: [], latestDeprovisionRunStatus: null };
   if (rule.guard === "allOnboardingStepsCompleted") {
-    const session = await tx.onboardingSession.findUnique({ where: { tenantId }, select: { completedSteps: true } });
-    facts.completedOnboardingSteps = session?.completedSteps ?? [];
+    facts.completedOnboardingSteps = (await findOnboardingSession(tx, tenantId))?.completedSteps ?? [];
   }
   if (rule.guard === "latestDeprovisionRunSucceeded") {
     facts.latestDeprovisionRunStatus = await latestRunStatus(tx, tenantId, OperationKind.DEPROVISION);
@@ -143,7 +137,7 @@ function sessionChange(before: OnboardingSessionRecord | null, after: Onboarding
 
 /** Executes a rule's side effects in the transition's transaction; records each in `changes`. */
 async function applySideEffects(
-  tx: TransactionClient,
+  tx: SqlTransaction,
   viewer: Viewer,
   tenant: TenantRecord,
   sideEffects: readonly TransitionSideEffect[],

@@ -13,6 +13,7 @@ import { runMutation } from "../mutation-runner.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { canWrite } from "../tenants/tenant-service.ts";
 import { lockTenant } from "../tenants/tenant-store.ts";
+import { findOnboardingSession, setCompletedSteps } from "./session-store.ts";
 
 export const ONBOARDING_STEPS: readonly OnboardingStep[] = Object.values(OnboardingStep);
 
@@ -55,7 +56,7 @@ export async function completeOnboardingStep(
   const outcome = await runMutation(context, spec, async (tx) => {
     const tenant = await lockTenant(tx, input.tenantId);
     if (!tenant || !canWrite(viewer, tenant)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
-    const session = await tx.onboardingSession.findUnique({ where: { tenantId: tenant.id } });
+    const session = await findOnboardingSession(tx, tenant.id);
     if (tenant.status !== TenantStatus.ONBOARDING || !session || session.status !== OnboardingStatus.IN_PROGRESS) {
       return fail(
         "PRECONDITION_FAILED",
@@ -67,7 +68,7 @@ export async function completeOnboardingStep(
     const completedSteps = ONBOARDING_STEPS.filter(
       (step) => step === input.step || session.completedSteps.includes(step),
     );
-    const onboarding = await tx.onboardingSession.update({ where: { id: session.id }, data: { completedSteps } });
+    const onboarding = await setCompletedSteps(tx, session.id, completedSteps);
     await appendAuditEvent(tx, context, {
       tenantId: tenant.id,
       action: "onboarding.step_completed",

@@ -18,7 +18,7 @@ import type { ServiceContext } from "../service-context.ts";
 import { validateText } from "../tenants/tenant-input.ts";
 import { canWrite } from "../tenants/tenant-service.ts";
 import { lockTenant } from "../tenants/tenant-store.ts";
-import { OPEN_RUN_STATUSES, openOperationRun } from "./run-store.ts";
+import { countOpenRuns, findOperationRun, openOperationRun, updateOperationRunState } from "./run-store.ts";
 
 export const SUMMARY_MAX_LENGTH = 2000;
 export const FAILURE_REASON_MAX_LENGTH = 2000;
@@ -185,10 +185,7 @@ export async function startOperationRun(
           ["input", "kind"],
         );
       }
-      const open = await tx.operationRun.count({
-        where: { tenantId: tenant.id, kind: OperationKind.DEPROVISION, status: { in: [...OPEN_RUN_STATUSES] } },
-      });
-      if (open > 0)
+      if ((await countOpenRuns(tx, tenant.id, OperationKind.DEPROVISION)) > 0)
         return fail("PRECONDITION_FAILED", "A DEPROVISION run is already open for this tenant", ["input", "kind"]);
     } else if (!deriveOperability(tenant.status, null).actionable) {
       return fail("PRECONDITION_FAILED", `Operation runs cannot be started while the tenant is ${tenant.status}`, [
@@ -275,15 +272,14 @@ export async function updateOperationRun(
   const spec = { name: "updateOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
   const outcome = await runMutation(context, spec, async (tx) => {
     if (!isUuid(input.id)) return notFound();
-    const located = await tx.operationRun.findUnique({
-      where: { id: input.id.toLowerCase() },
-      select: { tenantId: true },
-    });
+    const located = await findOperationRun(tx, input.id);
     if (!located) return notFound();
     // The tenant lock orders this event in the tenant's audit chain and serializes run updates.
     const tenant = await lockTenant(tx, located.tenantId);
     if (!tenant || !canWrite(viewer, tenant)) return notFound();
-    const run = await tx.operationRun.findUniqueOrThrow({ where: { id: input.id.toLowerCase() } });
+    // Read again under the lock: a concurrent update may have committed since.
+    const run = await findOperationRun(tx, located.id);
+    if (!run) return notFound();
     if (input.expectedVersion != null && input.expectedVersion !== run.version) {
       return fail("VERSION_CONFLICT", `Operation run is at version ${run.version}, not ${input.expectedVersion}`, [
         "input",
@@ -302,16 +298,14 @@ export async function updateOperationRun(
     }
     const now = new Date();
     const finished = RUN_STATUS_TRANSITIONS[nextStatus].length === 0;
-    const data: Prisma.OperationRunUpdateInput = {
+    const updated = await updateOperationRunState(tx, run.id, {
       status: nextStatus,
       progress: input.progress ?? (nextStatus === OperationRunStatus.SUCCEEDED ? 1 : run.progress),
       summary: input.summary != null ? validated.summary : run.summary,
       failureReason: input.failureReason != null ? validated.failureReason : run.failureReason,
       startedAt: run.startedAt ?? (nextStatus === OperationRunStatus.RUNNING ? now : null),
       finishedAt: finished ? (run.finishedAt ?? now) : null,
-      version: { increment: 1 },
-    };
-    const updated = await tx.operationRun.update({ where: { id: run.id }, data });
+    });
     const changes: AuditChanges = { operationRunId: change(run.id, run.id) };
     for (const field of ["status", "progress", "summary", "failureReason"] as const) {
       if (updated[field] !== run[field]) changes[field] = change(run[field], updated[field]);

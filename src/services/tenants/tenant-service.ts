@@ -10,11 +10,11 @@ import { TENANT_COLUMNS } from "../database/columns.ts";
 import { escapeLikePattern } from "../database/like-pattern.ts";
 import { isStorableText } from "../database/text.ts";
 import { runMutation } from "../mutation-runner.ts";
-import { prepared } from "../request-loaders.ts";
+import { prepared } from "../database/prepared.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { decodeTimestampCursor, toPage, validatePageRequest, type Page } from "../pagination.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
-import { isUniqueViolation, lockTenant } from "./tenant-store.ts";
+import { insertTenant, isSlugTaken, isUniqueViolation, lockTenant, renameTenant } from "./tenant-store.ts";
 
 const SLUG_CONSTRAINT = "tenants_slug_key";
 
@@ -122,9 +122,8 @@ export async function createTenant(
   const spec = { name: "createTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
   try {
     const outcome = await runMutation(context, spec, async (tx) => {
-      const taken = await tx.tenant.findUnique({ where: { slug: input.slug }, select: { id: true } });
-      if (taken) return slugTaken(input.slug);
-      const tenant = await tx.tenant.create({ data: { slug: input.slug, name: name.name } });
+      if (await isSlugTaken(tx, input.slug)) return slugTaken(input.slug);
+      const tenant = await insertTenant(tx, { slug: input.slug, name: name.name });
       const auditEvent = await appendAuditEvent(tx, context, {
         tenantId: tenant.id,
         action: "tenant.created",
@@ -204,15 +203,11 @@ export async function updateTenant(
       const changes: AuditChanges = {};
       if (newName !== undefined && newName !== current.name) changes["name"] = change(current.name, newName);
       if (newSlug !== undefined && newSlug !== current.slug) {
-        const taken = await tx.tenant.findUnique({ where: { slug: newSlug }, select: { id: true } });
-        if (taken) return slugTaken(newSlug);
+        if (await isSlugTaken(tx, newSlug)) return slugTaken(newSlug);
         changes["slug"] = change(current.slug, newSlug);
       }
       if (Object.keys(changes).length === 0) return succeed({ tenant: current, auditEvent: null });
-      const tenant = await tx.tenant.update({
-        where: { id: current.id },
-        data: { name: newName, slug: newSlug, version: { increment: 1 } },
-      });
+      const tenant = await renameTenant(tx, current.id, { name: newName, slug: newSlug });
       changes["version"] = change(current.version, tenant.version);
       const auditEvent = await appendAuditEvent(tx, context, {
         tenantId: tenant.id,
