@@ -180,7 +180,9 @@ async function transition(body: { tenantId: string; transition: LifecycleTransit
     const tenant = rows[0];
     if (!tenant || !rule.from.includes(tenant.status) || (rule.reasonRequired && !body.reason)) {
       await client.query("ROLLBACK");
-      return { transitionTenant: { tenant: null, userErrors: [{ code: tenant ? "INVALID_TRANSITION" : "NOT_FOUND" }] } };
+      return {
+        transitionTenant: { tenant: null, userErrors: [{ code: tenant ? "INVALID_TRANSITION" : "NOT_FOUND" }] },
+      };
     }
     const { rows: updated } = await client.query<{ version: number; status_changed_at: Date }>({
       name: "transition-update",

@@ -136,7 +136,11 @@ export async function seedFleet(databaseUrl: string, options: { tenants: number 
         const occurredAt = new Date(createdAt.getTime() + position * 1000);
         const changes: JsonValue =
           step.from === null
-            ? { slug: { from: null, to: slug }, name: { from: null, to: `Bench tenant ${index}` }, status: { from: null, to: step.to } }
+            ? {
+                slug: { from: null, to: slug },
+                name: { from: null, to: `Bench tenant ${index}` },
+                status: { from: null, to: step.to },
+              }
             : { status: { from: step.from, to: step.to } };
         const sequence = position + 1;
         const hash = auditEventHash(previousHash, {
@@ -151,7 +155,17 @@ export async function seedFleet(databaseUrl: string, options: { tenants: number 
           requestId: null,
           occurredAt,
         });
-        events.push(randomUUID(), id, sequence, step.action, step.reason, JSON.stringify(changes), occurredAt, hash, previousHash);
+        events.push(
+          randomUUID(),
+          id,
+          sequence,
+          step.action,
+          step.reason,
+          JSON.stringify(changes),
+          occurredAt,
+          hash,
+          previousHash,
+        );
         previousHash = hash;
         fleet.auditEvents += 1;
       });
@@ -169,15 +183,33 @@ export async function seedFleet(databaseUrl: string, options: { tenants: number 
           finishedAt,
         );
         const onboardingRun = randomUUID();
-        runs.push(onboardingRun, id, "ONBOARDING", onboarded ? "SUCCEEDED" : "RUNNING", onboarded ? 1 : 0.33,
-          "Onboarding", startedAt, startedAt, finishedAt);
+        runs.push(
+          onboardingRun,
+          id,
+          "ONBOARDING",
+          onboarded ? "SUCCEEDED" : "RUNNING",
+          onboarded ? 1 : 0.33,
+          "Onboarding",
+          startedAt,
+          startedAt,
+          finishedAt,
+        );
         fleet.runIds.push(onboardingRun);
         // A few routine runs per live tenant, so run pages have something to page through.
         for (let extra = 0; onboarded && extra < 1 + (index % 4); extra += 1) {
           const runId = randomUUID();
           const runAt = new Date(createdAt.getTime() + (10 + extra) * 1000);
-          runs.push(runId, id, extra % 2 ? "MAINTENANCE" : "DATA_EXPORT", "SUCCEEDED", 1, `Routine run ${extra + 1}`,
-            runAt, runAt, runAt);
+          runs.push(
+            runId,
+            id,
+            extra % 2 ? "MAINTENANCE" : "DATA_EXPORT",
+            "SUCCEEDED",
+            1,
+            `Routine run ${extra + 1}`,
+            runAt,
+            runAt,
+            runAt,
+          );
           fleet.runIds.push(runId);
         }
       }

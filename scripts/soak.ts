@@ -43,7 +43,7 @@ function percentile(sorted: number[], p: number): number {
 
 await run("npm", ["run", "-s", "build"]);
 const dataDir = process.env["DATABASE_URL"] ? null : await mkdtemp(join(tmpdir(), "soak-pg-"));
-const server = spawn(process.execPath, ["dist/main.js"], {
+const server = spawn(process.execPath, ["--max-semi-space-size=64", "dist/main.js"], {
   cwd: root,
   env: {
     ...process.env,

@@ -195,27 +195,42 @@ export interface AvailableTransition {
 
 /**
  * Transitions leaving the tenant's status, judged for this viewer. Guard facts come from the
- * request's batch loaders, so a page of tenants costs no statement per tenant.
+ * request's batch loaders, so a page of tenants costs no statement per tenant; when no guard
+ * needs a fact the answer is synchronous, because graphql-js completes a page without promise
+ * bookkeeping only while its fields return plain values (measured: ~10% of a dashboard page).
  */
-export async function getAvailableTransitions(
+export function getAvailableTransitions(
   context: ServiceContext,
   tenant: Pick<TenantRecord, "id" | "status">,
-): Promise<AvailableTransition[]> {
+): AvailableTransition[] | Promise<AvailableTransition[]> {
   const { viewer, loaders } = context;
   const mayTransition =
     !viewer.tenantScope?.viaOperatorOverride && hasCapability(viewer.principal, "transitionLifecycle");
   const leaving = transitionsLeaving(tenant.status);
   const guards = new Set(mayTransition ? leaving.map((rule) => rule.guard) : []);
-  const [session, latestDeprovisionRunStatus] = await Promise.all([
-    guards.has("allOnboardingStepsCompleted") ? loaders.onboardingByTenantId.load(tenant.id) : null,
-    guards.has("latestDeprovisionRunSucceeded") ? loaders.latestDeprovisionStatusByTenantId.load(tenant.id) : null,
-  ]);
-  const facts: GuardFacts = { completedOnboardingSteps: session?.completedSteps ?? [], latestDeprovisionRunStatus };
+  const judge = (facts: GuardFacts) => judgeTransitions(leaving, mayTransition, facts);
+  const needsSession = guards.has("allOnboardingStepsCompleted");
+  const needsDeprovisionRun = guards.has("latestDeprovisionRunSucceeded");
+  if (!needsSession && !needsDeprovisionRun) {
+    return judge({ completedOnboardingSteps: [], latestDeprovisionRunStatus: null });
+  }
+  return Promise.all([
+    needsSession ? loaders.onboardingByTenantId.load(tenant.id) : null,
+    needsDeprovisionRun ? loaders.latestDeprovisionStatusByTenantId.load(tenant.id) : null,
+  ]).then(([session, latestDeprovisionRunStatus]) =>
+    judge({ completedOnboardingSteps: session?.completedSteps ?? [], latestDeprovisionRunStatus }),
+  );
+}
+
+function judgeTransitions(
+  leaving: readonly TransitionRule[],
+  mayTransition: boolean,
+  facts: GuardFacts,
+): AvailableTransition[] {
   return leaving.map((rule) => {
-    const guardFailure = mayTransition ? checkGuard(rule.guard, facts) : null;
     const blockedReason = !mayTransition
       ? "You do not have permission to change this tenant's lifecycle"
-      : guardFailure;
+      : checkGuard(rule.guard, facts);
     return {
       transition: rule.transition,
       to: rule.to,
@@ -227,11 +242,12 @@ export async function getAvailableTransitions(
 }
 
 /** Operability of a tenant the viewer sees; the session is only needed (and loaded) while ONBOARDING. */
-export async function getOperability(
+export function getOperability(
   context: ServiceContext,
   tenant: Pick<TenantRecord, "id" | "status">,
-): Promise<TenantOperability> {
-  const session =
-    tenant.status === TenantStatus.ONBOARDING ? await context.loaders.onboardingByTenantId.load(tenant.id) : null;
-  return deriveOperability(tenant.status, session?.status ?? null);
+): TenantOperability | Promise<TenantOperability> {
+  if (tenant.status !== TenantStatus.ONBOARDING) return deriveOperability(tenant.status, null);
+  return context.loaders.onboardingByTenantId
+    .load(tenant.id)
+    .then((session) => deriveOperability(tenant.status, session?.status ?? null));
 }
