@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../../generated/prisma/client.ts";
+import { serviceTypeParsers, UTC_SESSION_OPTIONS } from "./timestamps.ts";
 
 export type { PrismaClient };
 
@@ -29,6 +30,8 @@ export function openDatabase(options: DatabaseOptions): Database {
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
     application_name: "tenant-lifecycle-subgraph",
+    options: UTC_SESSION_OPTIONS,
+    types: serviceTypeParsers,
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", (error) => options.onPoolError?.(error));

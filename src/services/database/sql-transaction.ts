@@ -19,12 +19,18 @@ export interface SqlTransaction {
  */
 export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // The pool listens for connection errors only on idle clients: a checked-out client whose
+  // connection dies between statements (database restart) would otherwise crash the process.
+  let connectionBroken: Error | undefined;
+  const onConnectionError = (error: Error) => {
+    connectionBroken = error;
+  };
+  client.on("error", onConnectionError);
   const tx: SqlTransaction = {
     async rows<Row extends QueryResultRow>(text: string, values: unknown[] = []) {
       return (await client.query<Row>(prepared(text, values))).rows;
     },
   };
-  let connectionBroken: Error | undefined;
   try {
     await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
     const result = await work(tx);
@@ -39,6 +45,7 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
     }
     throw error;
   } finally {
+    client.off("error", onConnectionError);
     client.release(connectionBroken);
   }
 }
