@@ -6,17 +6,53 @@ const generalParser = pg.types.getTypeParser(TIMESTAMPTZ_OID, "text") as (value:
 /** Session setting for the service's connections: timestamps then always arrive in UTC. */
 export const UTC_SESSION_OPTIONS = "-c TimeZone=UTC";
 
+const DASH = 45;
+const SPACE = 32;
+const COLON = 58;
+const DOT = 46;
+
+function digitsAt(value: string, start: number, count: number): number {
+  let number = 0;
+  for (let index = start; index < start + count; index += 1) number = number * 10 + value.charCodeAt(index) - 48;
+  return number;
+}
+
 /**
- * timestamptz as a Date. With the session in UTC, PostgreSQL writes `YYYY-MM-DD HH:MM:SS[.fff]+00`,
- * which V8 parses natively once it is ISO-shaped — about 1.5× cheaper than the general parser,
- * which was 7% of a dashboard page's CPU. Anything else (BC, infinity, other offsets) still goes
- * to the general parser.
+ * timestamptz as a Date. With the session in UTC, PostgreSQL writes `YYYY-MM-DD HH:MM:SS[.ffffff]+00`,
+ * read here digit by digit — about 4× cheaper than the general parser's regular expression,
+ * which was 7% of a dashboard page's CPU. Anything else (BC, infinity, years before 100, other
+ * offsets) goes to the general parser.
  */
 export function parseTimestamptz(value: string): Date {
-  if (value.length >= 22 && value.charCodeAt(10) === 32 && value.endsWith("+00")) {
-    return new Date(`${value.slice(0, 10)}T${value.slice(11, -3)}Z`);
+  const utcShape =
+    value.length >= 22 &&
+    value.charCodeAt(4) === DASH &&
+    value.charCodeAt(7) === DASH &&
+    value.charCodeAt(10) === SPACE &&
+    value.charCodeAt(13) === COLON &&
+    value.charCodeAt(16) === COLON &&
+    value.endsWith("+00");
+  const year = utcShape ? digitsAt(value, 0, 4) : 0;
+  if (year < 100) return generalParser(value);
+  let milliseconds = 0;
+  if (value.charCodeAt(19) === DOT) {
+    // Microseconds beyond the millisecond are dropped, as Date (and the general parser) do.
+    const end = Math.min(value.length - 3, 23);
+    for (let index = 20, scale = 100; index < end; index += 1, scale /= 10) {
+      milliseconds += (value.charCodeAt(index) - 48) * scale;
+    }
   }
-  return generalParser(value);
+  return new Date(
+    Date.UTC(
+      year,
+      digitsAt(value, 5, 2) - 1,
+      digitsAt(value, 8, 2),
+      digitsAt(value, 11, 2),
+      digitsAt(value, 14, 2),
+      digitsAt(value, 17, 2),
+      milliseconds,
+    ),
+  );
 }
 
 /** The pool's type parsers: pg's defaults but for timestamptz. (Prisma's adapter sets its own per query.) */
