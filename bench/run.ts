@@ -77,6 +77,8 @@ interface Measurement {
   peakRssMb: number;
   /** The target process's CPU time per answered request: steadier than req/s on a shared machine. */
   cpuMsPerRequest: number;
+  /** Response size (body and headers): what each target answers differs, e.g. derived lifecycle fields. */
+  kbPerResponse: number;
   requests: number;
   failures: number;
 }
@@ -401,6 +403,7 @@ function table(measurements: Measurement[]): string {
     "p99 ms",
     "SQL/req",
     "CPU ms/req",
+    "KB/resp",
     "peak RSS MB",
     "failures",
     "×baseline",
@@ -414,6 +417,7 @@ function table(measurements: Measurement[]): string {
     fixed(row.latencyP99Ms, 1),
     fixed(row.statementsPerRequest, 1),
     fixed(row.cpuMsPerRequest, 2),
+    fixed(row.kbPerResponse, 1),
     fixed(row.peakRssMb),
     String(row.failures),
     row.target === "baseline" ? "1.00" : fixed(ratio(measurements, row, "baseline") ?? Number.NaN, 2),
@@ -476,6 +480,8 @@ try {
           statementsPerRequest: statements[scenario] ?? Number.NaN,
           peakRssMb: peakRss,
           cpuMsPerRequest,
+          kbPerResponse:
+            result.requests.total > 0 ? result.throughput.total / result.requests.total / 1024 : Number.NaN,
           requests: result.requests.total,
           failures: result.non2xx + result.errors + result.timeouts + result.mismatches,
         };
