@@ -1,20 +1,25 @@
 // The floor for the benchmark: `node:http` + `pg`, hand-written SQL and JSON, answering the same
-// four scenarios as the subgraph with the same token verification and the same domain rules
-// (badge catalog, operability, transition table) — everything except GraphQL, Pothos and Prisma.
+// four scenarios as the subgraph with the same token verification, the same domain rules (badge
+// catalog, operability, transition table) and, for writes, the service's own SQL stores —
+// everything except GraphQL, Apollo, Pothos and Prisma.
 // Env: DATABASE_URL, AUTH_JWT_SECRET, PORT (0 = any; the chosen URL is printed as JSON).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createTokenVerifier } from "../src/server/auth.ts";
-import { auditEventHash, type JsonValue } from "../src/services/audit/audit-hash.ts";
+import { appendAuditEvent, change } from "../src/services/audit/audit-log.ts";
+import type { Principal } from "../src/services/authorization/principal.ts";
+import { createViewer } from "../src/services/authorization/viewer.ts";
+import { inTransaction } from "../src/services/database/sql-transaction.ts";
 import { TENANT_STATUS_BADGES, OPERATION_RUN_STATUS_BADGES } from "../src/services/lifecycle/badge-catalog.ts";
+import { judgeTransitions } from "../src/services/lifecycle/lifecycle-service.ts";
 import { deriveOperability } from "../src/services/lifecycle/operability.ts";
 import {
   TRANSITION_TABLE,
-  checkGuard,
   lifecycleAuditAction,
   transitionsLeaving,
 } from "../src/services/lifecycle/transition-table.ts";
+import { lockTenant, setTenantStatus } from "../src/services/tenants/tenant-store.ts";
 import type {
   LifecycleTransition,
   OnboardingStatus,
@@ -60,18 +65,9 @@ function lifecycle(row: TenantRow) {
     version: row.version,
     badge: TENANT_STATUS_BADGES[row.status],
     operability: deriveOperability(row.status, row.onboarding_status),
-    availableTransitions: transitionsLeaving(row.status).map((rule) => {
-      const blockedReason = checkGuard(rule.guard, {
-        completedOnboardingSteps: row.completed_steps ?? [],
-        latestDeprovisionRunStatus: row.deprovision_status,
-      });
-      return {
-        transition: rule.transition,
-        to: rule.to,
-        reasonRequired: rule.reasonRequired,
-        permitted: blockedReason === null,
-        blockedReason,
-      };
+    availableTransitions: judgeTransitions(transitionsLeaving(row.status), true, {
+      completedOnboardingSteps: row.completed_steps ?? [],
+      latestDeprovisionRunStatus: row.deprovision_status,
     }),
   };
 }
@@ -166,83 +162,52 @@ async function entities(body: { representations: { __typename: string; id: strin
   return { _entities: ids.map((id) => byId.get(id) ?? null) };
 }
 
-/** Lock, judge by the transition table, update, append the chained audit event — one transaction. */
-async function transition(body: { tenantId: string; transition: LifecycleTransition; reason?: string }, sub: string) {
+/**
+ * Lock, judge by the transition table, update, append the chained audit event — one transaction,
+ * with the service's own SQL stores (the floor is the same statements without the GraphQL layer).
+ */
+async function transition(
+  body: { tenantId: string; transition: LifecycleTransition; reason?: string },
+  principal: Principal,
+) {
   const rule = TRANSITION_TABLE[body.transition];
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const { rows } = await client.query<{ status: TenantStatus; version: number }>({
-      name: "transition-lock",
-      text: "SELECT status, version FROM tenants WHERE id = $1 FOR UPDATE",
-      values: [body.tenantId],
-    });
-    const tenant = rows[0];
-    if (!tenant || !rule.from.includes(tenant.status) || (rule.reasonRequired && !body.reason)) {
-      await client.query("ROLLBACK");
+  return inTransaction(pool, async (tx) => {
+    const current = await lockTenant(tx, body.tenantId);
+    if (!current || !rule.from.includes(current.status) || (rule.reasonRequired && !body.reason)) {
       return {
-        transitionTenant: { tenant: null, userErrors: [{ code: tenant ? "INVALID_TRANSITION" : "NOT_FOUND" }] },
+        transitionTenant: { tenant: null, userErrors: [{ code: current ? "INVALID_TRANSITION" : "NOT_FOUND" }] },
       };
     }
-    const { rows: updated } = await client.query<{ version: number; status_changed_at: Date }>({
-      name: "transition-update",
-      text: `UPDATE tenants SET status = $2, status_reason = $3, version = version + 1, status_changed_at = now(),
-        updated_at = now() WHERE id = $1 RETURNING version, status_changed_at`,
-      values: [body.tenantId, rule.to, body.reason ?? null],
+    const tenant = await setTenantStatus(tx, current.id, {
+      status: rule.to,
+      statusReason: body.reason ?? null,
+      statusMessage: null,
+      at: new Date(),
     });
-    const { rows: last } = await client.query<{ sequence: number; hash: string }>({
-      name: "transition-last-event",
-      text: "SELECT sequence, hash FROM audit_events WHERE tenant_id = $1 ORDER BY sequence DESC LIMIT 1",
-      values: [body.tenantId],
-    });
-    const previous = last[0] ?? null;
-    const changes: JsonValue = { status: { from: tenant.status, to: rule.to } };
-    const content = {
-      tenantId: body.tenantId,
-      sequence: (previous?.sequence ?? 0) + 1,
-      action: lifecycleAuditAction(rule.transition),
-      actorType: "OPERATOR",
-      actorId: sub,
-      operatorOverride: false,
-      reason: body.reason ?? null,
-      changes,
-      requestId: null,
-      occurredAt: new Date(),
-    };
-    await client.query({
-      name: "transition-audit",
-      text: `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason,
-        changes, request_id, occurred_at, hash, previous_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      values: [
-        randomUUID(),
-        content.tenantId,
-        content.sequence,
-        content.action,
-        content.actorType,
-        content.actorId,
-        false,
-        content.reason,
-        JSON.stringify(changes),
-        null,
-        content.occurredAt,
-        auditEventHash(previous?.hash ?? null, content),
-        previous?.hash ?? null,
-      ],
-    });
-    await client.query("COMMIT");
+    const viewer = createViewer(principal, { operatorOverrideTenantId: null, contextTenantId: null });
+    const event = await appendAuditEvent(
+      tx,
+      { viewer, requestId: randomUUID() },
+      {
+        tenantId: tenant.id,
+        action: lifecycleAuditAction(rule.transition),
+        reason: body.reason ?? null,
+        changes: {
+          status: change(current.status, tenant.status),
+          statusReason: change(current.statusReason, tenant.statusReason),
+          statusMessage: change(current.statusMessage, tenant.statusMessage),
+          version: change(current.version, tenant.version),
+        },
+      },
+    );
     return {
       transitionTenant: {
-        tenant: { id: body.tenantId, status: rule.to, lifecycle: { version: updated[0]?.version } },
-        auditEvent: { sequence: content.sequence },
+        tenant: { id: tenant.id, status: tenant.status, lifecycle: { version: tenant.version } },
+        auditEvent: { sequence: event.sequence },
         userErrors: [],
       },
     };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
@@ -272,7 +237,7 @@ const server = createServer((request, response) => {
         case "/entities":
           return send(response, 200, { data: await entities(body) });
         case "/transition":
-          return send(response, 200, { data: await transition(body, principal.sub) });
+          return send(response, 200, { data: await transition(body, principal) });
         default:
           return send(response, 404, { error: "NOT_FOUND" });
       }

@@ -1067,6 +1067,28 @@ const entityCases: HostileCase[] = [
 
 const HOSTILE_TEXT = ["'; DROP TABLE tenants; --", "%", "_", "\\", ".*", "(a+)+$", "\u0000", "x".repeat(MB)];
 
+/** A LIKE-backed filter: hostile text matches nothing, and `_`/`%` are taken literally, not as wildcards. */
+function likeFilterCases(options: {
+  connection: string;
+  query: string;
+  filter: string;
+  literals: [underscore: string, percent: string];
+}): HostileCase[] {
+  const { connection, query, filter } = options;
+  return [
+    ...HOSTILE_TEXT.map((text): HostileCase => ({
+      name: `${connection} ${filter} ${JSON.stringify(text.slice(0, 30))}${text.length > 30 ? "… (1 MB)" : ""} matches nothing`,
+      call: gql(query, { filter: { [filter]: text } }),
+      expect: emptyConnection(connection),
+    })),
+    ...options.literals.map((literal): HostileCase => ({
+      name: `${connection} ${filter} '${literal}' takes '${literal.slice(-1)}' literally`,
+      call: gql(query, { filter: { [filter]: literal } }),
+      expect: emptyConnection(connection),
+    })),
+  ];
+}
+
 const stringCases: HostileCase[] = [
   {
     name: "createTenant name with NUL",
@@ -1149,21 +1171,7 @@ const stringCases: HostileCase[] = [
     call: () => gql(Q.updateRun, { input: { id: fx.runId, failureReason: "boom\u0000" } })(),
     expect: userError("updateOperationRun", "INVALID_INPUT", ["input", "failureReason"]),
   },
-  ...HOSTILE_TEXT.map((search): HostileCase => ({
-    name: `tenants search ${JSON.stringify(search.slice(0, 30))}${search.length > 30 ? "… (1 MB)" : ""} matches nothing`,
-    call: gql(Q.tenants, { filter: { search } }),
-    expect: emptyConnection("tenants"),
-  })),
-  {
-    name: "tenants search 'fx_' takes '_' literally",
-    call: gql(Q.tenants, { filter: { search: "fx_" } }),
-    expect: emptyConnection("tenants"),
-  },
-  {
-    name: "tenants search 'fx%' takes '%' literally",
-    call: gql(Q.tenants, { filter: { search: "fx%" } }),
-    expect: emptyConnection("tenants"),
-  },
+  ...likeFilterCases({ connection: "tenants", query: Q.tenants, filter: "search", literals: ["fx_", "fx%"] }),
   {
     name: "tenants search with a lone surrogate",
     call: () =>
@@ -1178,21 +1186,12 @@ const stringCases: HostileCase[] = [
     call: gql(Q.tenants, { filter: { search: "\u202E\u200B" } }),
     expect: answered((data) => expect(field(data, "tenants", "totalCount")).toBeTypeOf("number")),
   },
-  ...HOSTILE_TEXT.map((action): HostileCase => ({
-    name: `auditEvents action ${JSON.stringify(action.slice(0, 30))}${action.length > 30 ? "… (1 MB)" : ""} matches nothing`,
-    call: gql(Q.audit, { filter: { action } }),
-    expect: emptyConnection("auditEvents"),
-  })),
-  {
-    name: "auditEvents action 'tenant_' takes '_' literally",
-    call: gql(Q.audit, { filter: { action: "tenant_" } }),
-    expect: emptyConnection("auditEvents"),
-  },
-  {
-    name: "auditEvents action 'operation%' takes '%' literally",
-    call: gql(Q.audit, { filter: { action: "operation%" } }),
-    expect: emptyConnection("auditEvents"),
-  },
+  ...likeFilterCases({
+    connection: "auditEvents",
+    query: Q.audit,
+    filter: "action",
+    literals: ["tenant_", "operation%"],
+  }),
   {
     name: "auditEvents action 'tenant.' still matches as a prefix",
     call: gql(Q.audit, { filter: { action: "tenant." } }),

@@ -222,7 +222,8 @@ export function getAvailableTransitions(
   );
 }
 
-function judgeTransitions(
+/** Each transition leaving a status, permitted or with the reason it is blocked (capability first, then guard). */
+export function judgeTransitions(
   leaving: readonly TransitionRule[],
   mayTransition: boolean,
   facts: GuardFacts,
