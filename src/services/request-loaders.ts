@@ -127,6 +127,24 @@ export class RequestLoaders {
       ? `AND (created_at, id) < ($${values.push(shape.after.at)}::timestamptz, $${values.push(shape.after.id)}::uuid)`
       : "";
     const limit = `$${values.push(shape.limit)}`;
+    if (!shape.after) {
+      // A first page (the dashboard's case): the total comes from the same statement, as a window count.
+      const ranked = await this.rows<OperationRunRecord & { total: number }>(
+        `SELECT ${RUN_COLUMNS}, total FROM (
+           SELECT r.*, count(*) OVER (PARTITION BY tenant_id)::int AS total,
+             row_number() OVER (PARTITION BY tenant_id ORDER BY created_at DESC, id DESC) AS position
+           FROM operation_runs r WHERE ${where}
+         ) ranked WHERE position <= ${limit} ORDER BY tenant_id, created_at DESC, id DESC`,
+        values,
+      );
+      const windows = new Map<string, TenantRunWindow>();
+      for (const { total, ...run } of ranked) {
+        const window = windows.get(run.tenantId) ?? { rows: [], totalCount: total };
+        window.rows.push(run);
+        windows.set(run.tenantId, window);
+      }
+      return group.map((key) => [key, windows.get(key.tenantId) ?? { rows: [], totalCount: 0 }]);
+    }
     const [rows, counts] = await Promise.all([
       this.rows<OperationRunRecord>(
         `SELECT ${RUN_COLUMNS} FROM (
