@@ -29,6 +29,9 @@ export function openDatabase(options: DatabaseOptions): Database {
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
+    // A transaction left open by a stalled request must not hold its row locks for longer than
+    // one statement may run: PostgreSQL ends the session and the locks go with it.
+    idle_in_transaction_session_timeout: options.statementTimeoutMs,
     application_name: "tenant-lifecycle-subgraph",
     options: UTC_SESSION_OPTIONS,
     types: serviceTypeParsers,
