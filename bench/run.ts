@@ -139,11 +139,12 @@ function transitionWalk(fleet: SeededFleet) {
   };
 }
 
-function defineTargets(fleet: SeededFleet, databaseUrl: string, logLevel: string): TargetDefinition[] {
+function defineTargets(fleet: SeededFleet): TargetDefinition[] {
   const tenantIds = pick(fleet.tenantIds, 1000, 1);
   const entityBatches = Array.from({ length: 200 }, (_, index) => pick(fleet.tenantIds, 100, index + 2));
   const nextTransition = transitionWalk(fleet);
-  const env = { DATABASE_URL: databaseUrl, AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production" };
+  // DATABASE_URL is given at start: the calibration run points it at the counting proxy.
+  const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production" };
   const tsx = [process.execPath, ...RUNTIME_FLAGS, "--import", "tsx"];
   const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
 
@@ -164,7 +165,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string, logLevel: string
     {
       name: "subgraph",
       command: [process.execPath, ...RUNTIME_FLAGS, "dist/main.js"],
-      env: { ...env, LOG_LEVEL: logLevel },
+      env: { ...env, LOG_LEVEL: "info" },
       scenarios: {
         a_tenant_by_id: { path: "/graphql", body: subgraphTenant, verify: noErrors },
         b_dashboard_page_50: {
@@ -469,7 +470,7 @@ try {
     ?.server_version;
   await postgres.end();
 
-  for (const target of defineTargets(fleet, database.url, "info")) {
+  for (const target of defineTargets(fleet)) {
     if (!selected.has(target.name)) continue;
     const proxy = await startStatementProxy({ host: database.host, port: database.port });
     const counting = await startTarget(

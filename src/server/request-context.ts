@@ -26,7 +26,7 @@ function singleHeader(headers: IncomingHttpHeaders, name: string): string | null
 
 export interface ContextDependencies {
   db: PrismaClient;
-  /** The pool Prisma also uses; the hot read paths query it directly. */
+  /** The pool Prisma also uses; the hot read paths and every mutation's transaction use it directly. */
   sql: SqlPool;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
