@@ -1,6 +1,6 @@
 import { defineConfig } from "prisma/config";
 
-// Only `prisma generate` runs here (see CONVENTIONS.md); the URL matters for
+// Only `prisma generate` runs here (README, "Migrations"); the URL matters for
 // `prisma migrate status` wherever the schema engine exists.
 export default defineConfig({
   schema: "prisma/schema.prisma",

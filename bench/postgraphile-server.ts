@@ -1,5 +1,5 @@
 // PostGraphile 4.14 on the benchmark database: the tool a user might pick instead of this
-// subgraph. v5 declares Node >= 22 and fails at query time on Node 20 (PERFORMANCE-NOTES.md).
+// subgraph. v5 declares Node >= 22 and fails at query time on Node 20 (a TypeError inside @dataplan/pg).
 // Bearer tokens are verified with the subgraph's own verifier before PostGraphile runs, so every
 // target pays for authentication. Env: DATABASE_URL, AUTH_JWT_SECRET, PORT.
 import { createServer } from "node:http";

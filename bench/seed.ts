@@ -22,7 +22,7 @@ interface LifecycleStep {
   reason: string | null;
 }
 
-/** The audit trail each status implies, from creation on (DESIGN.md §2). */
+/** The audit trail each status implies, from creation on (docs/design.md §2). */
 const TRAILS: Record<Status, LifecycleStep[]> = {
   DRAFT: [{ action: "tenant.created", from: null, to: "DRAFT", reason: null }],
   ONBOARDING: [

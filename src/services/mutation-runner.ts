@@ -24,7 +24,7 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
  * Runs one mutation in one transaction holding the change, its audit event, its side effects
- * and the idempotency record (DESIGN.md §4). A user error rolls all of it back; a replayed key
+ * and the idempotency record (docs/design.md §4). A user error rolls all of it back; a replayed key
  * returns the stored payload and writes nothing.
  */
 export async function runMutation<T>(

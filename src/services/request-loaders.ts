@@ -30,7 +30,7 @@ export interface TenantRunWindow {
  * Per-request batching: N lookups of one kind in one tick become one statement. Never shared
  * across requests, so nothing is cached beyond the request that loaded it. These are the hot read
  * paths, so they use hand-written SQL on the shared pool rather than Prisma's query engine
- * (PERFORMANCE-NOTES.md: the engine costs ~40 % of a small read).
+ * (measured: the engine cost ~40 % of a small read).
  */
 export class RequestLoaders {
   constructor(private readonly sql: SqlRunner) {}

@@ -1,4 +1,4 @@
-// Every persona × every root field → the outcome class DESIGN.md §3 prescribes, over HTTP.
+// Every persona × every root field → the outcome class docs/design.md §3 prescribes, over HTTP.
 // The table below is the only list of fields: a root field without a row fails the first test.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +39,7 @@ interface FieldRow {
   expected: Record<PersonaName, Outcome>;
 }
 
-/** Outcome rows, written out from DESIGN.md §3's capability table and failure semantics. */
+/** Outcome rows, written out from docs/design.md §3's capability table and failure semantics. */
 const row = (
   platform: [operator: Outcome, supportRead: Outcome, supportAll: Outcome, supportLifecycle: Outcome, worker: Outcome],
   tenant: [admin: Outcome, member: Outcome, otherAdmin: Outcome],

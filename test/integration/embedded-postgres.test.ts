@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { cp, mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir, userInfo } from "node:os";
+import { dirname, join, parse, relative } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres } from "../../src/services/database/embedded-postgres.ts";
@@ -79,6 +80,49 @@ describe("embedded PostgreSQL", () => {
       await expect(query(orphanUrl, "SELECT 1")).rejects.toThrow();
     } finally {
       await recovered.stop();
+    }
+  });
+});
+
+/** The mode of `directory` and of every parent up to the root. */
+async function modesUpFrom(directory: string): Promise<Record<string, number>> {
+  const modes: Record<string, number> = {};
+  for (let current = directory; ; current = dirname(current)) {
+    modes[current] = (await stat(current)).mode;
+    if (current === parse(current).root) return modes;
+  }
+}
+
+const platformBinaries = join(
+  dirname(dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/linux-${process.arch}`))),
+  "native",
+);
+
+describe("embedded PostgreSQL in a clone under a private directory (as `mktemp -d` makes)", () => {
+  it("starts, and leaves the permissions of every directory it does not own unchanged", async () => {
+    const privateDir = await mkdtemp(join(tmpdir(), "private-clone-parent-")); // 0700, like mktemp -d
+    const clone = join(privateDir, "clone");
+    const binariesDir = join(clone, "node_modules", "pg-binaries");
+    await mkdir(clone);
+    await cp(platformBinaries, binariesDir, { recursive: true, verbatimSymlinks: true });
+    const dataDir = join(clone, ".data");
+    const before = await modesUpFrom(clone);
+    const handle = await startEmbeddedPostgres({ dataDir, logger: quiet, binariesDir });
+    try {
+      expect(await query(handle.serverUrl(), "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+      expect(await modesUpFrom(clone)).toEqual(before);
+      if (userInfo().uid === 0) {
+        // The postgres account cannot reach into privateDir: the cluster lives in a directory made for it.
+        expect(relative(privateDir, handle.clusterDir).startsWith("..")).toBe(true);
+        expect((await readFile(join(dataDir, "cluster-location"), "utf8")).trim()).toBe(dirname(handle.clusterDir));
+      } else {
+        expect(handle.clusterDir).toBe(join(dataDir, "pg"));
+      }
+    } finally {
+      await handle.stop();
+      if (handle.clusterDir !== join(dataDir, "pg"))
+        await rm(dirname(handle.clusterDir), { recursive: true, force: true });
+      await rm(privateDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,4 @@
-// DESIGN.md §7: a request costs a constant number of SQL statements, whatever the page size
+// docs/design.md §7: a request costs a constant number of SQL statements, whatever the page size
 // or history length. Counted at the driver (node-postgres), which Prisma and raw SQL both use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activeTenant, draftTenant, onboardingTenant, queuedRun, transition } from "../support/fixtures.ts";

@@ -23,7 +23,12 @@ export async function setup(project: TestProject): Promise<void> {
   }
   dataDir = await mkdtemp(join(tmpdir(), "tenant-lifecycle-test-pg-"));
   const quiet = { info: () => undefined, warn: (obj: object, msg?: string) => console.warn(msg, obj) };
-  embedded = await startEmbeddedPostgres({ dataDir, logger: quiet });
+  // A throwaway cluster: durability settings off, as nothing in it outlives the run.
+  embedded = await startEmbeddedPostgres({
+    dataDir,
+    logger: quiet,
+    settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off" },
+  });
   project.provide("databaseServerUrl", embedded.serverUrl("postgres"));
 }
 

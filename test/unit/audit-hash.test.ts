@@ -1,4 +1,4 @@
-// DESIGN.md §4 "Audit": hash = sha256(previousHash ‖ canonical JSON of the event).
+// docs/design.md §4 "Audit": hash = sha256(previousHash ‖ canonical JSON of the event).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {

@@ -1,4 +1,4 @@
-// DESIGN.md §3: Bearer JWTs, HS256 with AUTH_JWT_SECRET; claims sub, scope (space-separated), tenant_id.
+// docs/design.md §3: Bearer JWTs, HS256 with AUTH_JWT_SECRET; claims sub, scope (space-separated), tenant_id.
 // Invalid, expired, `alg: none` or wrongly signed tokens → UNAUTHENTICATED, with nothing of the token
 // echoed back.
 import { SignJWT, type JWTPayload } from "jose";

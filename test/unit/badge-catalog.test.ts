@@ -1,4 +1,4 @@
-// DESIGN.md §2 "Badges": one catalog with an entry for every TenantStatus and OperationRunStatus;
+// docs/design.md §2 "Badges": one catalog with an entry for every TenantStatus and OperationRunStatus;
 // nothing renders "Unknown". Exhaustive over the persistence enums AND the public contract's enums,
 // so a status added to either without a badge fails here.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// DESIGN.md §6 "Config by environment only": PORT (4001), DATABASE_URL, AUTH_JWT_SECRET / AUTH_JWKS_URL …,
+// docs/design.md §6 "Config by environment only": PORT (4001), DATABASE_URL, AUTH_JWT_SECRET / AUTH_JWKS_URL …,
 // LOG_LEVEL, NODE_ENV. In production a missing auth configuration is a start-up error.
 import { describe, expect, it } from "vitest";
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, type Config } from "../../src/server/config.ts";

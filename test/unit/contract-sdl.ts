@@ -1,10 +1,10 @@
-// The public contract (/work/shared/contract/schema.graphql) as a plain GraphQL schema, so unit
+// The public contract (docs/contract.graphql) as a plain GraphQL schema, so unit
 // tests can hold the code's tables against the names and auth directives the contract publishes.
 import { readFileSync } from "node:fs";
 import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { isEnumType, isObjectType, valueFromASTUntyped, type DirectiveNode, type GraphQLSchema } from "graphql";
 
-const CONTRACT_URL = new URL("../../../shared/contract/schema.graphql", import.meta.url);
+const CONTRACT_URL = new URL("../../docs/contract.graphql", import.meta.url);
 
 export function loadContractSchema(): GraphQLSchema {
   const sdl = readFileSync(CONTRACT_URL, "utf8");

@@ -1,4 +1,4 @@
-// DESIGN.md §2's operability table, row by row: derived from status and onboarding session, never stored.
+// docs/design.md §2's operability table, row by row: derived from status and onboarding session, never stored.
 import { describe, expect, it } from "vitest";
 import { OnboardingStatus, TenantStatus } from "../../src/services/domain-types.ts";
 import { deriveOperability, isVisibleToTenantUsers } from "../../src/services/lifecycle/operability.ts";
@@ -75,7 +75,7 @@ const SESSIONS: (OnboardingStatus | null)[] = [
 
 const yes = (cell: Cell): boolean => cell === "yes";
 
-describe("operability (DESIGN.md §2)", () => {
+describe("operability (docs/design.md §2)", () => {
   it("has a row for every TenantStatus", () => {
     expect(Object.keys(DESIGN_OPERABILITY).sort()).toEqual(Object.values(TenantStatus).sort());
   });

@@ -1,4 +1,4 @@
-// DESIGN.md §6/§8: `first` is 1..100 on every connection, nested ones included (default 20);
+// docs/design.md §6/§8: `first` is 1..100 on every connection, nested ones included (default 20);
 // cursors are opaque, and anything not produced by the API is refused as a bad argument.
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "../../src/services/errors.ts";

@@ -14,7 +14,7 @@ import { printSubgraphSdl } from "../../src/schema/index.ts";
 
 const schemaOf = apiSchemaOf;
 
-const contractSdl = readFileSync(new URL("../../../shared/contract/schema.graphql", import.meta.url), "utf8");
+const contractSdl = readFileSync(new URL("../../docs/contract.graphql", import.meta.url), "utf8");
 const contract = schemaOf(contractSdl);
 const served = schemaOf(printSubgraphSdl());
 

@@ -1,4 +1,4 @@
-// DESIGN.md §4 "Slugs" and §8 "Input": slugs are lowercase by rule (never folded), some are reserved;
+// docs/design.md §4 "Slugs" and §8 "Input": slugs are lowercase by rule (never folded), some are reserved;
 // names are stored trimmed and counted in characters (code points).
 import { describe, expect, it } from "vitest";
 import {
@@ -53,7 +53,7 @@ describe("validateSlug", () => {
     expect(validateSlug("Support", FIELD)).toMatchObject({ code: "INVALID_INPUT" });
   });
 
-  // DESIGN.md §4: Reserved: admin api app auth billing help platform status support www
+  // docs/design.md §4: Reserved: admin api app auth billing help platform status support www
   const DESIGN_RESERVED = ["admin", "api", "app", "auth", "billing", "help", "platform", "status", "support", "www"];
 
   it.each(DESIGN_RESERVED)("refuses the reserved slug %s as SLUG_RESERVED", (slug) => {
@@ -62,7 +62,7 @@ describe("validateSlug", () => {
     expect(error?.message).toContain(slug);
   });
 
-  it("reserves exactly DESIGN.md's list", () => {
+  it("reserves exactly docs/design.md's list", () => {
     expect([...RESERVED_SLUGS].sort()).toEqual([...DESIGN_RESERVED].sort());
   });
 

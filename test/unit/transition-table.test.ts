@@ -1,4 +1,4 @@
-// DESIGN.md §2's lifecycle table, written out here by hand, held against the one table in code.
+// docs/design.md §2's lifecycle table, written out here by hand, held against the one table in code.
 import { describe, expect, it } from "vitest";
 import {
   LifecycleTransition,
@@ -21,7 +21,7 @@ import { contractEnumValues, loadContractSchema } from "./contract-sdl.ts";
 type ExpectedRule = Omit<TransitionRule, "transition">;
 
 /**
- * | transition | from | to | reason | guard | side effects |   (DESIGN.md §2)
+ * | transition | from | to | reason | guard | side effects |   (docs/design.md §2)
  * Guards and side effects are spelled in the table's vocabulary; the prose they stand for is beside them.
  */
 const DESIGN_TABLE: Record<LifecycleTransition, ExpectedRule> = {
@@ -95,7 +95,7 @@ const facts = (overrides: Partial<GuardFacts> = {}): GuardFacts => ({
   ...overrides,
 });
 
-describe("the transition table (DESIGN.md §2)", () => {
+describe("the transition table (docs/design.md §2)", () => {
   it("has exactly one rule per LifecycleTransition of the domain and of the contract", () => {
     const contractTransitions = contractEnumValues(loadContractSchema(), "LifecycleTransition");
     expect(Object.keys(TRANSITION_TABLE).sort()).toEqual([...TRANSITIONS].sort());
@@ -103,7 +103,7 @@ describe("the transition table (DESIGN.md §2)", () => {
     expect(TRANSITION_RULES).toHaveLength(contractTransitions.length);
   });
 
-  it.each(TRANSITIONS)("%s has DESIGN.md's from, to, reason, guard and side effects", (transition) => {
+  it.each(TRANSITIONS)("%s has docs/design.md's from, to, reason, guard and side effects", (transition) => {
     const rule = TRANSITION_TABLE[transition];
     expect(rule.transition).toBe(transition);
     const { transition: _name, ...rest } = rule;
@@ -114,11 +114,14 @@ describe("the transition table (DESIGN.md §2)", () => {
   });
 
   describe.each(STATUSES)("from %s", (status) => {
-    it.each(TRANSITIONS)(`%s is allowed exactly when DESIGN.md lists ${status} in its "from" column`, (transition) => {
-      const allowed = LEAVING[status].includes(transition);
-      expect(TRANSITION_TABLE[transition].from.includes(status)).toBe(allowed);
-      expect(transitionsLeaving(status).some((rule) => rule.transition === transition)).toBe(allowed);
-    });
+    it.each(TRANSITIONS)(
+      `%s is allowed exactly when docs/design.md lists ${status} in its "from" column`,
+      (transition) => {
+        const allowed = LEAVING[status].includes(transition);
+        expect(TRANSITION_TABLE[transition].from.includes(status)).toBe(allowed);
+        expect(transitionsLeaving(status).some((rule) => rule.transition === transition)).toBe(allowed);
+      },
+    );
 
     it("transitionsLeaving returns exactly the rules leaving it", () => {
       const leaving = transitionsLeaving(status);

@@ -1,4 +1,4 @@
-// DESIGN.md §3: who sees which slice of the data (viewer), the operator override and remembered tenant
+// docs/design.md §3: who sees which slice of the data (viewer), the operator override and remembered tenant
 // context headers, membership per §2's visibility column, and the one masking rule.
 import { describe, expect, it } from "vitest";
 import { maskAuditEvent, maskOperationRun, maskTenant } from "../../src/services/authorization/masking.ts";
@@ -34,7 +34,7 @@ const ownMember = principal(["tenant:member"], OWN);
 const adminWithoutTenant = principal(["tenant:admin"]);
 const nobody = principal([]);
 
-/** DESIGN.md §2, "tenant users see it" column. */
+/** docs/design.md §2, "tenant users see it" column. */
 const VISIBLE_TO_TENANT_USERS: TenantStatus[] = ["ONBOARDING", "ACTIVE", "SUSPENDED", "DEPROVISIONING"];
 const STATUSES = Object.values(TenantStatus);
 
@@ -175,7 +175,7 @@ describe("canSeeTenant", () => {
   });
 });
 
-describe("masking (DESIGN.md §3)", () => {
+describe("masking (docs/design.md §3)", () => {
   const tenantScoped: [string, Viewer][] = [
     ["a tenant admin", createViewer(ownAdmin, noHeaders)],
     ["a tenant member", createViewer(ownMember, noHeaders)],

@@ -14,7 +14,7 @@ import { builder } from "../builder.ts";
 export const TenantStatusEnum = builder.enumType(TenantStatus, { name: "TenantStatus" });
 export const LifecycleTransitionEnum = builder.enumType(LifecycleTransition, {
   name: "LifecycleTransition",
-  description: "The only way a tenant's status changes. The rules table is in DESIGN.md.",
+  description: "The only way a tenant's status changes; Query.lifecycleTransitions returns the rules.",
 });
 export const BadgeToneEnum = builder.enumType(BadgeTone, { name: "BadgeTone" });
 export const UserErrorCodeEnum = builder.enumType(UserErrorCode, { name: "UserErrorCode" });

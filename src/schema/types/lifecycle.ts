@@ -1,5 +1,4 @@
 import { listTenantAuditEvents, LIFECYCLE_ACTION_PREFIX } from "../../services/audit/audit-service.ts";
-import { requiredScopeAlternatives } from "../../services/authorization/capabilities.ts";
 import { TENANT_STATUS_BADGES } from "../../services/lifecycle/badge-catalog.ts";
 import {
   getAvailableTransitions,
@@ -69,8 +68,6 @@ TenantLifecycleType.implement({
     statusReason: t.exposeString("statusReason", {
       nullable: true,
       description: "Internal operator note. null (and no error) for tenant-scoped viewers, on every path.",
-      // Masked by the services for tenant viewers rather than refused: an error would null the tenant.
-      requiresScopes: requiredScopeAlternatives(["readPlatform", "operateRuns"]),
     }),
     statusMessage: t.exposeString("statusMessage", {
       nullable: true,

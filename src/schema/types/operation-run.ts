@@ -1,4 +1,3 @@
-import { requiredScopeAlternatives } from "../../services/authorization/capabilities.ts";
 import { OPERATION_RUN_STATUS_BADGES } from "../../services/lifecycle/badge-catalog.ts";
 import { getOperationRunsByIds } from "../../services/operation-runs/run-service.ts";
 import { getTenant } from "../../services/tenants/tenant-service.ts";
@@ -25,8 +24,6 @@ builder.prismaObjectFields(OperationRunType, (t) => ({
   failureReason: t.exposeString("failureReason", {
     nullable: true,
     description: "Internal failure detail; null for tenant-scoped viewers.",
-    // Masked by the services for tenant viewers rather than refused: an error would null the run.
-    requiresScopes: requiredScopeAlternatives(["readPlatform", "operateRuns"]),
   }),
   initiatedBy: t.field({
     type: ActorObject,

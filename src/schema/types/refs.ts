@@ -15,7 +15,10 @@ export const StatusBadgeType = builder.objectRef<StatusBadge>("StatusBadge").imp
   }),
 });
 
+// `@authenticated` at type level lets a router check paths that enter these types from a
+// neighbour's field (every way into them here already needs a token).
 export const TenantType = builder.prismaObject("Tenant", {
+  authenticated: true,
   fields: (t) => ({
     id: t.exposeID("id"),
     slug: t.exposeString("slug"),
@@ -25,6 +28,7 @@ export const TenantType = builder.prismaObject("Tenant", {
 });
 
 export const OperationRunType = builder.prismaObject("OperationRun", {
+  authenticated: true,
   fields: (t) => ({ id: t.exposeID("id") }),
 });
 

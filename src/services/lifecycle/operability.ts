@@ -8,7 +8,7 @@ export interface TenantOperability {
   monitoringReferenceable: boolean;
 }
 
-/** Statuses in which tenant users may see their tenant (DESIGN.md §2, last column). */
+/** Statuses in which tenant users may see their tenant (docs/design.md §2, last column). */
 const VISIBLE_TO_TENANT_USERS: Readonly<Record<TenantStatus, boolean>> = {
   DRAFT: false,
   ONBOARDING: true,

@@ -33,7 +33,7 @@ export const GUARD_DESCRIPTIONS: Record<TransitionGuard, string> = {
 };
 
 /**
- * The tenant lifecycle state machine (DESIGN.md §2): the only source of truth. The mutation,
+ * The tenant lifecycle state machine (docs/design.md §2): the only source of truth. The mutation,
  * `availableTransitions`, `Query.lifecycleTransitions`, the docs and the tests all read it.
  */
 export const TRANSITION_TABLE: Readonly<Record<LifecycleTransition, TransitionRule>> = {

@@ -23,7 +23,7 @@ import { countOpenRuns, findOperationRun, openOperationRun, updateOperationRunSt
 export const SUMMARY_MAX_LENGTH = 2000;
 export const FAILURE_REASON_MAX_LENGTH = 2000;
 
-/** The run state machine (DESIGN.md §4, §8): every other status change is INVALID_TRANSITION. */
+/** The run state machine (docs/design.md §4, §8): every other status change is INVALID_TRANSITION. */
 export const RUN_STATUS_TRANSITIONS: Readonly<Record<OperationRunStatus, readonly OperationRunStatus[]>> = {
   QUEUED: [OperationRunStatus.RUNNING, OperationRunStatus.FAILED, OperationRunStatus.CANCELLED],
   RUNNING: [OperationRunStatus.SUCCEEDED, OperationRunStatus.FAILED, OperationRunStatus.CANCELLED],
@@ -156,7 +156,7 @@ export interface OperationRunPayload {
 
 /**
  * Operators start DATA_EXPORT and MAINTENANCE runs on actionable tenants; a DEPROVISION run
- * can be retried while the tenant is DEPROVISIONING and none is open (DESIGN.md §8).
+ * can be retried while the tenant is DEPROVISIONING and none is open (docs/design.md §8).
  */
 export async function startOperationRun(
   context: ServiceContext,

@@ -40,7 +40,7 @@ const newestFirst = (a: OperationRunRecord, b: OperationRunRecord) =>
 
 /**
  * Closes the tenant's still-open runs (of one kind, or all): side effects only ever close
- * runs that are open (DESIGN.md §8). Returns the closed runs, newest first.
+ * runs that are open (docs/design.md §8). Returns the closed runs, newest first.
  */
 export async function closeOpenRuns(
   tx: SqlTransaction,
