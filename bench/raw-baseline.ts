@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createTokenVerifier } from "../src/server/auth.ts";
-import { appendAuditEvent, change } from "../src/services/audit/audit-log.ts";
+import { appendAuditEvent, change } from "../src/services/audit/audit-store.ts";
 import type { Principal } from "../src/services/authorization/principal.ts";
 import { createViewer } from "../src/services/authorization/viewer.ts";
-import { inTransaction } from "../src/services/database/sql-transaction.ts";
+import { inTransaction } from "../src/services/database/sql.ts";
 import { TENANT_STATUS_BADGES, OPERATION_RUN_STATUS_BADGES } from "../src/services/lifecycle/badge-catalog.ts";
 import { judgeTransitions } from "../src/services/lifecycle/lifecycle-service.ts";
 import { deriveOperability } from "../src/services/lifecycle/operability.ts";

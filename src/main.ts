@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   // Keys live IDEMPOTENCY_KEY_TTL_MS (48 h); expired ones are swept hourly by every replica.
   const sweep = setInterval(
     () => {
-      deleteExpiredIdempotencyKeys(database.prisma).then(
+      deleteExpiredIdempotencyKeys(database.pool).then(
         (count) => count > 0 && logger.info({ count }, "expired idempotency keys removed"),
         (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "idempotency key sweep failed"),
       );

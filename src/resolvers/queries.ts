@@ -11,7 +11,7 @@ import {
   TenantConnection,
   TenantType,
 } from "../schema/types/refs.ts";
-import { toConnection } from "../schema/types/connections.ts";
+import { pageArgs, toConnection } from "../schema/types/connections.ts";
 import { TenantStatusEnum } from "../schema/types/enums.ts";
 import { LifecycleTransitionRuleType, lifecycleRules } from "../schema/types/lifecycle.ts";
 import { OperationRunFilterInput } from "../schema/types/operation-run.ts";
@@ -52,7 +52,8 @@ builder.queryFields((t) => ({
     type: TenantConnection,
     description: "Platform readers only (FORBIDDEN otherwise). first is 1..100.",
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: TenantFilterInput }) },
-    resolve: async (_root, args, context) => toConnection(await listTenants(servicesOf(context), args)),
+    resolve: async (_root, args, context, info) =>
+      toConnection(await listTenants(servicesOf(context), { ...pageArgs(args, info), filter: args.filter })),
   }),
   viewerTenant: t.field({
     ...authenticatedField,
@@ -78,7 +79,8 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
       filter: t.arg({ type: OperationRunFilterInput }),
     },
-    resolve: async (_root, args, context) => toConnection(await listOperationRuns(servicesOf(context), args)),
+    resolve: async (_root, args, context, info) =>
+      toConnection(await listOperationRuns(servicesOf(context), { ...pageArgs(args, info), filter: args.filter })),
   }),
   auditEvents: t.field({
     ...capabilityField("readPlatform"),
@@ -88,7 +90,8 @@ builder.queryFields((t) => ({
       after: t.arg.string(),
       filter: t.arg({ type: AuditEventFilterInput }),
     },
-    resolve: async (_root, args, context) => toConnection(await listAuditEvents(servicesOf(context), args)),
+    resolve: async (_root, args, context, info) =>
+      toConnection(await listAuditEvents(servicesOf(context), { ...pageArgs(args, info), filter: args.filter })),
   }),
   lifecycleTransitions: t.field({
     ...authenticatedField,

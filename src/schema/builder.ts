@@ -1,13 +1,10 @@
 import SchemaBuilder from "@pothos/core";
 import DirectivesPlugin from "@pothos/plugin-directives";
 import FederationPlugin from "@pothos/plugin-federation";
-import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
-import type PrismaTypes from "../generated/pothos-prisma-types.ts";
-import { getDatamodel } from "../generated/pothos-prisma-types.ts";
 import {
   hasAnyCapability,
   requiredScopeAlternatives,
@@ -24,7 +21,6 @@ export interface AuthScopes {
 /** The one SchemaBuilder. Plugin order is the documented one: auth wraps resolvers before federation. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  PrismaTypes: PrismaTypes;
   AuthScopes: AuthScopes;
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
@@ -35,7 +31,7 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
+  plugins: [ScopeAuthPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (context) => ({
@@ -44,13 +40,6 @@ export const builder = new SchemaBuilder<{
         context.access.kind === "ok" && hasAnyCapability(context.access.services.viewer.principal, capabilities),
     }),
     unauthorizedError: (_parent, context) => accessError(context),
-  },
-  prisma: {
-    // The schema binds its object types to the Prisma models' shapes; loading goes through the services.
-    client: (context) => servicesOf(context).db,
-    dmmf: getDatamodel(),
-    filterConnectionTotalCount: true,
-    onUnusedQuery: null,
   },
   relay: {
     clientMutationId: "omit",

@@ -16,7 +16,7 @@ export interface GraphQLContext {
   logger: Logger;
   access: RequestAccess;
   /** Filled in while the request runs; the request log line reports it. */
-  record: { operationName?: string; operationType?: string; sub?: string };
+  record: { operationName?: string; operationType?: string; sub?: string; cost?: number };
   /** Domain counters the resolvers report (e.g. lifecycle transitions). */
   metrics: { transitions: { inc(labels: { transition: string }): void } };
 }

@@ -32,6 +32,9 @@ const environmentSchema = z.object({
   LIMIT_MAX_TOKENS: positiveInt(2000),
   LIMIT_MAX_DIRECTIVES: positiveInt(50),
   LIMIT_MAX_COST: positiveInt(50_000),
+  LIMIT_MAX_COST_TENANT: positiveInt(10_000),
+  LIMIT_MAX_RESOLVED_ITEMS: positiveInt(20_000),
+  LIMIT_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(200),
 });
@@ -48,7 +51,13 @@ export interface RequestLimits {
   maxAliases: number;
   maxTokens: number;
   maxDirectives: number;
+  /** Query cost for platform-wide principals. */
   maxCost: number;
+  /** Query cost for everyone else (tenant users, requests without a valid token). */
+  maxCostTenant: number;
+  /** Records one request may read from the database. */
+  maxResolvedItems: number;
+  requestTimeoutMs: number;
   maxBodyBytes: number;
   maxEntityRepresentations: number;
 }
@@ -141,6 +150,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxTokens: env.LIMIT_MAX_TOKENS,
       maxDirectives: env.LIMIT_MAX_DIRECTIVES,
       maxCost: env.LIMIT_MAX_COST,
+      maxCostTenant: env.LIMIT_MAX_COST_TENANT,
+      maxResolvedItems: env.LIMIT_MAX_RESOLVED_ITEMS,
+      requestTimeoutMs: env.LIMIT_REQUEST_TIMEOUT_MS,
       maxBodyBytes: env.LIMIT_MAX_BODY_BYTES,
       maxEntityRepresentations: env.LIMIT_MAX_ENTITY_REPRESENTATIONS,
     },

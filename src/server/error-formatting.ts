@@ -1,6 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
-import { ForbiddenError, InvalidArgumentError } from "../services/errors.ts";
+import { isDatabaseUnavailable } from "../services/database/failures.ts";
+import { ForbiddenError, InvalidArgumentError, RequestLimitError } from "../services/errors.ts";
 
 /** Codes that are safe to pass through as Apollo or the schema produced them. */
 const CLIENT_FACING_CODES = new Set([
@@ -14,20 +15,44 @@ const CLIENT_FACING_CODES = new Set([
   "UNAUTHENTICATED",
   "FORBIDDEN",
   "QUERY_TOO_COMPLEX",
+  "REQUEST_LIMIT_EXCEEDED",
   "SERVICE_UNAVAILABLE",
 ]);
 
 /** Whether an error is one the client caused or may know about (else it is logged as unexpected). */
 export function isExpectedError(error: unknown): boolean {
   const original = unwrapResolverError(error);
-  if (original instanceof ForbiddenError || original instanceof InvalidArgumentError) return true;
+  if (
+    original instanceof ForbiddenError ||
+    original instanceof InvalidArgumentError ||
+    original instanceof RequestLimitError ||
+    isDatabaseUnavailable(original)
+  ) {
+    return true;
+  }
   const code = (original as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === "string" && CLIENT_FACING_CODES.has(code);
 }
 
+/** graphql-js suggests names ("Did you mean …?") for mistyped fields, arguments and enum values. */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
 /**
- * The one place errors become responses: domain errors get their contract codes; anything
- * unexpected becomes INTERNAL_SERVER_ERROR with no internals (no SQL, no stack, no data).
+ * The one place errors become responses. In production, no message suggests schema names: a
+ * client without introspection must not recover the schema by guessing.
+ */
+export function errorFormatter(options: { hideSuggestions: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = formatError(formatted, error);
+    if (!options.hideSuggestions) return result;
+    const message = result.message.replace(SUGGESTION, "");
+    return message === result.message ? result : { ...result, message };
+  };
+}
+
+/**
+ * Domain errors get their contract codes; anything unexpected becomes INTERNAL_SERVER_ERROR with
+ * no internals (no SQL, no stack, no data).
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -45,6 +70,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: "BAD_USER_INPUT", ...(original.argument ? { argument: original.argument } : {}) },
     };
   }
+  if (original instanceof RequestLimitError) {
+    return {
+      message: original.message,
+      path: formatted.path,
+      extensions: { code: "REQUEST_LIMIT_EXCEEDED", limit: original.limit },
+    };
+  }
   if (isDatabaseUnavailable(original)) {
     return {
       message: "The database is unavailable; retry later",
@@ -58,37 +90,4 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...formatted, extensions };
   }
   return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
-}
-
-const UNAVAILABLE_PATTERNS = [
-  /ECONNREFUSED/,
-  /ECONNRESET/,
-  /Connection terminated/i,
-  /timeout exceeded when trying to connect/i,
-  /the database system is (starting up|shutting down)/i,
-  /terminating connection due to administrator command/i,
-  /Can't reach database server/i,
-  /Server has closed the connection/i,
-];
-
-/** Connection-level failures, however the driver or Prisma wrapped them. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth += 1) {
-    const candidate = current as { message?: unknown; code?: unknown; cause?: unknown };
-    if (
-      typeof candidate.code === "string" &&
-      ["P1001", "P1017", "P2024", "ECONNREFUSED", "57P01", "57P03"].includes(candidate.code)
-    ) {
-      return true;
-    }
-    if (
-      typeof candidate.message === "string" &&
-      UNAVAILABLE_PATTERNS.some((pattern) => pattern.test(candidate.message as string))
-    ) {
-      return true;
-    }
-    current = candidate.cause;
-  }
-  return false;
 }

@@ -1,5 +1,6 @@
 import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { GraphQLSchema } from "graphql";
@@ -7,14 +8,25 @@ import type { GraphQLContext } from "../schema/context.ts";
 import type { Database } from "../services/database/client.ts";
 import type { TokenVerifier } from "./auth.ts";
 import type { Config } from "./config.ts";
-import { formatError } from "./error-formatting.ts";
+import { errorFormatter } from "./error-formatting.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
+import { costLimit } from "./query-cost.ts";
 import { ServiceMetrics } from "./metrics.ts";
 import { observeRequests } from "./request-observer.ts";
 import type { Logger } from "./logger.ts";
 import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
 
 const READINESS_TIMEOUT_MS = 2_000;
+/** The header by which a router asks for ftv1 inline traces. */
+const FEDERATION_TRACE_HEADER = "apollo-federation-include-trace";
+
+/** Whether the request carries the configured router secret (compared in constant time). */
+function presentsSecret(presented: string | string[] | undefined, secret: string | undefined): boolean {
+  if (!secret || typeof presented !== "string") return false;
+  const given = Buffer.from(presented, "utf8");
+  const expected = Buffer.from(secret, "utf8");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 export interface HttpServerDependencies {
   config: Config;
@@ -95,7 +107,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     allowBatchedHttpRequests: false,
     // main.ts owns shutdown: drain HTTP, then stop Apollo, the pool and the embedded database, in that order.
     stopOnTerminationSignals: false,
-    formatError,
+    formatError: errorFormatter({ hideSuggestions: config.isProduction }),
     parseOptions: limits.parseOptions,
     validationRules: limits.validationRules,
     logger: {
@@ -106,7 +118,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     },
     plugins: [
       ...limits.plugins,
+      // Representations are checked first: a malformed one gets its own message, not a cost error.
       entityBatchLimit(config.limits.maxEntityRepresentations),
+      costLimit({ platform: config.limits.maxCost, tenant: config.limits.maxCostTenant }),
       observeRequests(metrics),
       // No cache hints are set here, and the plugin instruments every field resolver.
       ApolloServerPluginCacheControlDisabled(),
@@ -212,7 +226,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       sendJson(response, 404, { error: "Not found" });
       return;
     }
-    if (config.routerSharedSecret && request.headers["x-router-secret"] !== config.routerSharedSecret) {
+    const fromRouter = presentsSecret(request.headers["x-router-secret"], config.routerSharedSecret);
+    if (config.routerSharedSecret && !fromRouter) {
       sendGraphQLError(response, new HttpError(401, "This subgraph only answers its router", "UNAUTHENTICATED"));
       return;
     }
@@ -237,13 +252,20 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {
+      // Inline traces (per-resolver timings, several times the CPU and bytes) are for the router only.
+      if (name === FEDERATION_TRACE_HEADER && !fromRouter) continue;
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
       context: () =>
         createRequestContext(
-          { db: database.prisma, sql: database.pool, verifyToken, metrics },
+          {
+            pool: database.pool,
+            limits: { maxRows: config.limits.maxResolvedItems, timeoutMs: config.limits.requestTimeoutMs },
+            verifyToken,
+            metrics,
+          },
           { headers: request.headers, requestId, logger: requestLogger, record },
         ),
     });

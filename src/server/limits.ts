@@ -15,7 +15,7 @@ import {
 import type { Config } from "./config.ts";
 
 /**
- * Query limits from GraphQL Armor (depth, aliases, directives, cost; field suggestions off in
+ * Query limits from GraphQL Armor (depth, aliases, directives; field suggestions off in
  * production) and graphql-js's own parser (tokens). Each refusal is a validation or parse error:
  * HTTP 400 with a message naming the limit.
  */
@@ -27,12 +27,14 @@ export function queryLimits(config: Config): {
   const { limits } = config;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
-    maxAliases: { n: limits.maxAliases, exposeLimits: true },
+    // Every alias is counted, `__typename` ones included (Armor exempts those by default).
+    maxAliases: { n: limits.maxAliases, exposeLimits: true, allowList: [] },
     // Armor's token plugin re-parses the query in a hook where any syntax error (or the limit
     // itself) becomes an HTTP 500; the parser's own limit fails as a parse error (400) instead.
     maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
-    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true },
+    // Armor's cost limit reads literal arguments only; query-cost.ts computes cost with the variables.
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: config.isProduction },
   });
   const { plugins, validationRules } = armor.protect();

@@ -1,9 +1,29 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type pg from "pg";
 
+/** Label values are a bounded vocabulary: a client can never grow /metrics by what it sends. */
+const OPERATION_NAME_MAX_LENGTH = 64;
+const MAX_OPERATION_NAMES = 100;
+const ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "QUERY_TOO_COMPLEX",
+  "REQUEST_LIMIT_EXCEEDED",
+  "SERVICE_UNAVAILABLE",
+  "INTERNAL_SERVER_ERROR",
+]);
+
 /** Prometheus metrics of one server: created per server so tests and processes never share them. */
 export class ServiceMetrics {
   readonly registry = new Registry();
+  private readonly operationNames = new Set<string>();
 
   readonly requestDuration = new Histogram({
     name: "graphql_request_duration_seconds",
@@ -40,5 +60,22 @@ export class ServiceMetrics {
         this.set({ state: "waiting" }, pool.waitingCount);
       },
     });
+  }
+
+  /**
+   * The operation_name label of a request that passed validation with a valid token: the name
+   * truncated, and only the first MAX_OPERATION_NAMES distinct names (then "other").
+   */
+  operationLabel(name: string | null): string {
+    if (!name) return "anonymous";
+    const label = name.slice(0, OPERATION_NAME_MAX_LENGTH);
+    if (this.operationNames.has(label)) return label;
+    if (this.operationNames.size >= MAX_OPERATION_NAMES) return "other";
+    this.operationNames.add(label);
+    return label;
+  }
+
+  errorCodeLabel(code: string): string {
+    return ERROR_CODES.has(code) ? code : "OTHER";
   }
 }

@@ -2,9 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../schema/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
-import type { PrismaClient } from "../services/database/client.ts";
-import type { SqlPool } from "../services/database/sql-transaction.ts";
-import { RequestLoaders } from "../services/request-loaders.ts";
+import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
+import { createReaders } from "../services/service-context.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
 import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
@@ -25,9 +24,9 @@ function singleHeader(headers: IncomingHttpHeaders, name: string): string | null
 }
 
 export interface ContextDependencies {
-  db: PrismaClient;
-  /** The pool Prisma also uses; the hot read paths and every mutation's transaction use it directly. */
-  sql: SqlPool;
+  pool: SqlPool;
+  /** Bounds on each request's database work (rows read, wall time from the request's start). */
+  limits: { maxRows: number; timeoutMs: number };
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
 }
@@ -37,6 +36,7 @@ export interface RequestRecord {
   operationName?: string;
   operationType?: string;
   sub?: string;
+  cost?: number;
 }
 
 /** Establishes who is calling; never throws: a refused caller still gets `_service`. */
@@ -80,16 +80,12 @@ async function resolveAccess(
         "operator override in use",
       );
     }
-    return {
-      kind: "ok",
-      services: {
-        db: dependencies.db,
-        sql: dependencies.sql,
-        viewer,
-        requestId,
-        loaders: new RequestLoaders(dependencies.sql),
-      },
+    const limits: RequestSqlLimits = {
+      maxRows: dependencies.limits.maxRows,
+      deadline: Date.now() + dependencies.limits.timeoutMs,
     };
+    const sql = new RequestSql(dependencies.pool, limits);
+    return { kind: "ok", services: { sql, viewer, requestId, read: createReaders(sql) } };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {
       logger.warn({ sub: principal.sub }, "operator override refused: caller is not a platform reader");

@@ -13,7 +13,7 @@ export type {
   OnboardingSession as OnboardingSessionRecord,
   OperationRun as OperationRunRecord,
   Tenant as TenantRecord,
-} from "../generated/prisma/client.ts";
+} from "../generated/prisma/browser.ts";
 
 /** Lifecycle transitions; the rules for each live in services/lifecycle/transition-table.ts. */
 export const LifecycleTransition = {

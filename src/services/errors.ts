@@ -47,3 +47,17 @@ export class InvalidArgumentError extends Error {
     this.name = "InvalidArgumentError";
   }
 }
+
+/** Which execution bound stopped a request. */
+export type RequestLimit = "executionTime" | "resolvedItems";
+
+/** The request exceeded an execution bound and was stopped (a client-class error, not a crash). */
+export class RequestLimitError extends Error {
+  constructor(
+    readonly limit: RequestLimit,
+    message: string,
+  ) {
+    super(message);
+    this.name = "RequestLimitError";
+  }
+}

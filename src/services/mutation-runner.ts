@@ -1,9 +1,9 @@
 import type { JsonValue } from "./audit/audit-hash.ts";
-import { inTransaction, type SqlTransaction } from "./database/sql-transaction.ts";
-import { isStorableText } from "./database/text.ts";
+import type { SqlTransaction } from "./database/sql.ts";
 import { fail, type Outcome } from "./errors.ts";
 import { hashRequest, reserveIdempotencyKey, storeIdempotentPayload } from "./idempotency/idempotency-store.ts";
 import type { ServiceContext } from "./service-context.ts";
+import { isStorableText, TEXT_LIMITS } from "./text.ts";
 
 export interface MutationSpec {
   /** Mutation name, part of the idempotency scope. */
@@ -20,8 +20,6 @@ class RollbackWithUserErrors extends Error {
   }
 }
 
-const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-
 /**
  * Runs one mutation in one transaction holding the change, its audit event, its side effects
  * and the idempotency record (docs/design.md §4). A user error rolls all of it back; a replayed key
@@ -33,18 +31,21 @@ export async function runMutation<T>(
   work: (tx: SqlTransaction) => Promise<Outcome<T>>,
 ): Promise<Outcome<T>> {
   const key = spec.idempotencyKey ?? null;
-  if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-    return fail("INVALID_INPUT", `idempotencyKey must be 1..${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, [
+  if (key !== null && (key.length === 0 || key.length > TEXT_LIMITS.idempotencyKey)) {
+    return fail("INVALID_INPUT", `idempotencyKey must be 1..${TEXT_LIMITS.idempotencyKey} characters`, [
       "input",
       "idempotencyKey",
     ]);
   }
   if (key !== null && !isStorableText(key)) {
-    return fail("INVALID_INPUT", "idempotencyKey must not contain NUL characters", ["input", "idempotencyKey"]);
+    return fail("INVALID_INPUT", "idempotencyKey must not contain NUL or unpaired surrogate characters", [
+      "input",
+      "idempotencyKey",
+    ]);
   }
   const scope = key === null ? null : { principalSub: context.viewer.principal.sub, mutation: spec.name, key };
   try {
-    return await inTransaction(context.sql, async (tx) => {
+    return await context.sql.transaction(async (tx) => {
       if (scope) {
         const reservation = await reserveIdempotencyKey(tx, scope, hashRequest(spec.input));
         if (reservation.kind === "replay") return { ok: true, value: decodeSnapshot<T>(reservation.payload) };

@@ -1,10 +1,20 @@
 import { InvalidArgumentError } from "./errors.ts";
+import { isUuid } from "./text.ts";
 
 export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
 
 export interface PageRequest {
   first: number;
   after: string | null;
+  /** Whether the caller asked for the total (it is never counted otherwise). */
+  withTotalCount: boolean;
+}
+
+/** A total as the connection reports it: exact, or a lower bound when counting stopped at a cap. */
+export interface TotalCount {
+  value: number;
+  exact: boolean;
 }
 
 /** A page in the shape Relay connections need, independent of GraphQL. */
@@ -12,83 +22,163 @@ export interface Page<T> {
   items: { cursor: string; node: T }[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
-  totalCount: number;
+  /** Present exactly when the request asked for it. */
+  totalCount: TotalCount | null;
 }
 
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  withTotalCount?: boolean;
+}
+
+const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,200}$/;
+
 /** The 1..100 bound holds for every list, nested connections included. */
-export function validatePageRequest(first: number | null | undefined, after: string | null | undefined): PageRequest {
-  const size = first ?? 20;
+export function validatePageRequest(args: PageArgs): PageRequest {
+  const size = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw new InvalidArgumentError(`first must be between 1 and ${MAX_PAGE_SIZE}`, "first");
   }
-  return { first: size, after: after ?? null };
+  // An empty cursor is no cursor: the first page.
+  const after = args.after || null;
+  if (after !== null && !CURSOR_TEXT.test(after)) throw notACursor();
+  return { first: size, after, withTotalCount: args.withTotalCount ?? false };
 }
 
-/** Keyset position of a row in a (timestamp desc, id desc) or (number desc) ordering. */
-export interface KeysetPosition {
-  sortKey: string;
-  id: string;
+function notACursor(): InvalidArgumentError {
+  return new InvalidArgumentError("after is not a cursor returned by this API", "after");
 }
 
-export function encodeCursor(position: KeysetPosition): string {
-  return Buffer.from(JSON.stringify([position.sortKey, position.id]), "utf8").toString("base64url");
+// ---------------------------------------------------------------- keyset ordering
+
+/** The SQL types a keyset column may have, each with the values PostgreSQL can hold. */
+type KeyType = "timestamptz" | "uuid" | "int4";
+type KeyValue = Date | string | number;
+
+interface KeyColumn<Row> {
+  column: string;
+  type: KeyType;
+  of(row: Row): KeyValue;
 }
 
-/** Cursors are opaque to clients; anything not produced by encodeCursor is refused clearly. */
-export function decodeCursor(cursor: string): KeysetPosition {
-  try {
-    if (cursor.length > 200) throw new Error("too long");
-    const decoded: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (
-      Array.isArray(decoded) &&
-      decoded.length === 2 &&
-      typeof decoded[0] === "string" &&
-      typeof decoded[1] === "string"
-    ) {
-      return { sortKey: decoded[0], id: decoded[1] };
+/**
+ * A list ordered newest first by `keys` (all descending, the last one unique), paged by keyset:
+ * the one pagination scheme of every list. `name` scopes cursors to their list, so a cursor of
+ * one list is refused by another.
+ */
+export interface KeysetOrder<Row> {
+  name: string;
+  keys: readonly KeyColumn<Row>[];
+}
+
+export function keysetOrder<Row>(name: string, keys: readonly KeyColumn<Row>[]): KeysetOrder<Row> {
+  return { name, keys };
+}
+
+/** The position a cursor names: one value per key, in the order's types. */
+export type KeysetPosition = readonly KeyValue[];
+
+/** `Date#toISOString` shape with a year PostgreSQL can hold (0001..9999). */
+const ISO_TIMESTAMP = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const INT4 = /^(0|[1-9][0-9]{0,9})$/;
+
+function keyText(type: KeyType, value: KeyValue): string {
+  return type === "timestamptz" ? (value as Date).toISOString() : String(value);
+}
+
+/** A cursor's key as its SQL type, or null when PostgreSQL could not hold it (a forged cursor). */
+function keyValue(type: KeyType, text: unknown): KeyValue | null {
+  if (typeof text !== "string") return null;
+  switch (type) {
+    case "timestamptz": {
+      if (!ISO_TIMESTAMP.test(text)) return null;
+      const at = new Date(text);
+      // A date that does not exist (2026-02-31) would be moved by Date, not refused.
+      return Number.isNaN(at.getTime()) || at.toISOString() !== text ? null : at;
     }
+    case "uuid":
+      return isUuid(text) ? text.toLowerCase() : null;
+    case "int4":
+      return INT4.test(text) && Number(text) <= 2_147_483_647 ? Number(text) : null;
+  }
+}
+
+export function encodeCursor<Row>(order: KeysetOrder<Row>, row: Row, scope = ""): string {
+  const position = order.keys.map((key) => keyText(key.type, key.of(row)));
+  return Buffer.from(JSON.stringify([order.name, scope, ...position]), "utf8").toString("base64url");
+}
+
+/**
+ * The position an `after` cursor names; anything this API did not produce for this list (and
+ * `scope`, e.g. the tenant of a nested list) is refused as BAD_USER_INPUT.
+ */
+export function decodeCursor<Row>(order: KeysetOrder<Row>, cursor: string, scope = ""): KeysetPosition {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    // falls through to the error below
+    throw notACursor();
   }
-  throw new InvalidArgumentError("after is not a cursor returned by this API", "after");
+  if (!Array.isArray(decoded) || decoded.length !== order.keys.length + 2) throw notACursor();
+  const [name, cursorScope, ...texts] = decoded as unknown[];
+  if (name !== order.name || cursorScope !== scope) throw notACursor();
+  const position = order.keys.map((key, index) => keyValue(key.type, texts[index]));
+  if (position.some((value) => value === null)) throw notACursor();
+  return position as KeyValue[];
 }
 
-/** How encodeCursor writes timestamps (Date#toISOString with a four-digit year, which PostgreSQL can hold). */
-const ISO_TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-export function decodeTimestampCursor(cursor: string): { at: Date; id: string } {
-  const position = decodeCursor(cursor);
-  const at = new Date(position.sortKey);
-  if (!ISO_TIMESTAMP_PATTERN.test(position.sortKey) || Number.isNaN(at.getTime()) || !isUuid(position.id)) {
-    throw new InvalidArgumentError("after is not a cursor returned by this API", "after");
-  }
-  return { at, id: position.id };
+/** `a DESC, b DESC` for the order's keys (optionally qualified with a table alias). */
+export function orderByClause<Row>(order: KeysetOrder<Row>, alias = ""): string {
+  return order.keys.map((key) => `${alias}${key.column} DESC`).join(", ");
 }
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else cannot name a record and is treated as absent. */
-export function isUuid(value: string): boolean {
-  return UUID_PATTERN.test(value);
+/**
+ * The condition "after this position" in the order, as SQL appending its parameters to
+ * `values` — a row comparison, which the order's index serves directly.
+ */
+export function afterCondition<Row>(order: KeysetOrder<Row>, position: KeysetPosition, values: unknown[]): string {
+  const columns = order.keys.map((key) => key.column).join(", ");
+  const parameters = order.keys.map((key, index) => `$${values.push(position[index])}::${key.type}`).join(", ");
+  return order.keys.length === 1 ? `${columns} < ${parameters}` : `(${columns}) < (${parameters})`;
 }
 
 /** Builds the page from `first + 1` fetched rows. */
-export function toPage<T>(
-  rows: T[],
+export function toPage<Row>(
+  rows: Row[],
   request: PageRequest,
-  totalCount: number,
-  positionOf: (row: T) => KeysetPosition,
-): Page<T> {
+  order: KeysetOrder<Row>,
+  totalCount: TotalCount | null,
+  scope = "",
+): Page<Row> {
   const hasNextPage = rows.length > request.first;
   const nodes = hasNextPage ? rows.slice(0, request.first) : rows;
   return {
-    items: nodes.map((node) => ({ cursor: encodeCursor(positionOf(node)), node })),
+    items: nodes.map((node) => ({ cursor: encodeCursor(order, node, scope), node })),
     hasNextPage,
     hasPreviousPage: request.after !== null,
     totalCount,
   };
 }
 
-export function emptyPage<T>(): Page<T> {
-  return { items: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0 };
+export function emptyPage<T>(request: Pick<PageRequest, "withTotalCount">): Page<T> {
+  return {
+    items: [],
+    hasNextPage: false,
+    hasPreviousPage: false,
+    totalCount: request.withTotalCount ? { value: 0, exact: true } : null,
+  };
+}
+
+/** Counts beyond this are reported as "at least" (count(*) of a large filtered set grows with the fleet). */
+export const COUNT_CAP = 10_000;
+
+/** The total of `count` rows counted with a LIMIT of `COUNT_CAP + 1`. */
+export function cappedCount(count: number): TotalCount {
+  return count > COUNT_CAP ? { value: COUNT_CAP, exact: false } : { value: count, exact: true };
+}
+
+/** A page of other items (the same cursors, the same total). */
+export function mapPage<T, U>(page: Page<T>, map: (node: T) => U): Page<U> {
+  return { ...page, items: page.items.map((item) => ({ cursor: item.cursor, node: map(item.node) })) };
 }

@@ -1,14 +1,32 @@
+import { AuditReader } from "./audit/audit-store.ts";
 import type { Viewer } from "./authorization/viewer.ts";
-import type { PrismaClient } from "./database/client.ts";
-import type { SqlPool } from "./database/sql-transaction.ts";
-import type { RequestLoaders } from "./request-loaders.ts";
+import type { RequestSql } from "./database/sql.ts";
+import { SessionReader } from "./onboarding/session-store.ts";
+import { RunReader } from "./operation-runs/run-store.ts";
+import { TenantReader } from "./tenants/tenant-store.ts";
 
-/** What every service call receives: the database, the caller, the request's id and its batch loaders. */
+/** The stores' per-request readers: batched and cached for this request only, never shared. */
+export interface Readers {
+  tenants: TenantReader;
+  sessions: SessionReader;
+  runs: RunReader;
+  audit: AuditReader;
+}
+
+export function createReaders(sql: RequestSql): Readers {
+  return {
+    tenants: new TenantReader(sql),
+    sessions: new SessionReader(sql),
+    runs: new RunReader(sql),
+    audit: new AuditReader(sql),
+  };
+}
+
+/** What every service call receives: the request's database session, its caller, its id and readers. */
 export interface ServiceContext {
-  db: PrismaClient;
-  /** The same pool, for hand-written SQL: hot read paths and every mutation's transaction. */
-  sql: SqlPool;
+  /** Every statement of the request goes through it (bounded; a mutation's transaction too). */
+  sql: RequestSql;
   viewer: Viewer;
   requestId: string;
-  loaders: RequestLoaders;
+  read: Readers;
 }

@@ -1,7 +1,7 @@
 // The pool's session settings: what every connection of the service runs with.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/services/database/client.ts";
-import { inTransaction } from "../../src/services/database/sql-transaction.ts";
+import { inTransaction } from "../../src/services/database/sql.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 let testDatabase: TestDatabase;

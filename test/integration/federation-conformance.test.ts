@@ -59,26 +59,51 @@ describe("federation conformance", () => {
       { __typename: "Tenant", id: tenant.id, slug: tenant.slug },
     ]);
   });
+});
 
-  it("returns an ftv1 trace when the gateway asks for one, and none otherwise", async () => {
-    const query = JSON.stringify({ query: `query($id: ID) { tenant(id: $id) { id } }`, variables: { id: tenant.id } });
-    const headers = {
-      "content-type": "application/json",
-      authorization: `Bearer ${await tokenFor(personas.operator)}`,
-    };
-    const traced = (await (
-      await fetch(server.url, {
-        method: "POST",
-        headers: { ...headers, "apollo-federation-include-trace": "ftv1" },
-        body: query,
-      })
-    ).json()) as {
-      extensions?: { ftv1?: string };
-    };
-    expect(traced.extensions?.ftv1).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
-    const plain = (await (await fetch(server.url, { method: "POST", headers, body: query })).json()) as {
-      extensions?: unknown;
-    };
-    expect(plain.extensions).toBeUndefined();
+describe("ftv1 inline traces are for the router only", () => {
+  const ROUTER_SECRET = "router-secret-for-the-trace-test";
+  let behindRouter: TestServer;
+  beforeAll(async () => {
+    behindRouter = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: { ROUTER_SHARED_SECRET: ROUTER_SECRET },
+    });
+  });
+  afterAll(async () => {
+    await behindRouter?.close();
+  });
+
+  async function extensionsOf(
+    target: TestServer,
+    headers: Record<string, string>,
+  ): Promise<{ ftv1?: string } | undefined> {
+    const response = await fetch(target.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${await tokenFor(personas.operator)}`,
+        ...headers,
+      },
+      body: JSON.stringify({ query: `query($id: ID) { tenant(id: $id) { id } }`, variables: { id: tenant.id } }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { extensions?: { ftv1?: string } }).extensions;
+  }
+
+  it("returns a trace when the router, presenting its secret, asks for one", async () => {
+    const extensions = await extensionsOf(behindRouter, {
+      "x-router-secret": ROUTER_SECRET,
+      "apollo-federation-include-trace": "ftv1",
+    });
+    expect(extensions?.ftv1).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+  });
+
+  it("returns none when the router does not ask", async () => {
+    expect(await extensionsOf(behindRouter, { "x-router-secret": ROUTER_SECRET })).toBeUndefined();
+  });
+
+  it("returns none to a plain client, even one that asks, when no router secret is configured", async () => {
+    expect(await extensionsOf(server, { "apollo-federation-include-trace": "ftv1" })).toBeUndefined();
   });
 });

@@ -256,7 +256,7 @@ describe("idempotency key expiry", () => {
     await server.database.pool.query(
       `UPDATE idempotency_records SET expires_at = now() - interval '1 second' WHERE key = 'key-expiring'`,
     );
-    expect(await deleteExpiredIdempotencyKeys(server.database.prisma)).toBeGreaterThanOrEqual(1);
+    expect(await deleteExpiredIdempotencyKeys(server.database.pool)).toBeGreaterThanOrEqual(1);
     const { rows } = await server.database.pool.query("SELECT 1 FROM idempotency_records WHERE key = 'key-expiring'");
     expect(rows).toHaveLength(0);
   });

@@ -1,13 +1,8 @@
 // docs/design.md §4 "Slugs" and §8 "Input": slugs are lowercase by rule (never folded), some are reserved;
 // names are stored trimmed and counted in characters (code points).
 import { describe, expect, it } from "vitest";
-import {
-  characterLength,
-  RESERVED_SLUGS,
-  validateName,
-  validateSlug,
-  validateText,
-} from "../../src/services/tenants/tenant-input.ts";
+import { RESERVED_SLUGS, validateName, validateSlug } from "../../src/services/tenants/tenant-input.ts";
+import { characterLength, validateText } from "../../src/services/text.ts";
 
 const FIELD = ["input", "slug"];
 const NAME_FIELD = ["input", "name"];

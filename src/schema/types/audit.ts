@@ -4,7 +4,7 @@ import { builder, servicesOf } from "../builder.ts";
 import { ActorObject } from "./actor.ts";
 import { AuditEventType, TenantType } from "./refs.ts";
 
-builder.prismaObjectFields(AuditEventType, (t) => ({
+builder.objectFields(AuditEventType, (t) => ({
   sequence: t.exposeInt("sequence", { description: "Per tenant, gapless, starting at 1." }),
   action: t.exposeString("action", {
     description:

@@ -12,7 +12,7 @@ import {
   type TransitionRule,
 } from "../../services/lifecycle/transition-table.ts";
 import { builder, servicesOf } from "../builder.ts";
-import { toConnection } from "./connections.ts";
+import { pageArgs, toConnection } from "./connections.ts";
 import { LifecycleTransitionEnum, TenantStatusEnum } from "./enums.ts";
 import { AuditEventConnection, StatusBadgeType, TenantLifecycleType } from "./refs.ts";
 
@@ -91,9 +91,12 @@ TenantLifecycleType.implement({
       type: AuditEventConnection,
       description: "Lifecycle audit events, newest first.",
       args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
-      resolve: async (tenant, args, context) =>
+      resolve: async (tenant, args, context, info) =>
         toConnection(
-          await listTenantAuditEvents(servicesOf(context), tenant, { ...args, actionPrefix: LIFECYCLE_ACTION_PREFIX }),
+          await listTenantAuditEvents(servicesOf(context), tenant, {
+            ...pageArgs(args, info),
+            actionPrefix: LIFECYCLE_ACTION_PREFIX,
+          }),
         ),
     }),
   }),

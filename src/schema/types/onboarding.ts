@@ -1,8 +1,9 @@
 import { currentOnboardingStep, isSessionResumable } from "../../services/onboarding/onboarding-service.ts";
+import type { OnboardingSessionRecord } from "../../services/domain-types.ts";
 import { builder } from "../builder.ts";
 import { OnboardingStatusEnum, OnboardingStepEnum } from "./enums.ts";
 
-export const OnboardingSessionType = builder.prismaObject("OnboardingSession", {
+export const OnboardingSessionType = builder.objectRef<OnboardingSessionRecord>("OnboardingSession").implement({
   description: "Workflow state of onboarding; distinct from the tenant lifecycle.",
   fields: (t) => ({
     id: t.exposeID("id"),

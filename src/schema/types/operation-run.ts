@@ -6,7 +6,7 @@ import { ActorObject } from "./actor.ts";
 import { OperationKindEnum, OperationRunStatusEnum } from "./enums.ts";
 import { OperationRunType, StatusBadgeType, TenantType } from "./refs.ts";
 
-builder.prismaObjectFields(OperationRunType, (t) => ({
+builder.objectFields(OperationRunType, (t) => ({
   tenant: t.field({
     type: TenantType,
     // A run is only ever returned to a viewer who may see its tenant (the canonical viewer rule).

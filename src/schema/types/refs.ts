@@ -1,7 +1,9 @@
 // Object types that reference each other (Tenant ↔ OperationRun ↔ AuditEvent) are declared
 // here with their own scalar fields only; the cross-references are added in the type-family
-// files with prismaObjectFields/implement. That keeps TypeScript's inference acyclic.
-import type { TenantRecord } from "../../services/domain-types.ts";
+// files with objectFields/implement. That keeps TypeScript's inference acyclic. They are plain
+// object refs over the services' records: nothing in the schema can load data by itself.
+import type { AuditEventRecord, OperationRunRecord, TenantRecord } from "../../services/domain-types.ts";
+import type { TotalCount } from "../../services/pagination.ts";
 import type { StatusBadge } from "../../services/lifecycle/badge-catalog.ts";
 import { builder } from "../builder.ts";
 import { BadgeToneEnum, TenantStatusEnum } from "./enums.ts";
@@ -17,7 +19,7 @@ export const StatusBadgeType = builder.objectRef<StatusBadge>("StatusBadge").imp
 
 // `@authenticated` at type level lets a router check paths that enter these types from a
 // neighbour's field (every way into them here already needs a token).
-export const TenantType = builder.prismaObject("Tenant", {
+export const TenantType = builder.objectRef<TenantRecord>("Tenant").implement({
   authenticated: true,
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -27,12 +29,12 @@ export const TenantType = builder.prismaObject("Tenant", {
   }),
 });
 
-export const OperationRunType = builder.prismaObject("OperationRun", {
+export const OperationRunType = builder.objectRef<OperationRunRecord>("OperationRun").implement({
   authenticated: true,
   fields: (t) => ({ id: t.exposeID("id") }),
 });
 
-export const AuditEventType = builder.prismaObject("AuditEvent", {
+export const AuditEventType = builder.objectRef<AuditEventRecord>("AuditEvent").implement({
   description: "Append-only; written in the same database transaction as the change it records.",
   fields: (t) => ({ id: t.exposeID("id") }),
 });
@@ -40,35 +42,48 @@ export const AuditEventType = builder.prismaObject("AuditEvent", {
 /** Backed by the tenant record itself: every field is derived from it or loaded for it. */
 export const TenantLifecycleType = builder.objectRef<TenantRecord>("TenantLifecycle");
 
-/** Connections are built by toConnection, which always carries the page's totalCount. */
-function totalCountOf(connection: object): number {
-  if ("totalCount" in connection && typeof connection.totalCount === "number") return connection.totalCount;
-  throw new Error("connection was built without totalCount");
+/** How exact a connection's totalCount is. */
+export const CountPrecisionEnum = builder.enumType("CountPrecision", {
+  description: "How exact a connection's totalCount is.",
+  values: {
+    EXACT: { description: "totalCount is the number of items." },
+    AT_LEAST: { description: "Counting stopped at a cap: there are at least totalCount items." },
+  },
+});
+
+/** Connections are built by toConnection, whose totalCount is counted when the field is selected. */
+function totalOf(connection: object): TotalCount {
+  if ("totalCount" in connection && connection.totalCount) return connection.totalCount as TotalCount;
+  throw new Error("totalCount was selected but the connection was built without counting");
+}
+
+type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
+
+function connectionFields(t: PothosSchemaTypes.ObjectFieldBuilder<BuilderTypes, object>) {
+  return {
+    totalCount: t.int({
+      description: "Counted only when selected; see totalCountPrecision.",
+      resolve: (connection) => totalOf(connection).value,
+    }),
+    totalCountPrecision: t.field({
+      type: CountPrecisionEnum,
+      description: "EXACT, or AT_LEAST when counting stopped at a cap (lists with a search or a wide filter).",
+      resolve: (connection) => (totalOf(connection).exact ? "EXACT" : "AT_LEAST"),
+    }),
+  };
 }
 
 export const TenantConnection = builder.connectionObject(
-  {
-    type: TenantType,
-    name: "TenantConnection",
-    fields: (t) => ({ totalCount: t.int({ resolve: totalCountOf }) }),
-  },
+  { type: TenantType, name: "TenantConnection", fields: connectionFields },
   { name: "TenantEdge" },
 );
 
 export const OperationRunConnection = builder.connectionObject(
-  {
-    type: OperationRunType,
-    name: "OperationRunConnection",
-    fields: (t) => ({ totalCount: t.int({ resolve: totalCountOf }) }),
-  },
+  { type: OperationRunType, name: "OperationRunConnection", fields: connectionFields },
   { name: "OperationRunEdge" },
 );
 
 export const AuditEventConnection = builder.connectionObject(
-  {
-    type: AuditEventType,
-    name: "AuditEventConnection",
-    fields: (t) => ({ totalCount: t.int({ resolve: totalCountOf }) }),
-  },
+  { type: AuditEventType, name: "AuditEventConnection", fields: connectionFields },
   { name: "AuditEventEdge" },
 );

@@ -3,12 +3,12 @@ import { getOnboardingSession } from "../../services/onboarding/onboarding-servi
 import { listTenantOperationRuns } from "../../services/operation-runs/run-service.ts";
 import { getTenant } from "../../services/tenants/tenant-service.ts";
 import { builder, servicesOf } from "../builder.ts";
-import { toConnection } from "./connections.ts";
+import { pageArgs, toConnection } from "./connections.ts";
 import { OnboardingSessionType } from "./onboarding.ts";
 import { OperationRunFilterInput } from "./operation-run.ts";
 import { AuditEventConnection, OperationRunConnection, TenantLifecycleType, TenantType } from "./refs.ts";
 
-builder.prismaObjectFields(TenantType, (t) => ({
+builder.objectFields(TenantType, (t) => ({
   lifecycle: t.field({ type: TenantLifecycleType, resolve: (tenant) => tenant }),
   onboarding: t.field({
     type: OnboardingSessionType,
@@ -22,15 +22,17 @@ builder.prismaObjectFields(TenantType, (t) => ({
       after: t.arg.string(),
       filter: t.arg({ type: OperationRunFilterInput }),
     },
-    resolve: async (tenant, args, context) =>
-      toConnection(await listTenantOperationRuns(servicesOf(context), tenant, args)),
+    resolve: async (tenant, args, context, info) =>
+      toConnection(
+        await listTenantOperationRuns(servicesOf(context), tenant, { ...pageArgs(args, info), filter: args.filter }),
+      ),
   }),
   auditEvents: t.field({
     type: AuditEventConnection,
     description: "Platform readers and tenant admins of this tenant; masked for tenant viewers.",
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
-    resolve: async (tenant, args, context) =>
-      toConnection(await listTenantAuditEvents(servicesOf(context), tenant, args)),
+    resolve: async (tenant, args, context, info) =>
+      toConnection(await listTenantAuditEvents(servicesOf(context), tenant, pageArgs(args, info))),
   }),
   createdAt: t.expose("createdAt", { type: "DateTime" }),
   updatedAt: t.expose("updatedAt", { type: "DateTime" }),

@@ -1,9 +1,5 @@
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaClient } from "../../generated/prisma/client.ts";
 import { serviceTypeParsers, UTC_SESSION_OPTIONS } from "./timestamps.ts";
-
-export type { PrismaClient };
 
 export interface DatabaseOptions {
   url: string;
@@ -16,8 +12,7 @@ export interface DatabaseOptions {
 }
 
 export interface Database {
-  prisma: PrismaClient;
-  /** The one pool, shared by Prisma (through the adapter) and the hand-written SQL paths. */
+  /** The one pool: every store's SQL runs on it. */
   pool: pg.Pool;
   close(): Promise<void>;
 }
@@ -38,15 +33,12 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", (error) => options.onPoolError?.(error));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
-    prisma,
     pool,
     async close() {
       if (closed) return;
       closed = true;
-      await prisma.$disconnect();
       await pool.end();
     },
   };

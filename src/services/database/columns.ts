@@ -1,16 +1,25 @@
-// Column lists for the hand-written read paths: snake_case columns selected under the Prisma
-// models' camelCase names, so raw rows are the same records the rest of the code uses.
+import { Prisma } from "../../generated/prisma/browser.ts";
 
-export const TENANT_COLUMNS = `id, slug, name, status, status_reason AS "statusReason", status_message AS "statusMessage",
-  status_changed_at AS "statusChangedAt", version, created_at AS "createdAt", updated_at AS "updatedAt"`;
+/** The data model's naming rule for columns: camelCase fields are snake_case columns (a test checks every field). */
+export function columnOf(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
 
-export const ONBOARDING_COLUMNS = `id, tenant_id AS "tenantId", status, completed_steps::text[] AS "completedSteps",
-  started_at AS "startedAt", updated_at AS "updatedAt", finished_at AS "finishedAt"`;
+/**
+ * A model's SELECT list, its columns under the field names of the generated record type, so
+ * the stores' rows are exactly those records. Enum arrays come back as text[] (the driver does
+ * not parse arrays of custom enum types).
+ */
+function selectList(fields: Record<string, string>, enumArrays: readonly string[] = [], alias = ""): string {
+  return Object.values(fields)
+    .map((field) => {
+      const column = `${alias}${columnOf(field)}${enumArrays.includes(field) ? "::text[]" : ""}`;
+      return column === field ? field : `${column} AS "${field}"`;
+    })
+    .join(", ");
+}
 
-export const RUN_COLUMNS = `id, tenant_id AS "tenantId", kind, status, progress, summary, failure_reason AS "failureReason",
-  initiated_by_type AS "initiatedByType", initiated_by_id AS "initiatedById", version, created_at AS "createdAt",
-  updated_at AS "updatedAt", started_at AS "startedAt", finished_at AS "finishedAt"`;
-
-export const AUDIT_COLUMNS = `id, tenant_id AS "tenantId", sequence, action, actor_type AS "actorType", actor_id AS "actorId",
-  operator_override AS "operatorOverride", reason, changes, request_id AS "requestId", occurred_at AS "occurredAt",
-  hash, previous_hash AS "previousHash"`;
+export const TENANT_COLUMNS = selectList(Prisma.TenantScalarFieldEnum);
+export const ONBOARDING_COLUMNS = selectList(Prisma.OnboardingSessionScalarFieldEnum, ["completedSteps"]);
+export const RUN_COLUMNS = selectList(Prisma.OperationRunScalarFieldEnum);
+export const AUDIT_COLUMNS = selectList(Prisma.AuditEventScalarFieldEnum);

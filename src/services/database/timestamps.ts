@@ -55,7 +55,7 @@ export function parseTimestamptz(value: string): Date {
   );
 }
 
-/** The pool's type parsers: pg's defaults but for timestamptz. (Prisma's adapter sets its own per query.) */
+/** The pool's type parsers: pg's defaults but for timestamptz. */
 export const serviceTypeParsers: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
     oid === TIMESTAMPTZ_OID && format !== "binary"

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { PrismaClient } from "../database/client.ts";
-import type { SqlTransaction } from "../database/sql-transaction.ts";
+// The one owner of the `idempotency_records` table's SQL.
+import { prepared, type SqlRunner, type SqlTransaction } from "../database/sql.ts";
 import { canonicalJson, type JsonValue } from "../audit/audit-hash.ts";
 
 /** Keys live at least this long (docs/design.md §4: at least 24 h). */
@@ -61,7 +61,7 @@ export async function storeIdempotentPayload(
 }
 
 /** Housekeeping: drops expired keys; safe to run from any process at any time. */
-export async function deleteExpiredIdempotencyKeys(db: Pick<PrismaClient, "idempotencyRecord">): Promise<number> {
-  const { count } = await db.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: new Date() } } });
-  return count;
+export async function deleteExpiredIdempotencyKeys(pool: SqlRunner): Promise<number> {
+  const result = await pool.query(prepared("DELETE FROM idempotency_records WHERE expires_at < now()", []));
+  return result.rowCount ?? 0;
 }

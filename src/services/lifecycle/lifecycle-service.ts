@@ -1,9 +1,9 @@
-import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
+import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-store.ts";
 import { hasCapability } from "../authorization/capabilities.ts";
 import { requireWriteCapability } from "../authorization/guards.ts";
 import { maskOperationRun } from "../authorization/masking.ts";
 import type { Viewer } from "../authorization/viewer.ts";
-import type { SqlTransaction } from "../database/sql-transaction.ts";
+import type { SqlTransaction } from "../database/sql.ts";
 import {
   OnboardingStatus,
   OperationKind,
@@ -20,7 +20,7 @@ import { deriveOperability, type TenantOperability } from "./operability.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { findOnboardingSession, finishOnboardingSession, openOnboardingSession } from "../onboarding/session-store.ts";
 import { closeOpenRuns, latestRunStatus, openOperationRun } from "../operation-runs/run-store.ts";
-import { REASON_MAX_LENGTH, STATUS_MESSAGE_MAX_LENGTH, validateText } from "../tenants/tenant-input.ts";
+import { TEXT_LIMITS, validateText } from "../text.ts";
 import { canWrite, presentChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
 import { lockTenant, setTenantStatus } from "../tenants/tenant-store.ts";
 import {
@@ -57,13 +57,13 @@ export async function transitionTenant(
   const reason = validateText(input.reason, {
     field: ["input", "reason"],
     label: "reason",
-    maxLength: REASON_MAX_LENGTH,
+    maxLength: TEXT_LIMITS.reason,
   });
   if ("error" in reason) errors.push(reason.error);
   const statusMessage = validateText(input.statusMessage, {
     field: ["input", "statusMessage"],
     label: "statusMessage",
-    maxLength: STATUS_MESSAGE_MAX_LENGTH,
+    maxLength: TEXT_LIMITS.statusMessage,
   });
   if ("error" in statusMessage) errors.push(statusMessage.error);
   if ("error" in reason || "error" in statusMessage) return { ok: false, errors };
@@ -160,7 +160,7 @@ async function applySideEffects(
         break;
       }
       case "openOperationRun": {
-        touchedRun = await openOperationRun(tx, viewer, {
+        touchedRun = await openOperationRun(tx, viewer.principal, {
           tenantId: tenant.id,
           kind: effect.runKind,
           status: effect.status,
@@ -203,7 +203,7 @@ export function getAvailableTransitions(
   context: ServiceContext,
   tenant: Pick<TenantRecord, "id" | "status">,
 ): AvailableTransition[] | Promise<AvailableTransition[]> {
-  const { viewer, loaders } = context;
+  const { viewer, read } = context;
   const mayTransition =
     !viewer.tenantScope?.viaOperatorOverride && hasCapability(viewer.principal, "transitionLifecycle");
   const leaving = transitionsLeaving(tenant.status);
@@ -215,8 +215,8 @@ export function getAvailableTransitions(
     return judge({ completedOnboardingSteps: [], latestDeprovisionRunStatus: null });
   }
   return Promise.all([
-    needsSession ? loaders.onboardingByTenantId.load(tenant.id) : null,
-    needsDeprovisionRun ? loaders.latestDeprovisionStatusByTenantId.load(tenant.id) : null,
+    needsSession ? read.sessions.byTenantId.load(tenant.id) : null,
+    needsDeprovisionRun ? read.runs.latestDeprovisionStatus.load(tenant.id) : null,
   ]).then(([session, latestDeprovisionRunStatus]) =>
     judge({ completedOnboardingSteps: session?.completedSteps ?? [], latestDeprovisionRunStatus }),
   );
@@ -248,7 +248,7 @@ export function getOperability(
   tenant: Pick<TenantRecord, "id" | "status">,
 ): TenantOperability | Promise<TenantOperability> {
   if (tenant.status !== TenantStatus.ONBOARDING) return deriveOperability(tenant.status, null);
-  return context.loaders.onboardingByTenantId
+  return context.read.sessions.byTenantId
     .load(tenant.id)
     .then((session) => deriveOperability(tenant.status, session?.status ?? null));
 }

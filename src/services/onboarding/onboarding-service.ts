@@ -1,4 +1,4 @@
-import { appendAuditEvent, change } from "../audit/audit-log.ts";
+import { appendAuditEvent, change } from "../audit/audit-store.ts";
 import { requireWriteCapability } from "../authorization/guards.ts";
 import { maskTenant } from "../authorization/masking.ts";
 import {
@@ -31,7 +31,7 @@ export async function getOnboardingSession(
   context: ServiceContext,
   tenant: Pick<TenantRecord, "id">,
 ): Promise<OnboardingSessionRecord | null> {
-  return context.loaders.onboardingByTenantId.load(tenant.id);
+  return context.read.sessions.byTenantId.load(tenant.id);
 }
 
 export interface CompleteOnboardingStepInput {

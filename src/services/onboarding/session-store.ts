@@ -1,6 +1,8 @@
+// The one owner of the `onboarding_sessions` table's SQL.
 import { randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { ONBOARDING_COLUMNS } from "../database/columns.ts";
-import type { SqlTransaction } from "../database/sql-transaction.ts";
+import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import { OnboardingStatus, type OnboardingSessionRecord, type OnboardingStep } from "../domain-types.ts";
 
 export async function openOnboardingSession(tx: SqlTransaction, tenantId: string): Promise<OnboardingSessionRecord> {
@@ -50,4 +52,18 @@ export async function finishOnboardingSession(
     [session.id, status],
   );
   return { before: session, after: after as OnboardingSessionRecord };
+}
+
+/** Per-request reads of sessions: the sessions of a page of tenants in one statement. */
+export class SessionReader {
+  constructor(private readonly sql: RequestSql) {}
+
+  readonly byTenantId = new DataLoader<string, OnboardingSessionRecord | null>(async (tenantIds) => {
+    const rows = await this.sql.rows<OnboardingSessionRecord>(
+      `SELECT ${ONBOARDING_COLUMNS} FROM onboarding_sessions WHERE tenant_id = ANY($1::uuid[])`,
+      [[...tenantIds]],
+    );
+    const byTenant = new Map(rows.map((row) => [row.tenantId, row]));
+    return tenantIds.map((id) => byTenant.get(id) ?? null);
+  });
 }

@@ -1,5 +1,4 @@
-import type { Prisma } from "../../generated/prisma/client.ts";
-import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
+import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-store.ts";
 import { requireWriteCapability } from "../authorization/guards.ts";
 import { maskOperationRun } from "../authorization/masking.ts";
 import { canSeeTenant, seesAllTenants, type Viewer } from "../authorization/viewer.ts";
@@ -13,24 +12,19 @@ import {
 import { ForbiddenError, fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
 import { runMutation } from "../mutation-runner.ts";
-import { decodeTimestampCursor, emptyPage, isUuid, toPage, validatePageRequest, type Page } from "../pagination.ts";
+import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { validateText } from "../tenants/tenant-input.ts";
+import { isUuid, TEXT_LIMITS, validateText } from "../text.ts";
 import { canWrite } from "../tenants/tenant-service.ts";
 import { lockTenant } from "../tenants/tenant-store.ts";
-import { countOpenRuns, findOperationRun, openOperationRun, updateOperationRunState } from "./run-store.ts";
-
-export const SUMMARY_MAX_LENGTH = 2000;
-export const FAILURE_REASON_MAX_LENGTH = 2000;
-
-/** The run state machine (docs/design.md §4, §8): every other status change is INVALID_TRANSITION. */
-export const RUN_STATUS_TRANSITIONS: Readonly<Record<OperationRunStatus, readonly OperationRunStatus[]>> = {
-  QUEUED: [OperationRunStatus.RUNNING, OperationRunStatus.FAILED, OperationRunStatus.CANCELLED],
-  RUNNING: [OperationRunStatus.SUCCEEDED, OperationRunStatus.FAILED, OperationRunStatus.CANCELLED],
-  SUCCEEDED: [],
-  FAILED: [],
-  CANCELLED: [],
-};
+import { isFinalRunStatus, mayRunMoveTo } from "./run-states.ts";
+import {
+  findOperationRun,
+  hasOpenRun,
+  openOperationRun,
+  updateOperationRunState,
+  type RunListFilter,
+} from "./run-store.ts";
 
 export interface OperationRunFilter {
   tenantId?: string | null;
@@ -51,7 +45,7 @@ async function presentRuns(
   context: ServiceContext,
   runs: (OperationRunRecord | null)[],
 ): Promise<(OperationRunRecord | null)[]> {
-  const tenants = await context.loaders.tenantById.loadMany(runs.map((run) => run?.tenantId ?? ""));
+  const tenants = await context.read.tenants.byId.loadMany(runs.map((run) => run?.tenantId ?? ""));
   return runs.map((run, index) => {
     const tenant = tenants[index];
     if (!run || tenant instanceof Error || !canSeeRun(context.viewer, tenant ?? null)) return null;
@@ -63,7 +57,7 @@ export async function getOperationRunsByIds(
   context: ServiceContext,
   ids: readonly string[],
 ): Promise<(OperationRunRecord | null)[]> {
-  const runs = await context.loaders.runById.loadMany(ids);
+  const runs = await context.read.runs.byId.loadMany(ids);
   return presentRuns(
     context,
     runs.map((run) => (run instanceof Error ? null : run)),
@@ -75,72 +69,47 @@ export async function getOperationRun(context: ServiceContext, id: string): Prom
   return run ?? null;
 }
 
-function runWhere(filter: OperationRunFilter | null | undefined): Prisma.OperationRunWhereInput {
+function listFilter(filter: OperationRunFilter | null | undefined): RunListFilter {
   return {
-    ...(filter?.status && filter.status.length > 0 ? { status: { in: filter.status } } : {}),
-    ...(filter?.kind && filter.kind.length > 0 ? { kind: { in: filter.kind } } : {}),
+    statuses: filter?.status?.length ? filter.status : null,
+    kinds: filter?.kind?.length ? filter.kind : null,
   };
 }
 
 /** `Query.operationRuns`: the tenant filter defaults to the remembered tenant context. */
 export async function listOperationRuns(
   context: ServiceContext,
-  args: { first?: number | null; after?: string | null; filter?: OperationRunFilter | null },
+  args: PageArgs & { filter?: OperationRunFilter | null },
 ): Promise<Page<OperationRunRecord>> {
   const { viewer } = context;
   if (viewer.tenantScope === null && !seesAllTenants(viewer)) {
     throw new ForbiddenError("You do not have permission to perform this action");
   }
-  const request = validatePageRequest(args.first, args.after);
+  const request = validatePageRequest(args);
   let tenantId = args.filter?.tenantId ?? viewer.contextTenantId;
   if (viewer.tenantScope !== null) {
     const own = viewer.tenantScope.tenantId;
-    if (tenantId && tenantId.toLowerCase() !== own) return emptyPage();
-    const tenant = await context.loaders.tenantById.load(own);
-    if (!tenant || !canSeeTenant(viewer, tenant)) return emptyPage();
+    if (tenantId && tenantId.toLowerCase() !== own) return emptyPage(request);
+    const tenant = await context.read.tenants.byId.load(own);
+    if (!tenant || !canSeeTenant(viewer, tenant)) return emptyPage(request);
     tenantId = own;
   }
-  if (tenantId && !isUuid(tenantId)) return emptyPage();
-  const where: Prisma.OperationRunWhereInput = {
-    ...runWhere(args.filter),
-    ...(tenantId ? { tenantId: tenantId.toLowerCase() } : {}),
-  };
-  const cursor = request.after ? decodeTimestampCursor(request.after) : null;
-  const pageWhere: Prisma.OperationRunWhereInput = cursor
-    ? { AND: [where, { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }] }
-    : where;
-  const [rows, totalCount] = await Promise.all([
-    context.db.operationRun.findMany({
-      where: pageWhere,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: request.first + 1,
-    }),
-    context.db.operationRun.count({ where }),
-  ]);
-  const page = toPage(rows, request, totalCount, (row) => ({ sortKey: row.createdAt.toISOString(), id: row.id }));
-  return { ...page, items: page.items.map((item) => ({ ...item, node: maskOperationRun(viewer, item.node) })) };
+  if (tenantId && !isUuid(tenantId)) return emptyPage(request);
+  const page = await context.read.runs.page(
+    { ...listFilter(args.filter), tenantId: tenantId ? tenantId.toLowerCase() : null },
+    request,
+  );
+  return mapPage(page, (run) => maskOperationRun(viewer, run));
 }
 
 /** `Tenant.operationRuns` of a tenant the viewer already sees; batched across the tenants of a page. */
 export async function listTenantOperationRuns(
   context: ServiceContext,
   tenant: Pick<TenantRecord, "id">,
-  args: { first?: number | null; after?: string | null; filter?: OperationRunFilter | null },
+  args: PageArgs & { filter?: OperationRunFilter | null },
 ): Promise<Page<OperationRunRecord>> {
-  const request = validatePageRequest(args.first, args.after);
-  const cursor = request.after ? decodeTimestampCursor(request.after) : null;
-  const window = await context.loaders.tenantRunWindow.load({
-    tenantId: tenant.id,
-    limit: request.first + 1,
-    after: cursor,
-    statuses: args.filter?.status ?? null,
-    kinds: args.filter?.kind ?? null,
-  });
-  const page = toPage(window.rows, request, window.totalCount, (row) => ({
-    sortKey: row.createdAt.toISOString(),
-    id: row.id,
-  }));
-  return { ...page, items: page.items.map((item) => ({ ...item, node: maskOperationRun(context.viewer, item.node) })) };
+  const page = await context.read.runs.tenantPage(tenant.id, listFilter(args.filter), validatePageRequest(args));
+  return mapPage(page, (run) => maskOperationRun(context.viewer, run));
 }
 
 export interface StartOperationRunInput {
@@ -170,7 +139,7 @@ export async function startOperationRun(
   const summary = validateText(input.summary, {
     field: ["input", "summary"],
     label: "summary",
-    maxLength: SUMMARY_MAX_LENGTH,
+    maxLength: TEXT_LIMITS.summary,
   });
   if ("error" in summary) return { ok: false, errors: [summary.error] };
   const spec = { name: "startOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
@@ -185,7 +154,7 @@ export async function startOperationRun(
           ["input", "kind"],
         );
       }
-      if ((await countOpenRuns(tx, tenant.id, OperationKind.DEPROVISION)) > 0)
+      if (await hasOpenRun(tx, tenant.id, OperationKind.DEPROVISION))
         return fail("PRECONDITION_FAILED", "A DEPROVISION run is already open for this tenant", ["input", "kind"]);
     } else if (!deriveOperability(tenant.status, null).actionable) {
       return fail("PRECONDITION_FAILED", `Operation runs cannot be started while the tenant is ${tenant.status}`, [
@@ -193,7 +162,7 @@ export async function startOperationRun(
         "tenantId",
       ]);
     }
-    const operationRun = await openOperationRun(tx, viewer, {
+    const operationRun = await openOperationRun(tx, viewer.principal, {
       tenantId: tenant.id,
       kind: input.kind,
       status: OperationRunStatus.QUEUED,
@@ -236,13 +205,13 @@ function validateRunUpdate(input: UpdateOperationRunInput): {
   const summary = validateText(input.summary, {
     field: ["input", "summary"],
     label: "summary",
-    maxLength: SUMMARY_MAX_LENGTH,
+    maxLength: TEXT_LIMITS.summary,
   });
   if ("error" in summary) errors.push(summary.error);
   const failureReason = validateText(input.failureReason, {
     field: ["input", "failureReason"],
     label: "failureReason",
-    maxLength: FAILURE_REASON_MAX_LENGTH,
+    maxLength: TEXT_LIMITS.failureReason,
   });
   if ("error" in failureReason) errors.push(failureReason.error);
   if (input.status == null && input.progress == null && input.summary == null && input.failureReason == null) {
@@ -271,7 +240,6 @@ export async function updateOperationRun(
   const notFound = () => fail("NOT_FOUND", "Operation run not found", ["input", "id"]);
   const spec = { name: "updateOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
   const outcome = await runMutation(context, spec, async (tx) => {
-    if (!isUuid(input.id)) return notFound();
     const located = await findOperationRun(tx, input.id);
     if (!located) return notFound();
     // The tenant lock orders this event in the tenant's audit chain and serializes run updates.
@@ -287,17 +255,17 @@ export async function updateOperationRun(
       ]);
     }
     const nextStatus = input.status ?? run.status;
-    if (input.status != null && !RUN_STATUS_TRANSITIONS[run.status].includes(input.status)) {
+    if (input.status != null && !mayRunMoveTo(run.status, input.status)) {
       return fail("INVALID_TRANSITION", `An operation run cannot go from ${run.status} to ${input.status}`, [
         "input",
         "status",
       ]);
     }
-    if (input.status == null && RUN_STATUS_TRANSITIONS[run.status].length === 0) {
+    if (input.status == null && isFinalRunStatus(run.status)) {
       return fail("INVALID_TRANSITION", `The operation run is ${run.status} and can no longer change`, ["input", "id"]);
     }
     const now = new Date();
-    const finished = RUN_STATUS_TRANSITIONS[nextStatus].length === 0;
+    const finished = isFinalRunStatus(nextStatus);
     const updated = await updateOperationRunState(tx, run.id, {
       status: nextStatus,
       progress: input.progress ?? (nextStatus === OperationRunStatus.SUCCEEDED ? 1 : run.progress),

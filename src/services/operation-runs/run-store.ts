@@ -1,15 +1,30 @@
+// The one owner of the `operation_runs` table's SQL: writes (in a mutation's transaction),
+// batched lookups, per-tenant pages and the platform-wide list (per request).
 import { randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { actorTypeOf } from "../authorization/capabilities.ts";
-import type { Viewer } from "../authorization/viewer.ts";
+import type { Principal } from "../authorization/principal.ts";
 import { RUN_COLUMNS } from "../database/columns.ts";
-import type { SqlTransaction } from "../database/sql-transaction.ts";
+import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts";
+import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import { OperationRunStatus, type OperationKind, type OperationRunRecord } from "../domain-types.ts";
+import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
+import { isUuid } from "../text.ts";
+import { OPEN_RUN_STATUSES } from "./run-states.ts";
 
-export const OPEN_RUN_STATUSES: readonly OperationRunStatus[] = [OperationRunStatus.QUEUED, OperationRunStatus.RUNNING];
+/** Newest first, as every run list is ordered. */
+export const RUN_ORDER = keysetOrder<OperationRunRecord>("operationRuns", [
+  { column: "created_at", type: "timestamptz", of: (run) => run.createdAt },
+  { column: "id", type: "uuid", of: (run) => run.id },
+]);
+
+const RUNS: ListSource<OperationRunRecord> = { table: "operation_runs", columns: RUN_COLUMNS, order: RUN_ORDER };
+
+// ---------------------------------------------------------------- writes
 
 export async function openOperationRun(
   tx: SqlTransaction,
-  viewer: Viewer,
+  initiator: Principal,
   run: { tenantId: string; kind: OperationKind; status: OperationRunStatus; summary?: string | null },
 ): Promise<OperationRunRecord> {
   const now = new Date();
@@ -25,8 +40,8 @@ export async function openOperationRun(
       run.status,
       run.summary ?? null,
       running ? 0 : null,
-      actorTypeOf(viewer.principal),
-      viewer.principal.sub,
+      actorTypeOf(initiator),
+      initiator.sub,
       now,
       running ? now : null,
     ],
@@ -34,14 +49,10 @@ export async function openOperationRun(
   return created as OperationRunRecord;
 }
 
-/** Newest first, as every run list is ordered. */
 const newestFirst = (a: OperationRunRecord, b: OperationRunRecord) =>
   b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-/**
- * Closes the tenant's still-open runs (of one kind, or all): side effects only ever close
- * runs that are open (docs/design.md §8). Returns the closed runs, newest first.
- */
+/** Closes the tenant's still-open runs (of one kind, or all); returns them, newest first. */
 export async function closeOpenRuns(
   tx: SqlTransaction,
   tenantId: string,
@@ -71,16 +82,16 @@ export async function latestRunStatus(
   return latest?.status ?? null;
 }
 
-export async function countOpenRuns(tx: SqlTransaction, tenantId: string, kind: OperationKind): Promise<number> {
-  const [row] = await tx.rows<{ count: number }>(
-    `SELECT count(*)::int AS count FROM operation_runs
-     WHERE tenant_id = $1 AND kind = $2 AND status = ANY($3::operation_run_status[])`,
+export async function hasOpenRun(tx: SqlTransaction, tenantId: string, kind: OperationKind): Promise<boolean> {
+  const rows = await tx.rows(
+    `SELECT 1 FROM operation_runs WHERE tenant_id = $1 AND kind = $2 AND status = ANY($3::operation_run_status[]) LIMIT 1`,
     [tenantId, kind, [...OPEN_RUN_STATUSES]],
   );
-  return row?.count ?? 0;
+  return rows.length > 0;
 }
 
 export async function findOperationRun(tx: SqlTransaction, runId: string): Promise<OperationRunRecord | null> {
+  if (!isUuid(runId)) return null;
   const [run] = await tx.rows<OperationRunRecord>(`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = $1`, [runId]);
   return run ?? null;
 }
@@ -107,4 +118,69 @@ export async function updateOperationRunState(
     [runId, state.status, state.progress, state.summary, state.failureReason, state.startedAt, state.finishedAt],
   );
   return run as OperationRunRecord;
+}
+
+// ---------------------------------------------------------------- reads
+
+export interface RunListFilter {
+  statuses: readonly OperationRunStatus[] | null;
+  kinds: readonly OperationKind[] | null;
+}
+
+function filterConditions(filter: RunListFilter, values: unknown[]): string[] {
+  const conditions: string[] = [];
+  if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::operation_run_status[])`);
+  if (filter.kinds) conditions.push(`kind = ANY($${values.push(filter.kinds)}::operation_kind[])`);
+  return conditions;
+}
+
+/** Per-request reads of runs, batched: N lookups in one tick become one statement. */
+export class RunReader {
+  private readonly perTenant: PerTenantPages<OperationRunRecord, RunListFilter>;
+
+  constructor(private readonly sql: RequestSql) {
+    this.perTenant = new PerTenantPages(sql, {
+      ...RUNS,
+      conditions: filterConditions,
+      filterKey: (filter) => JSON.stringify([filter.statuses, filter.kinds]),
+    });
+  }
+
+  readonly byId = new DataLoader<string, OperationRunRecord | null>(async (ids) => {
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.sql.rows<OperationRunRecord>(
+            `SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = ANY($1::uuid[])`,
+            [valid],
+          );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+  });
+
+  /** The latest DEPROVISION run's status per tenant (the FINALIZE_DEPROVISION guard). */
+  readonly latestDeprovisionStatus = new DataLoader<string, OperationRunStatus | null>(async (tenantIds) => {
+    const rows = await this.sql.rows<{ tenantId: string; status: OperationRunStatus }>(
+      `SELECT parent.tenant_id AS "tenantId", latest.status FROM unnest($1::uuid[]) AS parent(tenant_id)
+       CROSS JOIN LATERAL (SELECT status FROM operation_runs WHERE tenant_id = parent.tenant_id AND kind = 'DEPROVISION'
+         ORDER BY created_at DESC, id DESC LIMIT 1) latest`,
+      [[...tenantIds]],
+    );
+    const byTenant = new Map(rows.map((row) => [row.tenantId, row.status]));
+    return tenantIds.map((id) => byTenant.get(id) ?? null);
+  });
+
+  /** `Tenant.operationRuns`: batched across the tenants of a page. */
+  tenantPage(tenantId: string, filter: RunListFilter, request: PageRequest): Promise<Page<OperationRunRecord>> {
+    return this.perTenant.load(tenantId, filter, request);
+  }
+
+  /** `Query.operationRuns`: one tenant's runs or everyone's, newest first. */
+  page(filter: RunListFilter & { tenantId: string | null }, request: PageRequest): Promise<Page<OperationRunRecord>> {
+    const values: unknown[] = [];
+    const conditions = filterConditions(filter, values);
+    if (filter.tenantId !== null) conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
+    return listPage(this.sql, RUNS, conditions, values, request);
+  }
 }

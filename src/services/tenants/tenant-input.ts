@@ -1,4 +1,5 @@
 import type { UserError } from "../errors.ts";
+import { TEXT_LIMITS, validateText } from "../text.ts";
 
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   "admin",
@@ -13,20 +14,6 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   "www",
 ]);
 const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
-export const NAME_MAX_LENGTH = 200;
-export const REASON_MAX_LENGTH = 1000;
-export const STATUS_MESSAGE_MAX_LENGTH = 500;
-
-/** Lengths count characters (code points), not UTF-16 units. */
-export function characterLength(value: string): number {
-  return [...value].length;
-}
-
-/** NUL and other C0 control characters (but tab/newline) are refused in stored text. */
-function hasControlCharacters(value: string, allowNewlines: boolean): boolean {
-  // eslint-disable-next-line no-control-regex
-  return (allowNewlines ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/ : /[\u0000-\u001f\u007f]/).test(value);
-}
 
 /** Slugs are lowercase by rule: uppercase is refused, never folded. */
 export function validateSlug(slug: string, field: string[]): UserError | null {
@@ -41,46 +28,14 @@ export function validateSlug(slug: string, field: string[]): UserError | null {
   return null;
 }
 
-/** Names are stored trimmed; returns the trimmed name or the error. */
+/** Names are stored trimmed, 1..200 characters on one line; returns the trimmed name or the error. */
 export function validateName(name: string, field: string[]): { name: string } | { error: UserError } {
-  const trimmed = name.trim();
-  const length = characterLength(trimmed);
-  if (length < 1 || length > NAME_MAX_LENGTH) {
-    return {
-      error: { code: "INVALID_INPUT", message: `name must be 1..${NAME_MAX_LENGTH} characters after trimming`, field },
-    };
-  }
-  if (hasControlCharacters(trimmed, false)) {
-    return { error: { code: "INVALID_INPUT", message: "name must not contain control characters", field } };
-  }
-  return { name: trimmed };
-}
-
-/** Optional free text bounded in characters; blank counts as absent. */
-export function validateText(
-  value: string | null | undefined,
-  options: { field: string[]; label: string; maxLength: number },
-): { value: string | null } | { error: UserError } {
-  if (value === null || value === undefined) return { value: null };
-  const trimmed = value.trim();
-  if (trimmed === "") return { value: null };
-  if (characterLength(trimmed) > options.maxLength) {
-    return {
-      error: {
-        code: "INVALID_INPUT",
-        message: `${options.label} must be at most ${options.maxLength} characters`,
-        field: options.field,
-      },
-    };
-  }
-  if (hasControlCharacters(trimmed, true)) {
-    return {
-      error: {
-        code: "INVALID_INPUT",
-        message: `${options.label} must not contain control characters`,
-        field: options.field,
-      },
-    };
-  }
-  return { value: trimmed };
+  const validated = validateText(name, {
+    field,
+    label: "name",
+    maxLength: TEXT_LIMITS.name,
+    required: true,
+    singleLine: true,
+  });
+  return "error" in validated ? validated : { name: validated.value as string };
 }

@@ -1,22 +1,25 @@
-import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-log.ts";
+import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-store.ts";
 import { hasCapability } from "../authorization/capabilities.ts";
 import { requirePlatformReader, requireWriteCapability } from "../authorization/guards.ts";
 import { maskAuditEvent, maskTenant } from "../authorization/masking.ts";
 import { canSeeTenant, type Viewer } from "../authorization/viewer.ts";
+import { isUniqueViolation } from "../database/failures.ts";
 import type { AuditEventRecord, TenantRecord, TenantStatus } from "../domain-types.ts";
-import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
+import { fail, InvalidArgumentError, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
-import { TENANT_COLUMNS } from "../database/columns.ts";
-import { escapeLikePattern } from "../database/like-pattern.ts";
-import { isStorableText } from "../database/text.ts";
 import { runMutation } from "../mutation-runner.ts";
-import { prepared } from "../database/prepared.ts";
+import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { decodeTimestampCursor, toPage, validatePageRequest, type Page } from "../pagination.ts";
+import { isStorableText, TEXT_LIMITS } from "../text.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
-import { insertTenant, isSlugTaken, isUniqueViolation, lockTenant, renameTenant } from "./tenant-store.ts";
-
-const SLUG_CONSTRAINT = "tenants_slug_key";
+import {
+  insertTenant,
+  isSlugTaken,
+  lockTenant,
+  renameTenant,
+  SLUG_CONSTRAINT,
+  type TenantListFilter,
+} from "./tenant-store.ts";
 
 export interface TenantFilter {
   status?: TenantStatus[] | null;
@@ -49,56 +52,37 @@ export async function getTenant(
   by: { id: string } | { slug: string },
 ): Promise<TenantRecord | null> {
   const tenant =
-    "id" in by ? await context.loaders.tenantById.load(by.id) : await context.loaders.tenantBySlug.load(by.slug);
+    "id" in by ? await context.read.tenants.byId.load(by.id) : await context.read.tenants.bySlug.load(by.slug);
   return presentTenant(context.viewer, tenant);
 }
 
-/** The WHERE clause of a tenant filter, as SQL with its parameters numbered from 1. */
-export function tenantFilterSql(filter: TenantFilter | null | undefined): { where: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const conditions: string[] = [];
-  if (filter?.status && filter.status.length > 0)
-    conditions.push(`status = ANY($${values.push(filter.status)}::tenant_status[])`);
-  else if (!filter?.includeArchived) conditions.push(`status <> 'ARCHIVED'`);
-  if (filter?.selectable === true) conditions.push(`status = 'ACTIVE'`);
-  if (filter?.selectable === false) conditions.push(`status <> 'ACTIVE'`);
-  const search = filter?.search?.trim();
-  if (search && !isStorableText(search)) conditions.push("false");
-  else if (search) {
-    const pattern = `$${values.push(`%${escapeLikePattern(search)}%`)}`;
-    conditions.push(`(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`);
+/** The list filter as the store takes it; a search term is bounded (a long term costs the database, not us). */
+function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
+  const search = filter?.search?.trim() || null;
+  if (search !== null && search.length > TEXT_LIMITS.search) {
+    throw new InvalidArgumentError(`filter.search must be at most ${TEXT_LIMITS.search} characters`, "filter");
   }
-  return { where: conditions.length ? conditions.join(" AND ") : "true", values };
+  if (search !== null && !isStorableText(search)) {
+    throw new InvalidArgumentError("filter.search must be text without NUL or unpaired surrogates", "filter");
+  }
+  const statuses = filter?.status?.length ? filter.status : null;
+  return {
+    statuses,
+    excludeArchived: statuses === null && !filter?.includeArchived,
+    selectable: filter?.selectable ?? null,
+    search,
+  };
 }
 
-/** Platform readers only; newest first. A hot path (dashboards), so hand-written SQL. */
+/** Platform readers only; newest first. */
 export async function listTenants(
   context: ServiceContext,
-  args: { first?: number | null; after?: string | null; filter?: TenantFilter | null },
+  args: PageArgs & { filter?: TenantFilter | null },
 ): Promise<Page<TenantRecord>> {
   requirePlatformReader(context.viewer);
-  const request = validatePageRequest(args.first, args.after);
-  const { where, values } = tenantFilterSql(args.filter);
-  const pageValues = [...values];
-  const cursor = request.after ? decodeTimestampCursor(request.after) : null;
-  const after = cursor
-    ? ` AND (created_at, id) < ($${pageValues.push(cursor.at)}::timestamptz, $${pageValues.push(cursor.id)}::uuid)`
-    : "";
-  const limit = `$${pageValues.push(request.first + 1)}`;
-  const [rows, counted] = await Promise.all([
-    context.sql.query<TenantRecord>(
-      prepared(
-        `SELECT ${TENANT_COLUMNS} FROM tenants WHERE ${where}${after} ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
-        pageValues,
-      ),
-    ),
-    context.sql.query<{ count: number }>(prepared(`SELECT count(*)::int AS count FROM tenants WHERE ${where}`, values)),
-  ]);
-  const page = toPage(rows.rows, request, counted.rows[0]?.count ?? 0, (row) => ({
-    sortKey: row.createdAt.toISOString(),
-    id: row.id,
-  }));
-  return { ...page, items: page.items.map((item) => ({ ...item, node: maskTenant(context.viewer, item.node) })) };
+  const request = validatePageRequest(args);
+  const page = await context.read.tenants.page(listFilter(args.filter), request);
+  return mapPage(page, (tenant) => maskTenant(context.viewer, tenant));
 }
 
 export interface CreateTenantInput {

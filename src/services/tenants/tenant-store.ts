@@ -1,8 +1,25 @@
+// The one owner of the `tenants` table's SQL: writes (in a mutation's transaction), batched
+// lookups and the list page (per request).
 import { randomUUID } from "node:crypto";
+import DataLoader from "dataloader";
 import { TENANT_COLUMNS } from "../database/columns.ts";
-import type { SqlTransaction } from "../database/sql-transaction.ts";
+import { listPage, type ListSource } from "../database/pages.ts";
+import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import type { TenantRecord, TenantStatus } from "../domain-types.ts";
-import { isUuid } from "../pagination.ts";
+import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
+import { isStorableText, isUuid } from "../text.ts";
+
+export const SLUG_CONSTRAINT = "tenants_slug_key";
+
+/** Newest first: the dashboard's order (index tenants_created_at_id_idx). */
+export const TENANT_ORDER = keysetOrder<TenantRecord>("tenants", [
+  { column: "created_at", type: "timestamptz", of: (tenant) => tenant.createdAt },
+  { column: "id", type: "uuid", of: (tenant) => tenant.id },
+]);
+
+const TENANTS: ListSource<TenantRecord> = { table: "tenants", columns: TENANT_COLUMNS, order: TENANT_ORDER };
+
+// ---------------------------------------------------------------- writes
 
 /**
  * Locks the tenant's row for the rest of the transaction and returns it. Every write that
@@ -59,9 +76,67 @@ export async function setTenantStatus(
   return tenant as TenantRecord;
 }
 
-/** A statement that failed on the named unique index (PostgreSQL's unique_violation). */
-export function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { code, constraint: violated } = error as { code?: unknown; constraint?: unknown };
-  return code === "23505" && violated === constraint;
+// ---------------------------------------------------------------- reads
+
+export interface TenantListFilter {
+  /** null: any status. */
+  statuses: readonly TenantStatus[] | null;
+  excludeArchived: boolean;
+  /** Only ACTIVE (true) or only not ACTIVE (false); null: either. */
+  selectable: boolean | null;
+  /** Trimmed, validated search term; null: none. */
+  search: string | null;
+}
+
+/** Escapes LIKE wildcards so `%`, `_` and `\` in user input match themselves. */
+export function escapeLikePattern(value: string): string {
+  return value.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+function filterConditions(filter: TenantListFilter, values: unknown[]): string[] {
+  const conditions: string[] = [];
+  if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::tenant_status[])`);
+  if (filter.excludeArchived) conditions.push(`status <> 'ARCHIVED'`);
+  if (filter.selectable === true) conditions.push(`status = 'ACTIVE'`);
+  if (filter.selectable === false) conditions.push(`status <> 'ACTIVE'`);
+  if (filter.search !== null) {
+    const pattern = `$${values.push(`%${escapeLikePattern(filter.search)}%`)}`;
+    conditions.push(`(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`);
+  }
+  return conditions;
+}
+
+/** Per-request reads of tenants: N lookups in one tick become one statement. */
+export class TenantReader {
+  constructor(private readonly sql: RequestSql) {}
+
+  readonly byId = new DataLoader<string, TenantRecord | null>(async (ids) => {
+    const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.sql.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = ANY($1::uuid[])`, [
+            valid,
+          ]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
+  });
+
+  readonly bySlug = new DataLoader<string, TenantRecord | null>(async (slugs) => {
+    const valid = [...new Set(slugs.filter(isStorableText))];
+    const rows =
+      valid.length === 0
+        ? []
+        : await this.sql.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE slug = ANY($1::text[])`, [
+            valid,
+          ]);
+    const bySlug = new Map(rows.map((row) => [row.slug, row]));
+    return slugs.map((slug) => bySlug.get(slug) ?? null);
+  });
+
+  /** One page of the list, newest first. */
+  page(filter: TenantListFilter, request: PageRequest): Promise<Page<TenantRecord>> {
+    const values: unknown[] = [];
+    return listPage(this.sql, TENANTS, filterConditions(filter, values), values, request);
+  }
 }

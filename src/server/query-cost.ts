@@ -1,0 +1,106 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
+import type { GraphQLContext } from "../schema/context.ts";
+import { hasAnyCapability } from "../services/authorization/capabilities.ts";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
+
+/**
+ * What a request may cost before it runs, computed by graphql-query-complexity over the
+ * operation with its actual variables: list sizes come from literals, variables, variable
+ * defaults and argument defaults alike; nested lists multiply; `_entities` multiplies by its
+ * representations. A field costs 1, but for the weights below.
+ */
+export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
+  // Text up to 1 000–2 000 characters: about ten short fields' worth of response.
+  "TenantLifecycle.statusReason": 10,
+  "OperationRun.summary": 10,
+  "OperationRun.failureReason": 10,
+  "AuditEvent.reason": 10,
+  "AuditEvent.changes": 10,
+  // Walks a tenant's whole chain (tens of thousands of events): a request holds a few at most.
+  "Query.auditChain": 2_000,
+};
+
+const listSize = (value: unknown, fallback: number) =>
+  typeof value === "number" && Number.isFinite(value)
+    ? Math.min(Math.max(Math.trunc(value), 1), MAX_PAGE_SIZE)
+    : fallback;
+
+const estimators: ComplexityEstimator[] = [
+  ({ field, args, childComplexity }) => {
+    if (field.name !== "_entities") return undefined;
+    const representations: unknown = args["representations"];
+    return 1 + childComplexity * (Array.isArray(representations) ? representations.length : 1);
+  },
+  // Connections: the children once per item of the page asked for (`first` 1..100, default 20;
+  // an explicit null means the default, as the resolvers read it).
+  ({ field, args, childComplexity }) =>
+    field.args.some((argument) => argument.name === "first")
+      ? 1 + childComplexity * listSize(args["first"], DEFAULT_PAGE_SIZE)
+      : undefined,
+  ({ type, field, childComplexity }) => {
+    const weight = FIELD_WEIGHTS[`${type.name}.${field.name}`];
+    return weight === undefined ? undefined : weight + childComplexity;
+  },
+  simpleEstimator({ defaultComplexity: 1 }),
+];
+
+export function queryCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | undefined,
+): number {
+  return getComplexity({ schema, query: document, variables, operationName, estimators });
+}
+
+export interface CostLimits {
+  /** Platform-wide principals (operators, support, service accounts). */
+  platform: number;
+  /** Everyone else: tenant users, and requests without a valid token. */
+  tenant: number;
+}
+
+function queryTooComplex(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: "QUERY_TOO_COMPLEX", ...extensions, http: { status: 400 } },
+  });
+}
+
+/**
+ * Refuses a request whose cost exceeds its caller's limit, after validation and before any
+ * resolver runs (so a refused request does no work).
+ */
+export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const { access } = contextValue;
+      const platformWide =
+        access.kind === "ok" &&
+        access.services.viewer.tenantScope === null &&
+        hasAnyCapability(access.services.viewer.principal, ["readPlatform", "operateRuns", "administerTenants"]);
+      const maxCost = platformWide ? limits.platform : limits.tenant;
+      return {
+        async didResolveOperation({ request, document, schema, operationName }) {
+          let cost: number;
+          try {
+            cost = queryCost(schema, document, request.variables ?? {}, operationName ?? undefined);
+          } catch (error) {
+            // The variables do not fit the operation (a missing or mistyped value): a client error.
+            throw new GraphQLError((error as Error).message, {
+              extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+            });
+          }
+          contextValue.record.cost = cost;
+          if (cost > maxCost) {
+            throw queryTooComplex(
+              `Query cost ${cost} exceeds the limit of ${maxCost}; ask for fewer or smaller lists`,
+              { cost, maxCost },
+            );
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
+import { RequestLimitError } from "../errors.ts";
+import { isDatabaseUnavailable } from "./failures.ts";
+
+/** The driver-level interface the stores need (a pg.Pool in the service). */
+export interface SqlRunner {
+  query<Row extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<Row>>;
+}
+
+/** The shared pool: statements, and a connection to hold a transaction on. */
+export interface SqlPool extends SqlRunner {
+  connect(): Promise<PoolClient>;
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Every statement runs as a named prepared statement: PostgreSQL parses and plans it once per
+ * connection instead of on every request (bench scenario (a): ~1.8× the reads per second).
+ */
+export function prepared(text: string, values: readonly unknown[]): QueryConfig {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `s_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: values as unknown[] };
+}
+
+/** Something that runs a statement and returns its rows: a request's session or a transaction. */
+export interface SqlRows {
+  rows<Row extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface StatementOptions {
+  /**
+   * The rows are consumed batch by batch and not kept (a chain walk): they do not count toward
+   * the request's bound on records read, which limits what a response can hold.
+   */
+  streamed?: boolean;
+}
+
+/** One open transaction: every statement of a mutation runs here, on one connection. */
+export type SqlTransaction = SqlRows;
+
+export interface RequestSqlLimits {
+  /** Rows a request may read in all (its resolved list items, at the source). */
+  maxRows: number;
+  /** When the request must be done (epoch ms). */
+  deadline: number;
+}
+
+/**
+ * One request's access to the database. Every statement the request makes goes through it, so
+ * the rows it reads and the time it takes are bounded — the second line of defence behind the
+ * cost analysis — and a database outage is met once per request: after the first failure to
+ * reach the database, the request's remaining statements fail at once with the same error
+ * instead of each waiting for a connection and each being logged.
+ */
+export class RequestSql implements SqlRows {
+  private rowsRead = 0;
+  private unreachable: Error | null = null;
+  private stopped: RequestLimitError | null = null;
+
+  constructor(
+    private readonly pool: SqlPool,
+    private readonly limits: RequestSqlLimits,
+  ) {}
+
+  /** Why the request was stopped, if it was: the error every later statement also raises. */
+  get stopReason(): Error | null {
+    return this.unreachable ?? this.stopped;
+  }
+
+  private beforeStatement(): void {
+    if (this.unreachable) throw this.unreachable;
+    if (this.stopped) throw this.stopped;
+    if (Date.now() > this.limits.deadline) {
+      throw (this.stopped = new RequestLimitError(
+        "executionTime",
+        "The request took longer than it may and was stopped",
+      ));
+    }
+  }
+
+  private afterStatement(rowCount: number): void {
+    this.rowsRead += rowCount;
+    if (this.rowsRead > this.limits.maxRows) {
+      throw (this.stopped = new RequestLimitError(
+        "resolvedItems",
+        `The request read more than ${this.limits.maxRows} records and was stopped; ask for smaller pages`,
+      ));
+    }
+  }
+
+  private noteFailure(error: unknown): void {
+    if (isDatabaseUnavailable(error)) this.unreachable ??= error as Error;
+  }
+
+  async rows<Row extends QueryResultRow>(
+    text: string,
+    values: readonly unknown[] = [],
+    options: StatementOptions = {},
+  ): Promise<Row[]> {
+    this.beforeStatement();
+    let result: QueryResult<Row>;
+    try {
+      result = await this.pool.query<Row>(prepared(text, values));
+    } catch (error) {
+      this.noteFailure(error);
+      throw error;
+    }
+    if (!options.streamed) this.afterStatement(result.rows.length);
+    return result.rows;
+  }
+
+  /** Runs `work` in one transaction on one connection, under the same bounds. */
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    this.beforeStatement();
+    try {
+      return await inTransaction(this.pool, work);
+    } catch (error) {
+      this.noteFailure(error);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Runs `work` in one READ COMMITTED transaction on one pooled connection: committed when it
+ * returns, rolled back when it throws.
+ */
+export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  // The pool listens for connection errors only on idle clients: a checked-out client whose
+  // connection dies between statements (database restart) would otherwise crash the process.
+  let connectionBroken: Error | undefined;
+  const onConnectionError = (error: Error) => {
+    connectionBroken = error;
+  };
+  client.on("error", onConnectionError);
+  const tx: SqlTransaction = {
+    async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
+      return (await client.query<Row>(prepared(text, values))).rows;
+    },
+  };
+  try {
+    await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
+    const result = await work(tx);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    try {
+      await client.query("ROLLBACK");
+    } catch (rollbackFailure) {
+      // The connection is unusable (e.g. the database went away): the pool must discard it.
+      connectionBroken = rollbackFailure as Error;
+    }
+    throw error;
+  } finally {
+    client.off("error", onConnectionError);
+    client.release(connectionBroken);
+  }
+}
