@@ -26,6 +26,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const startedAt = Date.now();
+  // A promise rejected with no one listening (a library abandoning work mid-request) is logged;
+  // it must not end the process and every request in flight with it, as Node would by default.
+  process.on("unhandledRejection", (reason: unknown) => {
+    logger.error(
+      { err: { message: reason instanceof Error ? reason.message : String(reason) } },
+      "unhandled promise rejection (ignored)",
+    );
+  });
   if (config.isProduction && !config.routerSharedSecret) {
     logger.warn("ROUTER_SHARED_SECRET is not set: clients can call this subgraph directly, bypassing the router");
   }

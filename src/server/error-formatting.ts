@@ -1,5 +1,5 @@
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import type { GraphQLError, GraphQLFormattedError } from "graphql";
 import { isDatabaseUnavailable } from "../services/database/failures.ts";
 import { ForbiddenError, InvalidArgumentError, RequestLimitError } from "../services/errors.ts";
 
@@ -32,6 +32,13 @@ export function isExpectedError(error: unknown): boolean {
   }
   const code = (original as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === "string" && CLIENT_FACING_CODES.has(code);
+}
+
+/** The code a client sees for this error (what formatError makes of it). */
+export function clientCodeOf(error: GraphQLError): string {
+  const formatted = formatError({ message: error.message, extensions: error.extensions }, error);
+  const code = formatted.extensions?.["code"];
+  return typeof code === "string" ? code : "INTERNAL_SERVER_ERROR";
 }
 
 /** graphql-js suggests names ("Did you mean …?") for mistyped fields, arguments and enum values. */

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLFormattedError } from "graphql";
 import type { GraphQLContext } from "../schema/context.ts";
-import { isExpectedError } from "./error-formatting.ts";
+import { clientCodeOf, isExpectedError } from "./error-formatting.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 
 /** Errors that stop a whole request: once one is raised, every later field raises it again. */
@@ -44,7 +44,7 @@ export function observeRequests(metrics: ServiceMetrics): ApolloServerPlugin<Gra
           let stoppedWith: string | null = null;
           for (const error of errors) {
             const expected = isExpectedError(error);
-            const code = expected ? codeOf(error) : "INTERNAL_SERVER_ERROR";
+            const code = expected ? clientCodeOf(error) : "INTERNAL_SERVER_ERROR";
             metrics.errors.inc({ code: metrics.errorCodeLabel(code) });
             if (REQUEST_STOPPING_CODES.has(code)) stoppedWith ??= code;
             if (expected) continue;

@@ -1064,7 +1064,7 @@ const entityCases: HostileCase[] = [
   {
     name: "_entities without a token",
     call: gql(Q.entities, { r: [tenantRef({ id: MISSING_ID })] }, { as: "anonymous" }),
-    expect: fieldError("UNAUTHENTICATED", { path: ["_entities"] }),
+    expect: fieldError("UNAUTHENTICATED", { path: ["_entities", 0] }),
   },
 ];
 

@@ -2,12 +2,13 @@
 // or history length. Counted at the driver (node-postgres), which Prisma and raw SQL both use.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activeTenant, draftTenant, onboardingTenant, queuedRun, transition } from "../support/fixtures.ts";
-import { personas } from "../support/personas.ts";
+import { personas, tenantAdmin } from "../support/personas.ts";
 import { countStatements } from "../support/statement-counter.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 let server: TestServer;
 const asOperator = { as: personas.operator };
+const activeIds: string[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -18,6 +19,7 @@ beforeAll(async () => {
     else if (kind === 1) await onboardingTenant(server);
     else {
       const tenant = await activeTenant(server);
+      activeIds.push(tenant.id);
       await queuedRun(server, tenant.id);
       if (kind === 3) await transition(server, tenant.id, "BEGIN_DEPROVISION", { reason: "budget" });
     }
@@ -74,5 +76,60 @@ describe("statement budget", () => {
     }
     console.info(`[budget] transition with 0 and 40 prior events: ${counts.join(" and ")} statements`);
     expect(counts[0]).toBe(counts[1]);
+  });
+});
+
+const NESTED_AUDIT = `
+  auditEvents(first: 5) { totalCount edges { node { id action reason changes } } }
+  lifecycle { history(first: 5) { totalCount edges { node { id action } } } }
+  operationRuns(first: 3) { edges { node { id } } }
+  onboarding { status }`;
+
+/** Statement counts of the same request shape for several numbers of parents. */
+async function statementsFor(sizes: number[], send: (size: number) => Promise<unknown>): Promise<number[]> {
+  const counts: number[] = [];
+  for (const size of sizes) counts.push((await countStatements(() => send(size))).statements.length);
+  return counts;
+}
+
+describe("statement budget of nested lists (audit events, history, runs, sessions)", () => {
+  it("is the same for 10, 50 and 100 tenants of a page", async () => {
+    const counts = await statementsFor([10, 50, 100], (first) =>
+      server.data(
+        `query($first: Int) { tenants(first: $first) { edges { node { id ${NESTED_AUDIT} } } } }`,
+        { first },
+        asOperator,
+      ),
+    );
+    console.info(`[budget] tenants page with nested audit/history/runs: ${counts.join(", ")} statements`);
+    expect(new Set(counts).size).toBe(1);
+    expect(counts[0]).toBeLessThanOrEqual(8);
+  });
+
+  it("is the same for 5 and 50 _entities representations, for a tenant admin", async () => {
+    const tenantId = activeIds[0] as string;
+    const counts = await statementsFor([5, 50], (size) =>
+      server.data(
+        `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id ${NESTED_AUDIT} } } }`,
+        { r: Array.from({ length: size }, () => ({ __typename: "Tenant", id: tenantId })) },
+        { as: tenantAdmin(tenantId) },
+      ),
+    );
+    console.info(`[budget] _entities with nested audit/history/runs: ${counts.join(", ")} statements`);
+    expect(new Set(counts).size).toBe(1);
+    expect(counts[0]).toBeLessThanOrEqual(6);
+  });
+
+  it("is the same for 10, 50 and 100 runs, each with its tenant's audit and history", async () => {
+    const counts = await statementsFor([10, 50, 100], (first) =>
+      server.data(
+        `query($first: Int) { operationRuns(first: $first) { edges { node { id tenant { id ${NESTED_AUDIT} } } } } }`,
+        { first },
+        asOperator,
+      ),
+    );
+    console.info(`[budget] runs page with each run's tenant's audit/history: ${counts.join(", ")} statements`);
+    expect(new Set(counts).size).toBe(1);
+    expect(counts[0]).toBeLessThanOrEqual(8);
   });
 });

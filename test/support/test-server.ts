@@ -51,6 +51,7 @@ export async function startTestServer(
     PORT: "0",
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
     DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: "20",
     LOG_LEVEL: "info",
     ...options.env,
   });
@@ -64,7 +65,12 @@ export async function startTestServer(
       },
     }),
   );
-  const database = openDatabase({ url: databaseUrl, poolMax: 20, statementTimeoutMs: 15_000, connectTimeoutMs: 3_000 });
+  const database = openDatabase({
+    url: databaseUrl,
+    poolMax: config.databasePoolMax,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  });
   const http: RunningHttpServer = await startHttpServer({
     config,
     logger,

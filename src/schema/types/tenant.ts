@@ -41,10 +41,13 @@ builder.objectFields(TenantType, (t) => ({
 /**
  * `_entities` calls resolveReference directly, outside scope-auth: visibility and masking come
  * from the same service call as `Query.tenant`, and per-request loaders batch the lookups.
+ * It is async so that a refusal (no token) is a rejected promise, never a synchronous throw:
+ * @apollo/subgraph maps the representations in order, and a throw in the middle would leave
+ * the earlier representations' promises rejected with no one listening.
  */
 builder.asEntity(TenantType, {
   key: [builder.selection<{ id: string }>("id"), builder.selection<{ slug: string }>("slug")],
-  resolveReference: (reference, context) => {
+  resolveReference: async (reference, context) => {
     const services = servicesOf(context);
     // Representations arrive unchecked: a key that is missing or not a string names no tenant.
     const key: { id?: unknown; slug?: unknown } = reference;

@@ -1,0 +1,226 @@
+// docs/design.md §6: no single request — from any persona, the least privileged included — takes
+// more than a bounded share of the service. Each attack an outside pass found is kept here, with
+// the server answering a normal request right after it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { activeTenant, queuedRun, type TenantFixture } from "../support/fixtures.ts";
+import { personas, tenantMember, type Persona } from "../support/personas.ts";
+import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
+
+let server: TestServer;
+let tenant: TenantFixture;
+let member: Persona;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  tenant = await activeTenant(server);
+  for (let index = 0; index < 5; index += 1) await queuedRun(server, tenant.id);
+  member = tenantMember(tenant.id);
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const codes = (body: GraphQLResponseBody) => (body.errors ?? []).map((error) => error.extensions?.["code"]);
+
+/** The server still answers an ordinary request, quickly. */
+async function expectHealthy(target: TestServer = server): Promise<void> {
+  const startedAt = Date.now();
+  const { status, body } = await target.request(
+    `query($id: ID) { tenant(id: $id) { id status } }`,
+    { id: tenant.id },
+    {
+      as: personas.operator,
+    },
+  );
+  expect(status).toBe(200);
+  expect(body.data).toEqual({ tenant: { id: tenant.id, status: "ACTIVE" } });
+  expect(Date.now() - startedAt).toBeLessThan(2_000);
+}
+
+const twentyRunLists = Array.from(
+  { length: 20 },
+  (_, index) => `r${index}: operationRuns(first: $n) { edges { node { id } } }`,
+).join(" ");
+
+/** The request that crashed the process (heap out of memory in 47 s), sent by a tenant member. */
+const ENTITY_ATTACK = `query($n: Int, $r: [_Any!]!) { _entities(representations: $r) { ... on Tenant {
+  operationRuns(first: $n) { edges { node { tenant { ${twentyRunLists} } } } } } } }`;
+
+describe("the cost analysis sees variables", () => {
+  const ownTenant100 = () => Array.from({ length: 100 }, () => ({ __typename: "Tenant", id: tenant.id }));
+
+  it("refuses the _entities attack with first: $n = 100 and 100 representations, before doing any work", async () => {
+    const { status, body } = await server.request(ENTITY_ATTACK, { n: 100, r: ownTenant100() }, { as: member });
+    expect(status).toBe(400);
+    expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
+    expect(body.errors?.[0]?.message).toMatch(/Query cost \d+ exceeds the limit of 10000/);
+    expect(body.data).toBeUndefined();
+    await expectHealthy();
+  });
+
+  it("refuses it when the size comes from a variable default", async () => {
+    const withDefault = ENTITY_ATTACK.replace("$n: Int,", "$n: Int = 100,");
+    const { body } = await server.request(withDefault, { r: ownTenant100() }, { as: member });
+    expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
+    await expectHealthy();
+  });
+
+  it("refuses it when the sizes come from the arguments' defaults", async () => {
+    const withDefaults = ENTITY_ATTACK.replaceAll("(first: $n)", "").replace("$n: Int, ", "");
+    const { body } = await server.request(withDefaults, { r: ownTenant100() }, { as: member });
+    expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
+  });
+
+  it("refuses the operator variant (which ran 42 s and answered 444 MB)", async () => {
+    const operatorAttack = `query($n: Int) { tenants(first: $n) { edges { node {
+      operationRuns(first: $n) { edges { node { tenant { ${twentyRunLists} } } } } } } } }`;
+    const { status, body } = await server.request(operatorAttack, { n: 100 }, { as: personas.operator });
+    expect(status).toBe(400);
+    expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
+    expect(body.errors?.[0]?.message).toMatch(/exceeds the limit of 50000/);
+    await expectHealthy();
+  });
+
+  it("allows platform callers more than tenant users", async () => {
+    // About 100 × 100: within the platform limit, beyond the tenant one.
+    const wide = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant {
+      operationRuns(first: 100) { edges { node { id status } } } } } }`;
+    const tenants = await server.request(wide, { r: ownTenant100() }, { as: member });
+    expect(codes(tenants.body)).toEqual(["QUERY_TOO_COMPLEX"]);
+    const platform = await server.request(wide, { r: ownTenant100() }, { as: personas.operator });
+    expect(platform.body.errors).toBeUndefined();
+    expect((platform.body.data as { _entities: unknown[] })._entities).toHaveLength(100);
+  });
+});
+
+describe("execution bounds (the second line of defence)", () => {
+  let bounded: TestServer;
+  beforeAll(async () => {
+    bounded = await startTestServer({ databaseUrl: server.databaseUrl, env: { LIMIT_MAX_RESOLVED_ITEMS: "30" } });
+  });
+  afterAll(async () => {
+    await bounded?.close();
+  });
+
+  it("stop a request that reads more records than allowed, with one error and one log line", async () => {
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant {
+      a: operationRuns(first: 20) { edges { node { id } } } b: auditEvents(first: 20) { edges { node { id } } }
+      c: operationRuns(first: 19) { edges { node { id } } } d: auditEvents(first: 19) { edges { node { id } } } } } }`;
+    const representations = Array.from({ length: 3 }, () => ({ __typename: "Tenant", id: tenant.id }));
+    const { status, body } = await bounded.request(query, { r: representations }, { as: personas.operator });
+    expect(status).toBe(200);
+    expect(codes(body)).toEqual(["REQUEST_LIMIT_EXCEEDED"]);
+    expect(body.errors?.[0]?.extensions?.["limit"]).toBe("resolvedItems");
+    expect(bounded.logs.filter((line) => line.includes('"request stopped"'))).toHaveLength(1);
+    expect(bounded.logs.filter((line) => line.includes("unexpected error"))).toEqual([]);
+    await expectHealthy(bounded);
+  });
+
+  it("stop a request that runs past its time", async () => {
+    const slow = await startTestServer({ databaseUrl: server.databaseUrl, env: { LIMIT_REQUEST_TIMEOUT_MS: "1" } });
+    try {
+      // Several rounds of statements: the deadline is passed by the time the later ones start.
+      const query = `query($id: ID!) { operationRuns(first: 5) { edges { node { tenant { auditEvents(first: 5) {
+        edges { node { tenant { operationRuns(first: 5) { edges { node { id } } } } } } } } } } }
+        tenant(id: $id) { id } }`;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const { status, body } = await slow.request(query, { id: tenant.id }, { as: personas.operator });
+      expect(status).toBe(200);
+      expect(codes(body)).toEqual(["REQUEST_LIMIT_EXCEEDED"]);
+      expect(body.errors?.[0]?.extensions?.["limit"]).toBe("executionTime");
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe("a database that cannot give a connection", () => {
+  it("fails a request once, logged once, not once per field", async () => {
+    const starved = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: { DATABASE_POOL_MAX: "1", DATABASE_CONNECT_TIMEOUT_MS: "300" },
+    });
+    const held = await starved.database.pool.connect();
+    try {
+      const page = `{ tenants(first: 20) { edges { node { id lifecycle { history { edges { node { id } } } }
+        auditEvents { edges { node { id } } } operationRuns { edges { node { id } } } onboarding { status } } } } }`;
+      // Warm-up: the tenant page itself cannot start, the request fails at its first statement.
+      const { status, body } = await starved.request(page, {}, { as: personas.operator });
+      expect(status).toBe(200);
+      expect(codes(body)).toEqual(["SERVICE_UNAVAILABLE"]);
+      // Many fields under a list: each would have waited for the pool and been logged with its stack.
+      const many = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id
+        auditEvents { edges { node { id } } } lifecycle { history { edges { node { id } } } } } } }`;
+      const representations = Array.from({ length: 50 }, () => ({ __typename: "Tenant", id: tenant.id }));
+      const startedAt = Date.now();
+      const entities = await starved.request(many, { r: representations }, { as: personas.operator });
+      expect(codes(entities.body)).toEqual(["SERVICE_UNAVAILABLE"]);
+      expect(Date.now() - startedAt).toBeLessThan(2_000);
+      expect(starved.logs.filter((line) => line.includes('"request stopped"'))).toHaveLength(2);
+      expect(starved.logs.filter((line) => line.includes("unexpected error"))).toEqual([]);
+    } finally {
+      held.release();
+    }
+    await expectHealthy(starved);
+    await starved.close();
+  });
+});
+
+describe("metrics labels", () => {
+  it("stay a bounded vocabulary whatever operation names clients send", async () => {
+    const metricsUrl = server.url.replace(/\/graphql$/, "/metrics");
+    const before = (await (await fetch(metricsUrl)).text()).length;
+    const names = Array.from({ length: 3_000 }, (_, index) => `Op${index}_${"x".repeat(1_000)}`);
+    for (let start = 0; start < names.length; start += 100) {
+      await Promise.all(
+        names
+          .slice(start, start + 100)
+          .map((name, index) =>
+            server.request(`query ${name} { __typename }`, {}, index % 2 ? { as: personas.operator } : {}),
+          ),
+      );
+    }
+    const metrics = await (await fetch(metricsUrl)).text();
+    const labels = new Set([...metrics.matchAll(/operation_name="([^"]*)"/g)].map((match) => match[1]));
+    expect(labels.size).toBeLessThanOrEqual(110);
+    expect([...labels].every((label) => (label?.length ?? 0) <= 64)).toBe(true);
+    expect(labels).toContain("other");
+    expect(metrics.length - before).toBeLessThan(500_000);
+  });
+});
+
+describe("input bounds", () => {
+  it("refuses a search term longer than 200 characters and accepts one of 200", async () => {
+    const query = `query($search: String) { tenants(filter: { search: $search }) { edges { node { id } } } }`;
+    const accepted = await server.request(query, { search: "y".repeat(200) }, { as: personas.operator });
+    expect(accepted.body.errors).toBeUndefined();
+    const refused = await server.request(query, { search: "y".repeat(201) }, { as: personas.operator });
+    expect(codes(refused.body)).toEqual(["BAD_USER_INPUT"]);
+    expect(refused.body.errors?.[0]?.message).toMatch(/filter\.search must be at most 200 characters/);
+  });
+});
+
+describe("in production", () => {
+  let production: TestServer;
+  beforeAll(async () => {
+    production = await startTestServer({ databaseUrl: server.databaseUrl, env: { NODE_ENV: "production" } });
+  });
+  afterAll(async () => {
+    await production?.close();
+  });
+
+  it.each([
+    ["a mistyped field", `{ tenantz(first: 1) { totalCount } }`, {}],
+    ["a mistyped argument", `{ tenants(frist: 1) { totalCount } }`, {}],
+    ["a mistyped enum literal", `{ tenants(filter: { status: [ACTIV] }) { totalCount } }`, {}],
+    [
+      "a mistyped enum variable",
+      `query($s: [TenantStatus!]) { tenants(filter: { status: $s }) { totalCount } }`,
+      { s: ["ACTIV"] },
+    ],
+  ])("suggests no schema names for %s", async (_case, query, variables) => {
+    const { body } = await production.request(query, variables, { as: personas.operator });
+    expect(body.errors?.length).toBeGreaterThan(0);
+    for (const error of body.errors ?? []) expect(error.message).not.toMatch(/Did you mean/);
+  });
+});
