@@ -3,19 +3,28 @@
 // PostgreSQL in a temp dir), migrated and seeded; the subgraph built and started as production
 // runs it; the raw baseline and PostGraphile on the same data; autocannon at fixed concurrency
 // and duration per scenario and target. Prints a table and writes bench/results.json.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { signDevelopmentToken } from "../src/server/auth.ts";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/services/database/embedded-postgres.ts";
-import { ensureDatabase } from "../src/services/database/ensure-database.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { seedFleet, type SeededFleet } from "./seed.ts";
 import { startStatementProxy } from "./statement-proxy.ts";
+import {
+  BENCH_SECRET as SECRET,
+  cpuMs,
+  createBenchDatabase,
+  root,
+  rssMb,
+  run,
+  startTarget,
+  viaProxy,
+  type ProcessDefinition,
+  type RunningTarget,
+} from "./harness.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,8 +51,6 @@ const CALIBRATION_REQUESTS = 20;
  * targets get the same so the comparison stays like for like.
  */
 const RUNTIME_FLAGS = ["--max-semi-space-size=64"];
-const SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789";
-const root = new URL("..", import.meta.url).pathname;
 
 type TargetName = "subgraph" | "baseline" | "postgraphile";
 type ScenarioName =
@@ -64,10 +71,8 @@ interface ScenarioRequest {
   verify(body: string): boolean;
 }
 
-interface TargetDefinition {
+interface TargetDefinition extends ProcessDefinition {
   name: TargetName;
-  command: string[];
-  env: Record<string, string>;
   /** Scenarios this target can express; absent ones are reported as n/a. */
   scenarios: Partial<Record<ScenarioName, ScenarioRequest>>;
 }
@@ -223,60 +228,6 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
   ];
 }
 
-// ---------------------------------------------------------------- processes
-interface RunningTarget {
-  process: ChildProcess;
-  origin: string;
-  stop(): Promise<void>;
-}
-
-async function startTarget(
-  target: TargetDefinition,
-  databaseUrl: string,
-  logFile: string,
-  nodeOptions: string[] = [],
-): Promise<RunningTarget> {
-  // Logs go to a file, not through this process, so the load generator does not pay for them.
-  const log = await open(logFile, "w");
-  const child = spawn(target.command[0] as string, [...nodeOptions, ...target.command.slice(1)], {
-    cwd: root,
-    env: { ...process.env, ...target.env, DATABASE_URL: databaseUrl },
-    stdio: ["ignore", log.fd, log.fd],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const deadline = Date.now() + 60_000;
-  let url: string | undefined;
-  while (!url) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`${target.name} did not start:\n${(await readFile(logFile, "utf8")).slice(-2000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    url = /"url":"(http:\/\/[^"/]+)/.exec(await readFile(logFile, "utf8"))?.[1];
-  }
-  return {
-    process: child,
-    origin: url,
-    async stop() {
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-      await log.close();
-    },
-  };
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-/** CPU time (user + system) the process has used, in ms; /proc ticks are 10 ms. */
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function post(url: string, token: string, body: string): Promise<string> {
   const response = await fetch(url, {
     method: "POST",
@@ -334,63 +285,6 @@ async function load(running: RunningTarget, request: ScenarioRequest, token: str
   } finally {
     clearInterval(sampler);
   }
-}
-
-// ---------------------------------------------------------------- database
-interface BenchDatabase {
-  url: string;
-  host: string;
-  port: number;
-  drop(): Promise<void>;
-}
-
-async function createBenchDatabase(): Promise<BenchDatabase> {
-  const name = `bench_${process.pid}_${Date.now()}`;
-  const adminUrl = process.env["TEST_DATABASE_URL"];
-  let embedded: EmbeddedPostgresHandle | null = null;
-  let dataDir: string | null = null;
-  let serverUrl: string;
-  if (adminUrl) {
-    serverUrl = adminUrl;
-  } else {
-    dataDir = await mkdtemp(join(tmpdir(), "bench-pg-"));
-    embedded = await startEmbeddedPostgres({ dataDir, logger: { info: () => undefined, warn: () => undefined } });
-    serverUrl = embedded.serverUrl();
-  }
-  await ensureDatabase(serverUrl, name);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    async drop() {
-      if (embedded && dataDir) {
-        await embedded.stop();
-        await rm(dataDir, { recursive: true, force: true });
-        return;
-      }
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
-function viaProxy(databaseUrl: string, proxyPort: number): string {
-  const url = new URL(databaseUrl);
-  url.hostname = "127.0.0.1";
-  url.port = String(proxyPort);
-  return url.toString();
-}
-
-async function run(command: string, commandArgs: string[]) {
-  await new Promise<void>((resolve, reject) =>
-    spawn(command, commandArgs, { cwd: root, stdio: "inherit" }).once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${commandArgs.join(" ")} exited ${code}`)),
-    ),
-  );
 }
 
 /** Every tenant's version equals its audit event count, and sequences are gapless: no writer lost an event. */

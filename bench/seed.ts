@@ -42,6 +42,12 @@ const TRAILS: Record<Status, LifecycleStep[]> = {
   ],
 };
 
+/** A suspension and its reactivation: what a long history is made of. */
+const PAIR: LifecycleStep[] = [
+  { action: "tenant.lifecycle.suspend", from: "ACTIVE", to: "SUSPENDED", reason: "invoice overdue (seeded)" },
+  { action: "tenant.lifecycle.reactivate", from: "SUSPENDED", to: "ACTIVE", reason: null },
+];
+
 function statusFor(index: number): Status {
   const bucket = index % 20;
   if (bucket === 0) return "DRAFT";
@@ -72,7 +78,21 @@ class ColumnBatch {
   }
 }
 
-export async function seedFleet(databaseUrl: string, options: { tenants: number }): Promise<SeededFleet> {
+export interface SeedOptions {
+  tenants: number;
+  /**
+   * The first this-many ACTIVE tenants get long histories: `historyPairs` SUSPEND/REACTIVATE
+   * pairs in their (valid) audit chains, and `extraRuns` more runs — full pages for nested lists.
+   */
+  longHistories?: { tenants: number; historyPairs: number; extraRuns: number };
+}
+
+/** The ACTIVE tenants with long histories, as seeded. */
+export function longHistoryTenants(fleet: SeededFleet, options: SeedOptions): string[] {
+  return fleet.activeTenantIds.slice(0, options.longHistories?.tenants ?? 0);
+}
+
+export async function seedFleet(databaseUrl: string, options: SeedOptions): Promise<SeededFleet> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const fleet: SeededFleet = { tenantIds: [], activeTenantIds: [], runIds: [], auditEvents: 0 };
@@ -124,7 +144,10 @@ export async function seedFleet(databaseUrl: string, options: { tenants: number 
       const status = statusFor(index);
       const createdAt = new Date(epoch + index * 60_000);
       const slug = `bench-${String(index).padStart(5, "0")}`;
-      const trail = TRAILS[status];
+      const long = status === "ACTIVE" && fleet.activeTenantIds.length < (options.longHistories?.tenants ?? 0);
+      const trail = long
+        ? [...TRAILS.ACTIVE, ...Array.from({ length: options.longHistories?.historyPairs ?? 0 }, () => PAIR).flat()]
+        : TRAILS[status];
       const changedAt = new Date(createdAt.getTime() + (trail.length - 1) * 1000);
       const reason = trail[trail.length - 1]?.reason ?? null;
       tenants.push(id, slug, `Bench tenant ${index}`, status, reason, changedAt, trail.length, createdAt, changedAt);
@@ -196,7 +219,8 @@ export async function seedFleet(databaseUrl: string, options: { tenants: number 
         );
         fleet.runIds.push(onboardingRun);
         // A few routine runs per live tenant, so run pages have something to page through.
-        for (let extra = 0; onboarded && extra < 1 + (index % 4); extra += 1) {
+        const extraRuns = long ? (options.longHistories?.extraRuns ?? 0) : 1 + (index % 4);
+        for (let extra = 0; onboarded && extra < extraRuns; extra += 1) {
           const runId = randomUUID();
           const runAt = new Date(createdAt.getTime() + (10 + extra) * 1000);
           runs.push(

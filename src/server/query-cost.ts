@@ -18,8 +18,8 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "OperationRun.failureReason": 10,
   "AuditEvent.reason": 10,
   "AuditEvent.changes": 10,
-  // Walks a tenant's whole chain (tens of thousands of events): a request holds a few at most.
-  "Query.auditChain": 2_000,
+  // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
+  "Query.auditChain": 20_000,
 };
 
 const listSize = (value: unknown, fallback: number) =>

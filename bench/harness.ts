@@ -1,0 +1,131 @@
+// What the benchmark scripts share: a database to measure on, the targets as child processes,
+// and readings of their memory and CPU from /proc.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/services/database/embedded-postgres.ts";
+import { ensureDatabase } from "../src/services/database/ensure-database.ts";
+
+export const root = new URL("..", import.meta.url).pathname;
+export const BENCH_SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789";
+
+// ---------------------------------------------------------------- database
+export interface BenchDatabase {
+  url: string;
+  host: string;
+  port: number;
+  drop(): Promise<void>;
+}
+
+/** A fresh database on TEST_DATABASE_URL's server, else on an embedded PostgreSQL in a temp dir. */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `bench_${process.pid}_${Date.now()}`;
+  const adminUrl = process.env["TEST_DATABASE_URL"];
+  let embedded: EmbeddedPostgresHandle | null = null;
+  let dataDir: string | null = null;
+  let serverUrl: string;
+  if (adminUrl) {
+    serverUrl = adminUrl;
+  } else {
+    dataDir = await mkdtemp(join(tmpdir(), "bench-pg-"));
+    embedded = await startEmbeddedPostgres({ dataDir, logger: { info: () => undefined, warn: () => undefined } });
+    serverUrl = embedded.serverUrl();
+  }
+  await ensureDatabase(serverUrl, name);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    async drop() {
+      if (embedded && dataDir) {
+        await embedded.stop();
+        await rm(dataDir, { recursive: true, force: true });
+        return;
+      }
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+/** The same database, reached through the statement-counting proxy. */
+export function viaProxy(databaseUrl: string, proxyPort: number): string {
+  const url = new URL(databaseUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String(proxyPort);
+  return url.toString();
+}
+
+export async function run(command: string, commandArgs: string[]): Promise<void> {
+  await new Promise<void>((resolve, reject) =>
+    spawn(command, commandArgs, { cwd: root, stdio: "inherit" }).once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${commandArgs.join(" ")} exited ${code}`)),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- processes
+export interface ProcessDefinition {
+  name: string;
+  command: string[];
+  env: Record<string, string>;
+}
+
+export interface RunningTarget {
+  process: ChildProcess;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a target and waits for the URL it logs; its logs go to a file, not through this process. */
+export async function startTarget(
+  target: ProcessDefinition,
+  databaseUrl: string,
+  logFile: string,
+  nodeOptions: string[] = [],
+): Promise<RunningTarget> {
+  const log = await open(logFile, "w");
+  const child = spawn(target.command[0] as string, [...nodeOptions, ...target.command.slice(1)], {
+    cwd: root,
+    env: { ...process.env, ...target.env, DATABASE_URL: databaseUrl },
+    stdio: ["ignore", log.fd, log.fd],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const deadline = Date.now() + 60_000;
+  let url: string | undefined;
+  while (!url) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`${target.name} did not start:\n${(await readFile(logFile, "utf8")).slice(-2000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    url = /"url":"(http:\/\/[^"/]+)/.exec(await readFile(logFile, "utf8"))?.[1];
+  }
+  return {
+    process: child,
+    origin: url,
+    async stop() {
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await log.close();
+    },
+  };
+}
+
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** CPU time (user + system) the process has used, in ms; /proc ticks are 10 ms. */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
