@@ -3,7 +3,8 @@
 // trails whose hash chains verify exactly as the service's own `auditChain` recomputes them.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { auditEventHash, type JsonValue } from "../src/services/audit/audit-hash.ts";
+import { auditEventHash } from "../src/services/audit/audit-hash.ts";
+import type { JsonValue } from "../src/services/canonical-json.ts";
 
 export interface SeededFleet {
   tenantIds: string[];

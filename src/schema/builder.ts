@@ -36,8 +36,7 @@ export const builder = new SchemaBuilder<{
   scopeAuth: {
     authScopes: (context) => ({
       authenticated: context.access.kind === "ok",
-      anyCapability: (capabilities) =>
-        context.access.kind === "ok" && hasAnyCapability(context.access.services.viewer.principal, capabilities),
+      anyCapability: (capabilities) => holdsAnyCapability(context, capabilities),
     }),
     unauthorizedError: (_parent, context) => accessError(context),
   },
@@ -56,6 +55,19 @@ builder.addScalarType("DateTime", DateTimeResolver, {});
 builder.addScalarType("JSON", JSONResolver, {});
 builder.queryType({});
 builder.mutationType({});
+
+function holdsAnyCapability(context: GraphQLContext, capabilities: readonly Capability[]): boolean {
+  return context.access.kind === "ok" && hasAnyCapability(context.access.services.viewer.principal, capabilities);
+}
+
+/**
+ * Whether a field's scopes (its `authScopes` option) let this request resolve it, as scope-auth
+ * will judge it: the cost analysis counts nothing below a field the caller will be refused.
+ */
+export function authScopesAllow(context: GraphQLContext, scopes: Partial<AuthScopes> | undefined): boolean {
+  if (scopes?.authenticated && context.access.kind !== "ok") return false;
+  return !scopes?.anyCapability || holdsAnyCapability(context, scopes.anyCapability);
+}
 
 /** The error an unauthorized field raises: UNAUTHENTICATED without a valid token, else FORBIDDEN. */
 export function accessError(context: GraphQLContext): GraphQLError {

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
+import { authScopesAllow, type AuthScopes } from "../schema/builder.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import { hasAnyCapability } from "../services/authorization/capabilities.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
@@ -27,7 +28,15 @@ const listSize = (value: unknown, fallback: number) =>
     ? Math.min(Math.max(Math.trunc(value), 1), MAX_PAGE_SIZE)
     : fallback;
 
-const estimators: ComplexityEstimator[] = [
+/** A field the caller will be refused costs 1: it is answered with an error, and nothing below it runs. */
+function refusedFieldEstimator(context: GraphQLContext): ComplexityEstimator {
+  return ({ field }) => {
+    const options = field.extensions?.["pothosOptions"] as { authScopes?: Partial<AuthScopes> } | undefined;
+    return authScopesAllow(context, options?.authScopes) ? undefined : 1;
+  };
+}
+
+const sizeEstimators: ComplexityEstimator[] = [
   ({ field, args, childComplexity }) => {
     if (field.name !== "_entities") return undefined;
     const representations: unknown = args["representations"];
@@ -46,12 +55,15 @@ const estimators: ComplexityEstimator[] = [
   simpleEstimator({ defaultComplexity: 1 }),
 ];
 
+/** The cost of an operation for a caller (`context`); without one, as if every field were allowed. */
 export function queryCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Record<string, unknown>,
   operationName: string | undefined,
+  context?: GraphQLContext,
 ): number {
+  const estimators = context ? [refusedFieldEstimator(context), ...sizeEstimators] : sizeEstimators;
   return getComplexity({ schema, query: document, variables, operationName, estimators });
 }
 
@@ -85,7 +97,7 @@ export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext
         async didResolveOperation({ request, document, schema, operationName }) {
           let cost: number;
           try {
-            cost = queryCost(schema, document, request.variables ?? {}, operationName ?? undefined);
+            cost = queryCost(schema, document, request.variables ?? {}, operationName ?? undefined, contextValue);
           } catch (error) {
             // The variables do not fit the operation (a missing or mistyped value): a client error.
             throw new GraphQLError((error as Error).message, {

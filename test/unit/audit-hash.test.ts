@@ -1,12 +1,8 @@
 // docs/design.md §4 "Audit": hash = sha256(previousHash ‖ canonical JSON of the event).
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import {
-  auditEventHash,
-  canonicalJson,
-  type HashedAuditContent,
-  type JsonValue,
-} from "../../src/services/audit/audit-hash.ts";
+import { auditEventHash, type HashedAuditContent } from "../../src/services/audit/audit-hash.ts";
+import { canonicalJson, type JsonValue } from "../../src/services/canonical-json.ts";
 
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 

@@ -58,8 +58,8 @@ const PERSONAS: [string, Principal, Grid][] = [
   // support:* matches every support: scope, support:lifecycle included
   ["support:*", principal(["support:*"]), { ...none, readPlatform: true, transitionLifecycle: true }],
   ["support:lifecycle", principal(["support:lifecycle"]), { ...none, readPlatform: true, transitionLifecycle: true }],
-  // "any support: scope" grants platform read
-  ["support:anything-else", principal(["support:anything-else"]), { ...none, readPlatform: true }],
+  // The scope set is closed: a support scope outside it grants nothing.
+  ["support:billing (not a scope)", principal(["support:billing"]), none],
   ["operations:write", principal(["operations:write"]), { ...none, operateRuns: true }],
   [
     "tenant:admin with tenant_id",
@@ -68,6 +68,18 @@ const PERSONAS: [string, Principal, Grid][] = [
   ],
   ["tenant:member with tenant_id", principal(["tenant:member"], TENANT_ID), { ...none, readOwnTenant: true }],
   ["tenant:admin without tenant_id", principal(["tenant:admin"]), none],
+  // A token with tenant_id is a user of that tenant: its platform scopes grant nothing.
+  [
+    "tenant:admin platform:operator with tenant_id",
+    principal(["tenant:admin", "platform:operator"], TENANT_ID),
+    { ...none, readOwnTenant: true, administerOwnTenant: true },
+  ],
+  [
+    "tenant:member support:* operations:write with tenant_id",
+    principal(["tenant:member", "support:*", "operations:write"], TENANT_ID),
+    { ...none, readOwnTenant: true },
+  ],
+  ["platform:operator with tenant_id", principal(["platform:operator"], TENANT_ID), none],
   ["tenant:member without tenant_id", principal(["tenant:member"]), none],
   ["no scopes", principal([]), none],
 ];
@@ -109,9 +121,12 @@ describe("hasCapability (docs/design.md §3)", () => {
     }
   });
 
-  it("lets support:* stand for every support: scope, and every support: scope for support:*", () => {
-    for (const scope of ["support:*", "support:read", "support:lifecycle", "support:billing"]) {
+  it("grants support capabilities to the three support scopes only, support:* being every one of them", () => {
+    for (const scope of ["support:*", "support:read", "support:lifecycle"]) {
       expect(hasCapability(principal([scope]), "readPlatform")).toBe(true);
+    }
+    for (const scope of ["support:billing", "support:", "support:**", "support:read "]) {
+      expect([scope, hasCapability(principal([scope]), "readPlatform")]).toEqual([scope, false]);
     }
     expect(hasCapability(principal(["support:*"]), "transitionLifecycle")).toBe(true);
     expect(hasCapability(principal(["support:read"]), "transitionLifecycle")).toBe(false);
@@ -172,16 +187,16 @@ describe("requiredScopeAlternatives against the contract's @requiresScopes", () 
   });
 });
 
-describe("actorTypeOf (first match: OPERATOR, SUPPORT, SERVICE_ACCOUNT, TENANT_USER, else SYSTEM)", () => {
+describe("actorTypeOf (tenant-scoped: TENANT_USER; else first match: OPERATOR, SUPPORT, SERVICE_ACCOUNT, else SYSTEM)", () => {
   it.each([
     [["platform:operator"], "OPERATOR", null],
-    [["tenant:admin", "operations:write", "support:read", "platform:operator"], "OPERATOR", TENANT_ID],
+    [["tenant:admin", "operations:write", "support:read", "platform:operator"], "TENANT_USER", TENANT_ID],
     [["support:read"], "SUPPORT", null],
     [["support:*"], "SUPPORT", null],
-    [["support:anything-else"], "SUPPORT", null],
-    [["tenant:admin", "operations:write", "support:lifecycle"], "SUPPORT", TENANT_ID],
+    [["support:anything-else"], "SYSTEM", null],
+    [["tenant:admin", "operations:write", "support:lifecycle"], "TENANT_USER", TENANT_ID],
     [["operations:write"], "SERVICE_ACCOUNT", null],
-    [["tenant:member", "operations:write"], "SERVICE_ACCOUNT", TENANT_ID],
+    [["tenant:member", "operations:write"], "TENANT_USER", TENANT_ID],
     [["tenant:admin"], "TENANT_USER", TENANT_ID],
     [["tenant:member"], "TENANT_USER", TENANT_ID],
     [[], "SYSTEM", null],

@@ -1,17 +1,33 @@
 // docs/design.md §3: who sees which slice of the data (viewer), the operator override and remembered tenant
 // context headers, membership per §2's visibility column, and the one masking rule.
 import { describe, expect, it } from "vitest";
-import { maskAuditEvent, maskOperationRun, maskTenant } from "../../src/services/authorization/masking.ts";
+import {
+  mayReadTenant as canSeeTenant,
+  mayWriteTenant,
+  seesAllTenants,
+  TENANT_WRITES,
+  type TenantWrite,
+} from "../../src/services/authorization/capabilities.ts";
+import {
+  presentAuditEvent,
+  presentRun,
+  presentTenant,
+  type Presented,
+} from "../../src/services/authorization/presentation.ts";
 import type { Principal } from "../../src/services/authorization/principal.ts";
 import {
-  canSeeTenant,
   createViewer,
   masksInternalFields,
   OperatorOverrideNotAllowedError,
-  seesAllTenants,
+  requirePlatformReader,
   type Viewer,
 } from "../../src/services/authorization/viewer.ts";
-import { TenantStatus } from "../../src/services/domain-types.ts";
+import {
+  TenantStatus,
+  type AuditEventRecord,
+  type OperationRunRecord,
+  type TenantRecord,
+} from "../../src/services/domain-types.ts";
 
 const OWN = "0b6f5e2a-1d3c-4b7a-8e9f-a1b2c3d4e5f6";
 const OTHER = "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f";
@@ -175,6 +191,54 @@ describe("canSeeTenant", () => {
   });
 });
 
+describe("tenant-scoped tokens with platform scopes", () => {
+  const PLATFORM_SCOPES = ["platform:operator", "support:read", "support:lifecycle", "support:*", "operations:write"];
+  const mixed = PLATFORM_SCOPES.flatMap((scope) =>
+    ["tenant:admin", "tenant:member"].map((tenantScope): [string, Principal] => [
+      `${tenantScope} ${scope}`,
+      principal([tenantScope, scope], OWN),
+    ]),
+  );
+
+  it.each(mixed)("%s with a tenant_id is a user of that tenant only", (_name, who) => {
+    const viewer = createViewer(who, noHeaders);
+    expect(viewer.tenantScope?.tenantId).toBe(OWN);
+    expect(seesAllTenants(viewer)).toBe(false);
+    expect(masksInternalFields(viewer)).toBe(true);
+    expect(canSeeTenant(viewer, { id: OTHER, status: "ACTIVE" })).toBe(false);
+    expect(canSeeTenant(viewer, { id: OTHER, status: "DRAFT" })).toBe(false);
+    expect(canSeeTenant(viewer, { id: OWN, status: "DRAFT" })).toBe(false);
+    expect(() => requirePlatformReader(viewer)).toThrow();
+    for (const write of Object.keys(TENANT_WRITES) as TenantWrite[]) {
+      expect([write, mayWriteTenant(viewer, { id: OTHER, status: "ACTIVE" }, write)]).toEqual([write, false]);
+    }
+  });
+
+  it.each(mixed)("%s with a tenant_id writes its own tenant only as its tenant role allows", (name, who) => {
+    const viewer = createViewer(who, noHeaders);
+    const own = { id: OWN, status: "ACTIVE" as const };
+    const admin = name.startsWith("tenant:admin");
+    expect(mayWriteTenant(viewer, own, "updateTenant")).toBe(admin);
+    expect(mayWriteTenant(viewer, own, "completeOnboardingStep")).toBe(admin);
+    for (const platformOnly of [
+      "createTenant",
+      "changeSlug",
+      "transitionTenant",
+      "startOperationRun",
+      "updateOperationRun",
+    ] as const) {
+      expect([platformOnly, mayWriteTenant(viewer, own, platformOnly)]).toEqual([platformOnly, false]);
+    }
+  });
+
+  it("a platform scope with tenant_id and no tenant scope is nobody", () => {
+    const viewer = createViewer(principal(["platform:operator"], OWN), noHeaders);
+    expect(viewer.tenantScope).toBeNull();
+    expect(seesAllTenants(viewer)).toBe(false);
+    for (const status of STATUSES) expect(canSeeTenant(viewer, { id: OWN, status })).toBe(false);
+  });
+});
+
 describe("masking (docs/design.md §3)", () => {
   const tenantScoped: [string, Viewer][] = [
     ["a tenant admin", createViewer(ownAdmin, noHeaders)],
@@ -195,17 +259,19 @@ describe("masking (docs/design.md §3)", () => {
       statusReason: "chargeback investigation #4411",
       statusMessage: "Your account is paused; contact billing.",
       version: 4,
-    });
+    } as TenantRecord);
   const run = () =>
     deepFreeze({
       id: OTHER,
+      tenantId: OWN,
       status: "FAILED",
       summary: "export failed",
       failureReason: "s3 AccessDenied on bucket internal-exports",
-    });
+    } as OperationRunRecord);
   const event = () =>
     deepFreeze({
       id: "e1",
+      tenantId: OWN,
       action: "tenant.lifecycle.suspend",
       reason: "chargeback investigation #4411",
       changes: {
@@ -215,7 +281,12 @@ describe("masking (docs/design.md §3)", () => {
         failureReason: { from: null, to: "s3 AccessDenied" },
         version: { from: 3, to: 4 },
       },
-    });
+    } as unknown as AuditEventRecord);
+  const maskTenant = (viewer: Viewer, input: TenantRecord) => presentTenant(viewer, input) as Presented<TenantRecord>;
+  const maskOperationRun = (viewer: Viewer, input: OperationRunRecord) =>
+    presentRun(viewer, input, tenant()) as Presented<OperationRunRecord>;
+  const maskAuditEvent = (viewer: Viewer, input: AuditEventRecord) =>
+    presentAuditEvent(viewer, maskTenant(viewer, tenant()), input);
 
   describe.each(tenantScoped)("for %s", (_name, viewer) => {
     it("nulls TenantLifecycle.statusReason and keeps the tenant-facing statusMessage", () => {
@@ -237,6 +308,7 @@ describe("masking (docs/design.md §3)", () => {
       const snapshot = structuredClone(input);
       expect(maskAuditEvent(viewer, input)).toEqual({
         id: "e1",
+        tenantId: OWN,
         action: "tenant.lifecycle.suspend",
         reason: null,
         changes: {
@@ -249,8 +321,13 @@ describe("masking (docs/design.md §3)", () => {
     });
 
     it("leaves changes without internal fields as they are", () => {
-      const input = deepFreeze({ reason: null, changes: { name: { from: "Acme", to: "Acme Inc" } } });
+      const input = deepFreeze({
+        tenantId: OWN,
+        reason: null,
+        changes: { name: { from: "Acme", to: "Acme Inc" } },
+      } as unknown as AuditEventRecord);
       expect(maskAuditEvent(viewer, input)).toEqual({
+        tenantId: OWN,
         reason: null,
         changes: { name: { from: "Acme", to: "Acme Inc" } },
       });
@@ -265,7 +342,7 @@ describe("masking (docs/design.md §3)", () => {
       expect(maskAuditEvent(viewer, e)).toEqual(structuredClone(e));
       expect(maskTenant(viewer, t).statusReason).toBe("chargeback investigation #4411");
       expect(maskOperationRun(viewer, r).failureReason).toBe("s3 AccessDenied on bucket internal-exports");
-      expect(Object.keys(maskAuditEvent(viewer, e).changes)).toContain("statusReason");
+      expect(Object.keys(maskAuditEvent(viewer, e).changes ?? {})).toContain("statusReason");
     });
   });
 });

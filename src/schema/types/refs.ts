@@ -1,8 +1,10 @@
 // Object types that reference each other (Tenant ↔ OperationRun ↔ AuditEvent) are declared
 // here with their own scalar fields only; the cross-references are added in the type-family
 // files with objectFields/implement. That keeps TypeScript's inference acyclic. They are plain
-// object refs over the services' records: nothing in the schema can load data by itself.
+// object refs over the services' presented records (authorization/presentation.ts): nothing in
+// the schema can load data by itself, and nothing can reach a type unmasked or unchecked.
 import type { AuditEventRecord, OperationRunRecord, TenantRecord } from "../../services/domain-types.ts";
+import type { Presented } from "../../services/authorization/presentation.ts";
 import type { TotalCount } from "../../services/pagination.ts";
 import type { StatusBadge } from "../../services/lifecycle/badge-catalog.ts";
 import { builder } from "../builder.ts";
@@ -19,7 +21,7 @@ export const StatusBadgeType = builder.objectRef<StatusBadge>("StatusBadge").imp
 
 // `@authenticated` at type level lets a router check paths that enter these types from a
 // neighbour's field (every way into them here already needs a token).
-export const TenantType = builder.objectRef<TenantRecord>("Tenant").implement({
+export const TenantType = builder.objectRef<Presented<TenantRecord>>("Tenant").implement({
   authenticated: true,
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -29,18 +31,18 @@ export const TenantType = builder.objectRef<TenantRecord>("Tenant").implement({
   }),
 });
 
-export const OperationRunType = builder.objectRef<OperationRunRecord>("OperationRun").implement({
+export const OperationRunType = builder.objectRef<Presented<OperationRunRecord>>("OperationRun").implement({
   authenticated: true,
   fields: (t) => ({ id: t.exposeID("id") }),
 });
 
-export const AuditEventType = builder.objectRef<AuditEventRecord>("AuditEvent").implement({
+export const AuditEventType = builder.objectRef<Presented<AuditEventRecord>>("AuditEvent").implement({
   description: "Append-only; written in the same database transaction as the change it records.",
   fields: (t) => ({ id: t.exposeID("id") }),
 });
 
 /** Backed by the tenant record itself: every field is derived from it or loaded for it. */
-export const TenantLifecycleType = builder.objectRef<TenantRecord>("TenantLifecycle");
+export const TenantLifecycleType = builder.objectRef<Presented<TenantRecord>>("TenantLifecycle");
 
 /** How exact a connection's totalCount is. */
 export const CountPrecisionEnum = builder.enumType("CountPrecision", {

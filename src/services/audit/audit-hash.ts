@@ -1,14 +1,5 @@
 import { createHash } from "node:crypto";
-
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** JSON with object keys sorted at every depth, so equal content always hashes equally. */
-export function canonicalJson(value: JsonValue): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key] as JsonValue)}`).join(",")}}`;
-}
+import { canonicalJson, type JsonValue } from "../canonical-json.ts";
 
 /** The content an audit event's hash covers: everything but its own id and hash. */
 export interface HashedAuditContent {

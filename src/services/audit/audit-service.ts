@@ -1,13 +1,13 @@
-import { hasCapability } from "../authorization/capabilities.ts";
-import { requirePlatformReader } from "../authorization/guards.ts";
-import { maskAuditEvent } from "../authorization/masking.ts";
-import { masksInternalFields } from "../authorization/viewer.ts";
+import { hasAnyCapability } from "../authorization/capabilities.ts";
+import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
+import { requirePlatformReader } from "../authorization/viewer.ts";
 import type { AuditEventRecord, TenantRecord } from "../domain-types.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isStorableText, isUuid } from "../text.ts";
-import { auditEventHash, type JsonValue } from "./audit-hash.ts";
+import type { JsonValue } from "../canonical-json.ts";
+import { auditEventHash } from "./audit-hash.ts";
 
 export const LIFECYCLE_ACTION_PREFIX = "tenant.lifecycle.";
 const CHAIN_BATCH_SIZE = 1000;
@@ -21,17 +21,18 @@ const MAX_ACTION_FILTER_LENGTH = 100;
  */
 export async function listTenantAuditEvents(
   context: ServiceContext,
-  tenant: Pick<TenantRecord, "id">,
+  tenant: Presented<TenantRecord>,
   args: PageArgs & { actionPrefix?: string },
-): Promise<Page<AuditEventRecord>> {
+): Promise<Page<Presented<AuditEventRecord>>> {
   const request = validatePageRequest(args);
   const { viewer } = context;
-  const allowed = masksInternalFields(viewer)
-    ? viewer.tenantScope?.isAdmin === true
-    : hasCapability(viewer.principal, "readPlatform") || hasCapability(viewer.principal, "operateRuns");
+  const allowed =
+    viewer.tenantScope !== null
+      ? viewer.tenantScope.isAdmin
+      : hasAnyCapability(viewer.principal, ["readPlatform", "operateRuns"]);
   if (!allowed) return emptyPage(request);
   const page = await context.read.audit.tenantPage(tenant.id, { actionPrefix: args.actionPrefix ?? null }, request);
-  return mapPage(page, (event) => maskAuditEvent(viewer, event));
+  return mapPage(page, (event) => presentAuditEvent(viewer, tenant, event));
 }
 
 /**
@@ -41,8 +42,8 @@ export async function listTenantAuditEvents(
 export async function listAuditEvents(
   context: ServiceContext,
   args: PageArgs & { filter?: { tenantId?: string | null; action?: string | null } | null },
-): Promise<Page<AuditEventRecord>> {
-  requirePlatformReader(context.viewer);
+): Promise<Page<Presented<AuditEventRecord>>> {
+  const access = requirePlatformReader(context.viewer);
   const request = validatePageRequest(args);
   const tenantId = args.filter?.tenantId ?? context.viewer.contextTenantId;
   if (tenantId && !isUuid(tenantId)) return emptyPage(request);
@@ -53,10 +54,11 @@ export async function listAuditEvents(
       "filter",
     );
   }
-  return context.read.audit.feedPage(
+  const page = await context.read.audit.feedPage(
     { tenantId: tenantId ? tenantId.toLowerCase() : null, actionPrefix: action },
     request,
   );
+  return mapPage(page, (event) => presentAuditEvent(context.viewer, access, event));
 }
 
 export interface AuditChainVerification {

@@ -8,7 +8,8 @@ import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts"
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import type { AuditEventRecord } from "../domain-types.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
-import { auditEventHash, type JsonValue } from "./audit-hash.ts";
+import type { JsonValue } from "../canonical-json.ts";
+import { auditEventHash } from "./audit-hash.ts";
 
 /** `{ field: { from, to } }` — what an event says changed. */
 export type AuditChanges = Record<string, JsonValue>;

@@ -1,69 +1,138 @@
-import { ActorType } from "../domain-types.ts";
+import { ActorType, type TenantStatus } from "../domain-types.ts";
+import { isVisibleToTenantUsers } from "../lifecycle/operability.ts";
 import type { Principal } from "./principal.ts";
+import type { Viewer } from "./viewer.ts";
 
 /**
- * Scopes → capabilities (docs/design.md §3): the only place that says which scope may do what.
- * The resolvers' scope-auth rules, the SDL's @authenticated/@requiresScopes and the
- * authorization tests all read this table.
- *
- * Matching: a grant of `support:*` is held by any `support:` scope, and a held `support:*`
- * holds every `support:` grant.
+ * The closed set of scopes (docs/design.md §3). A scope not listed grants nothing, so a router
+ * enforcing the SDL's directives — which match scopes literally — decides as this service does.
+ */
+export const SCOPES = [
+  "platform:operator",
+  "support:read",
+  "support:lifecycle",
+  "support:*",
+  "operations:write",
+  "tenant:admin",
+  "tenant:member",
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * Scopes → capabilities: the only place that says which scope may do what. Scope-auth rules,
+ * the SDL's @authenticated/@requiresScopes, the read and write decisions below and the
+ * authorization tests all read it. `support:*` is a literal scope, listed wherever a support
+ * scope grants.
  */
 export const CAPABILITY_GRANTS = {
   /** Any tenant, its runs, audit trail and internal fields (statusReason, failureReason). */
   readPlatform: ["platform:operator", "support:read", "support:lifecycle", "support:*"],
   /** Create tenants, rename, change slug, start runs. */
   administerTenants: ["platform:operator"],
-  transitionLifecycle: ["platform:operator", "support:lifecycle"],
+  transitionLifecycle: ["platform:operator", "support:lifecycle", "support:*"],
   /** Read any operation run (and its tenant, as a platform reader); update runs. */
   operateRuns: ["platform:operator", "operations:write"],
-  /** Own tenant (when visible to tenant users), its runs and onboarding; needs `tenant_id`. */
+  /** Own tenant (when visible to tenant users), its runs and onboarding: tenant-scoped tokens only. */
   readOwnTenant: ["tenant:member", "tenant:admin"],
-  /** Rename own tenant, complete onboarding steps, read own audit trail (masked); needs `tenant_id`. */
+  /** Rename own tenant, complete onboarding steps, read own audit trail (masked): tenant-scoped tokens only. */
   administerOwnTenant: ["tenant:admin"],
-} as const satisfies Record<string, readonly string[]>;
+} as const satisfies Record<string, readonly Scope[]>;
 
 export type Capability = keyof typeof CAPABILITY_GRANTS;
 
-const SUPPORT_PREFIX = "support:";
-const SUPPORT_WILDCARD = "support:*";
+/** Capabilities a tenant-scoped token (one with `tenant_id`) may hold — and the only ones it may. */
 const TENANT_CAPABILITIES: ReadonlySet<Capability> = new Set(["readOwnTenant", "administerOwnTenant"]);
 
-function scopeGrants(heldScope: string, grantedScope: string): boolean {
-  if (heldScope === grantedScope) return true;
-  if (heldScope === SUPPORT_WILDCARD) return grantedScope.startsWith(SUPPORT_PREFIX);
-  if (grantedScope === SUPPORT_WILDCARD) return heldScope.startsWith(SUPPORT_PREFIX);
-  return false;
+/** Whether the principal acts as a user of one tenant (its token carries `tenant_id`). */
+export function isTenantScoped(principal: Principal): boolean {
+  return principal.tenantId !== null;
 }
 
+/**
+ * A tenant-scoped principal holds tenant capabilities only, whatever else its token says; a
+ * platform-wide one holds platform capabilities only.
+ */
 export function hasCapability(principal: Principal, capability: Capability): boolean {
-  if (TENANT_CAPABILITIES.has(capability) && principal.tenantId === null) return false;
+  if (TENANT_CAPABILITIES.has(capability) !== isTenantScoped(principal)) return false;
   const granted: readonly string[] = CAPABILITY_GRANTS[capability];
-  return principal.scopes.some((held) => granted.some((grantedScope) => scopeGrants(held, grantedScope)));
+  return principal.scopes.some((scope) => granted.includes(scope));
 }
 
 export function hasAnyCapability(principal: Principal, capabilities: readonly Capability[]): boolean {
   return capabilities.some((capability) => hasCapability(principal, capability));
 }
 
-/**
- * The `@requiresScopes` argument for fields needing any of `capabilities`: one alternative per
- * granting scope. A router matches scopes literally, so `support:*` is listed wherever a
- * narrower `support:` scope grants (a held `support:*` holds it).
- */
+/** The `@requiresScopes` argument for fields needing any of `capabilities`: one alternative per granting scope. */
 export function requiredScopeAlternatives(capabilities: readonly Capability[]): string[][] {
-  const scopes = [...new Set(capabilities.flatMap((capability): readonly string[] => CAPABILITY_GRANTS[capability]))];
-  const lastSupportIndex = scopes.findLastIndex((scope) => scope.startsWith(SUPPORT_PREFIX));
-  if (lastSupportIndex >= 0 && !scopes.includes(SUPPORT_WILDCARD))
-    scopes.splice(lastSupportIndex + 1, 0, SUPPORT_WILDCARD);
-  return scopes.map((scope) => [scope]);
+  const scopes = new Set(capabilities.flatMap((capability): readonly string[] => CAPABILITY_GRANTS[capability]));
+  return SCOPES.filter((scope) => scopes.has(scope)).map((scope) => [scope]);
 }
 
-/** Actor type recorded on audit events: first match in docs/design.md §3's order. */
+/** Actor type recorded on audit events: a tenant user, else the first match in docs/design.md §3's order. */
 export function actorTypeOf(principal: Principal): ActorType {
+  if (isTenantScoped(principal)) return ActorType.TENANT_USER;
   if (principal.scopes.includes("platform:operator")) return ActorType.OPERATOR;
-  if (principal.scopes.some((scope) => scope.startsWith(SUPPORT_PREFIX))) return ActorType.SUPPORT;
+  if (
+    principal.scopes.some((scope) => scope === "support:read" || scope === "support:lifecycle" || scope === "support:*")
+  ) {
+    return ActorType.SUPPORT;
+  }
   if (principal.scopes.includes("operations:write")) return ActorType.SERVICE_ACCOUNT;
-  if (principal.scopes.some((scope) => scope.startsWith("tenant:"))) return ActorType.TENANT_USER;
   return ActorType.SYSTEM;
+}
+
+// ---------------------------------------------------------------- decisions on one tenant
+
+/** Platform readers and run operators see every tenant (and no tenant-scoped view does). */
+export function seesAllTenants(viewer: Viewer): boolean {
+  return viewer.tenantScope === null && hasAnyCapability(viewer.principal, ["readPlatform", "operateRuns"]);
+}
+
+/**
+ * Whether the viewer may read this tenant at all. A miss must look exactly like absence to the
+ * caller (null / NOT_FOUND), so callers never tell the two apart.
+ */
+export function mayReadTenant(viewer: Viewer, tenant: { id: string; status: TenantStatus }): boolean {
+  if (viewer.tenantScope !== null) {
+    return tenant.id === viewer.tenantScope.tenantId && isVisibleToTenantUsers(tenant.status);
+  }
+  return seesAllTenants(viewer);
+}
+
+/**
+ * Every write, and the capability it takes from a platform-wide caller and (where tenant users
+ * may do it at all) from a tenant-scoped one.
+ */
+export const TENANT_WRITES = {
+  createTenant: { platform: "administerTenants", tenant: null },
+  updateTenant: { platform: "administerTenants", tenant: "administerOwnTenant" },
+  changeSlug: { platform: "administerTenants", tenant: null },
+  transitionTenant: { platform: "transitionLifecycle", tenant: null },
+  completeOnboardingStep: { platform: "administerTenants", tenant: "administerOwnTenant" },
+  startOperationRun: { platform: "administerTenants", tenant: null },
+  updateOperationRun: { platform: "operateRuns", tenant: null },
+} as const satisfies Record<string, { platform: Capability; tenant: Capability | null }>;
+
+export type TenantWrite = keyof typeof TENANT_WRITES;
+
+/** Whether the caller holds the capability for this kind of write at all (else FORBIDDEN, before any lookup). */
+export function holdsWriteCapability(viewer: Viewer, write: TenantWrite): boolean {
+  if (viewer.tenantScope?.viaOperatorOverride) return false;
+  const { platform, tenant } = TENANT_WRITES[write];
+  return isTenantScoped(viewer.principal)
+    ? tenant !== null && hasCapability(viewer.principal, tenant)
+    : hasCapability(viewer.principal, platform);
+}
+
+/**
+ * Whether the caller may make this write to this tenant: the capability, and — for a tenant
+ * user — the tenant being its own and visible to it. Outside that, a tenant is NOT_FOUND.
+ */
+export function mayWriteTenant(
+  viewer: Viewer,
+  tenant: { id: string; status: TenantStatus },
+  write: TenantWrite,
+): boolean {
+  if (!holdsWriteCapability(viewer, write)) return false;
+  return viewer.tenantScope === null || mayReadTenant(viewer, tenant);
 }

@@ -1,6 +1,11 @@
-import { isVisibleToTenantUsers } from "../lifecycle/operability.ts";
-import type { TenantStatus } from "../domain-types.ts";
-import { hasAnyCapability, hasCapability } from "./capabilities.ts";
+import { ForbiddenError } from "../errors.ts";
+import {
+  hasCapability,
+  holdsWriteCapability,
+  isTenantScoped,
+  seesAllTenants,
+  type TenantWrite,
+} from "./capabilities.ts";
 import type { Principal } from "./principal.ts";
 
 /** A tenant-scoped view: a tenant user, or a platform reader under X-Operator-Override. */
@@ -27,11 +32,12 @@ export class OperatorOverrideNotAllowedError extends Error {
   }
 }
 
+export const OPERATOR_OVERRIDE_READ_ONLY = "OPERATOR_OVERRIDE_READ_ONLY";
+
 export function createViewer(
   principal: Principal,
   headers: { operatorOverrideTenantId: string | null; contextTenantId: string | null },
 ): Viewer {
-  const platformWide = hasAnyCapability(principal, ["readPlatform", "operateRuns"]);
   if (headers.operatorOverrideTenantId !== null) {
     if (!hasCapability(principal, "readPlatform")) throw new OperatorOverrideNotAllowedError();
     return {
@@ -40,10 +46,11 @@ export function createViewer(
       contextTenantId: headers.contextTenantId,
     };
   }
+  // A token with tenant_id is a user of that tenant and nothing else, whatever its other scopes.
   const tenantScope =
-    !platformWide && principal.tenantId !== null && hasCapability(principal, "readOwnTenant")
+    isTenantScoped(principal) && hasCapability(principal, "readOwnTenant")
       ? {
-          tenantId: principal.tenantId,
+          tenantId: principal.tenantId as string,
           isAdmin: hasCapability(principal, "administerOwnTenant"),
           viaOperatorOverride: false,
         }
@@ -51,22 +58,40 @@ export function createViewer(
   return { principal, tenantScope, contextTenantId: headers.contextTenantId };
 }
 
-/** Platform readers and run operators see every tenant; nobody else sees any beyond their scope. */
-export function seesAllTenants(viewer: Viewer): boolean {
-  return viewer.tenantScope === null && hasAnyCapability(viewer.principal, ["readPlatform", "operateRuns"]);
-}
-
-/**
- * Whether the viewer may see this tenant at all. A miss must look exactly like absence to
- * the caller (null / NOT_FOUND), so callers never distinguish the two.
- */
-export function canSeeTenant(viewer: Viewer, tenant: { id: string; status: TenantStatus }): boolean {
-  if (viewer.tenantScope !== null) {
-    return tenant.id === viewer.tenantScope.tenantId && isVisibleToTenantUsers(tenant.status);
-  }
-  return seesAllTenants(viewer);
-}
-
+/** Tenant-scoped viewers never receive internal operator notes (the masking rule's condition). */
 export function masksInternalFields(viewer: Viewer): boolean {
   return viewer.tenantScope !== null;
+}
+
+/** A write needs its capability: FORBIDDEN before anything about the record (an override view is read-only). */
+export function requireWrite(viewer: Viewer, write: TenantWrite): void {
+  if (viewer.tenantScope?.viaOperatorOverride) {
+    throw new ForbiddenError("Requests under X-Operator-Override are read-only", OPERATOR_OVERRIDE_READ_ONLY);
+  }
+  if (!holdsWriteCapability(viewer, write))
+    throw new ForbiddenError("You do not have permission to perform this action");
+}
+
+/** Proof that the caller reads platform-wide (tenant lists, the audit feed, chain checks). */
+export interface PlatformReadAccess {
+  readonly platformReader: Viewer;
+}
+
+/** Platform-wide reads: never from a tenant-scoped view (FORBIDDEN otherwise). */
+export function requirePlatformReader(viewer: Viewer): PlatformReadAccess {
+  if (viewer.tenantScope !== null || !hasCapability(viewer.principal, "readPlatform")) {
+    throw new ForbiddenError("You do not have permission to perform this action");
+  }
+  return { platformReader: viewer };
+}
+
+/** Proof that the caller sees every tenant: platform readers and run operators. */
+export interface AllTenantsAccess {
+  readonly allTenantsViewer: Viewer;
+}
+
+/** Lists across every tenant (the run list): FORBIDDEN for callers who do not see them all. */
+export function requireAllTenants(viewer: Viewer): AllTenantsAccess {
+  if (!seesAllTenants(viewer)) throw new ForbiddenError("You do not have permission to perform this action");
+  return { allTenantsViewer: viewer };
 }

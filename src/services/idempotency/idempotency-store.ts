@@ -1,13 +1,16 @@
-import { createHash } from "node:crypto";
 // The one owner of the `idempotency_records` table's SQL.
+import { createHash } from "node:crypto";
+import { canonicalJson, type JsonValue } from "../canonical-json.ts";
 import { prepared, type SqlRunner, type SqlTransaction } from "../database/sql.ts";
-import { canonicalJson, type JsonValue } from "../audit/audit-hash.ts";
 
 /** Keys live at least this long (docs/design.md §4: at least 24 h). */
 export const IDEMPOTENCY_KEY_TTL_MS = 48 * 60 * 60 * 1000;
 
+/** Whose key it is and for what: records of one scope are invisible to every other. */
 export interface IdempotencyScope {
   principalSub: string;
+  /** The tenant id of a tenant-scoped caller; '' for a platform-wide one. */
+  principalScope: string;
   mutation: string;
   key: string;
 }
@@ -17,6 +20,9 @@ export type ReservationResult = { kind: "reserved" } | { kind: "replay"; payload
 export function hashRequest(input: JsonValue): string {
   return createHash("sha256").update(canonicalJson(input)).digest("hex");
 }
+
+const SCOPE = "principal_sub = $1 AND principal_scope = $2 AND mutation = $3 AND key = $4";
+const scopeValues = (scope: IdempotencyScope) => [scope.principalSub, scope.principalScope, scope.mutation, scope.key];
 
 /**
  * Claims the key inside the mutation's transaction. A concurrent request with the same key
@@ -30,20 +36,20 @@ export async function reserveIdempotencyKey(
 ): Promise<ReservationResult> {
   const expiresAt = new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS);
   const claimed = await tx.rows(
-    `INSERT INTO idempotency_records (principal_sub, mutation, key, request_hash, payload, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, NULL, now(), $5)
-     ON CONFLICT (principal_sub, mutation, key) DO UPDATE
+    `INSERT INTO idempotency_records (principal_sub, principal_scope, mutation, key, request_hash, payload, created_at,
+       expires_at)
+     VALUES ($1, $2, $3, $4, $5, NULL, now(), $6)
+     ON CONFLICT (principal_sub, principal_scope, mutation, key) DO UPDATE
        SET request_hash = EXCLUDED.request_hash, payload = NULL, created_at = now(), expires_at = EXCLUDED.expires_at
        WHERE idempotency_records.expires_at < now()
      RETURNING true AS claimed`,
-    [scope.principalSub, scope.mutation, scope.key, requestHash, expiresAt],
+    [...scopeValues(scope), requestHash, expiresAt],
   );
   if (claimed.length > 0) return { kind: "reserved" };
 
   const [existing] = await tx.rows<{ requestHash: string; payload: JsonValue | null }>(
-    `SELECT request_hash AS "requestHash", payload FROM idempotency_records
-     WHERE principal_sub = $1 AND mutation = $2 AND key = $3`,
-    [scope.principalSub, scope.mutation, scope.key],
+    `SELECT request_hash AS "requestHash", payload FROM idempotency_records WHERE ${SCOPE}`,
+    scopeValues(scope),
   );
   if (!existing || existing.requestHash !== requestHash || existing.payload === null) return { kind: "reused" };
   return { kind: "replay", payload: existing.payload };
@@ -54,10 +60,10 @@ export async function storeIdempotentPayload(
   scope: IdempotencyScope,
   payload: JsonValue,
 ): Promise<void> {
-  await tx.rows(
-    `UPDATE idempotency_records SET payload = $4::jsonb WHERE principal_sub = $1 AND mutation = $2 AND key = $3`,
-    [scope.principalSub, scope.mutation, scope.key, JSON.stringify(payload)],
-  );
+  await tx.rows(`UPDATE idempotency_records SET payload = $5::jsonb WHERE ${SCOPE}`, [
+    ...scopeValues(scope),
+    JSON.stringify(payload),
+  ]);
 }
 
 /** Housekeeping: drops expired keys; safe to run from any process at any time. */

@@ -1,8 +1,7 @@
-import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-store.ts";
-import { hasCapability } from "../authorization/capabilities.ts";
-import { requireWriteCapability } from "../authorization/guards.ts";
-import { maskOperationRun } from "../authorization/masking.ts";
-import type { Viewer } from "../authorization/viewer.ts";
+import { change, type AuditChanges } from "../audit/audit-store.ts";
+import { holdsWriteCapability } from "../authorization/capabilities.ts";
+import { presentRun, type Presented } from "../authorization/presentation.ts";
+import type { Principal } from "../authorization/principal.ts";
 import type { SqlTransaction } from "../database/sql.ts";
 import {
   OnboardingStatus,
@@ -15,14 +14,14 @@ import {
   type TenantRecord,
 } from "../domain-types.ts";
 import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
-import { runMutation } from "../mutation-runner.ts";
-import { deriveOperability, type TenantOperability } from "./operability.ts";
-import type { ServiceContext } from "../service-context.ts";
+import { defineMutation } from "../mutation.ts";
 import { findOnboardingSession, finishOnboardingSession, openOnboardingSession } from "../onboarding/session-store.ts";
 import { closeOpenRuns, latestRunStatus, openOperationRun } from "../operation-runs/run-store.ts";
+import type { ServiceContext } from "../service-context.ts";
+import { presentChange, type TenantChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
+import { setTenantStatus } from "../tenants/tenant-store.ts";
 import { TEXT_LIMITS, validateText } from "../text.ts";
-import { canWrite, presentChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
-import { lockTenant, setTenantStatus } from "../tenants/tenant-store.ts";
+import { deriveOperability, type TenantOperability } from "./operability.ts";
 import {
   checkGuard,
   lifecycleAuditAction,
@@ -42,43 +41,52 @@ export interface TransitionTenantInput {
   idempotencyKey?: string | null;
 }
 
-export interface TransitionPayload extends TenantChangePayload {
+interface ValidTransition {
+  tenantId: string;
+  rule: TransitionRule;
+  reason: string | null;
+  statusMessage: string | null;
+  expectedVersion?: number | null;
+}
+
+interface TransitionResult extends TenantChange {
   /** The run this transition opened or closed, if any. */
   operationRun: OperationRunRecord | null;
 }
 
-export async function transitionTenant(
-  context: ServiceContext,
-  input: TransitionTenantInput,
-): Promise<Outcome<TransitionPayload>> {
-  const { viewer } = context;
-  requireWriteCapability(viewer, ["transitionLifecycle"]);
-  const errors: UserError[] = [];
-  const reason = validateText(input.reason, {
-    field: ["input", "reason"],
-    label: "reason",
-    maxLength: TEXT_LIMITS.reason,
-  });
-  if ("error" in reason) errors.push(reason.error);
-  const statusMessage = validateText(input.statusMessage, {
-    field: ["input", "statusMessage"],
-    label: "statusMessage",
-    maxLength: TEXT_LIMITS.statusMessage,
-  });
-  if ("error" in statusMessage) errors.push(statusMessage.error);
-  if ("error" in reason || "error" in statusMessage) return { ok: false, errors };
+export interface TransitionPayload extends TenantChangePayload {
+  operationRun: Presented<OperationRunRecord> | null;
+}
 
-  const rule = TRANSITION_TABLE[input.transition];
-  const spec = { name: "transitionTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
-  const outcome = await runMutation(context, spec, async (tx) => {
-    const current = await lockTenant(tx, input.tenantId);
-    if (!current || !canWrite(viewer, current)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
-    if (input.expectedVersion != null && input.expectedVersion !== current.version) {
-      return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, [
-        "input",
-        "expectedVersion",
-      ]);
-    }
+export const transitionTenant = defineMutation({
+  name: "transitionTenant",
+  writes: () => ["transitionTenant"],
+  validate(input: TransitionTenantInput): Outcome<ValidTransition> {
+    const reason = validateText(input.reason, {
+      field: ["input", "reason"],
+      label: "reason",
+      maxLength: TEXT_LIMITS.reason,
+    });
+    const statusMessage = validateText(input.statusMessage, {
+      field: ["input", "statusMessage"],
+      label: "statusMessage",
+      maxLength: TEXT_LIMITS.statusMessage,
+    });
+    const errors: UserError[] = [reason, statusMessage].flatMap((text) => ("error" in text ? [text.error] : []));
+    if ("error" in reason || "error" in statusMessage) return { ok: false, errors };
+    return succeed({
+      tenantId: input.tenantId,
+      rule: TRANSITION_TABLE[input.transition],
+      reason: reason.value,
+      statusMessage: statusMessage.value,
+      expectedVersion: input.expectedVersion,
+    });
+  },
+  tenantToLock: async (_tx, valid) => valid.tenantId,
+  notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
+  expectedVersion: (valid) => valid.expectedVersion,
+  async work({ tx, viewer, valid, tenant: current, audit }): Promise<Outcome<TransitionResult>> {
+    const { rule, reason, statusMessage } = valid;
     if (!rule.from.includes(current.status)) {
       return fail(
         "INVALID_TRANSITION",
@@ -86,7 +94,7 @@ export async function transitionTenant(
         ["input", "transition"],
       );
     }
-    if (rule.reasonRequired && reason.value === null) {
+    if (rule.reasonRequired && reason === null) {
       return fail("REASON_REQUIRED", `${rule.transition} requires a reason`, ["input", "reason"]);
     }
     const guardFailure = checkGuard(rule.guard, await loadGuardFacts(tx, current.id, rule));
@@ -94,8 +102,8 @@ export async function transitionTenant(
 
     const tenant = await setTenantStatus(tx, current.id, {
       status: rule.to,
-      statusReason: reason.value,
-      statusMessage: statusMessage.value,
+      statusReason: reason,
+      statusMessage,
       at: new Date(),
     });
     const changes: AuditChanges = {
@@ -104,21 +112,16 @@ export async function transitionTenant(
       statusMessage: change(current.statusMessage, tenant.statusMessage),
       version: change(current.version, tenant.version),
     };
-    const operationRun = await applySideEffects(tx, viewer, tenant, rule.sideEffects, changes);
-    const auditEvent = await appendAuditEvent(tx, context, {
-      tenantId: tenant.id,
-      action: lifecycleAuditAction(rule.transition),
-      reason: reason.value,
-      changes,
-    });
+    const operationRun = await applySideEffects(tx, viewer.principal, tenant, rule.sideEffects, changes);
+    const auditEvent = await audit({ action: lifecycleAuditAction(rule.transition), reason, changes });
     return succeed({ tenant, auditEvent, operationRun });
-  });
-  if (!outcome.ok) return outcome;
-  return succeed({
-    ...presentChange(viewer, outcome.value),
-    operationRun: outcome.value.operationRun && maskOperationRun(viewer, outcome.value.operationRun),
-  });
-}
+  },
+  tenantOf: (result) => result.tenant.id,
+  present: (viewer, result): TransitionPayload => ({
+    ...presentChange(viewer, result),
+    operationRun: presentRun(viewer, result.operationRun, result.tenant),
+  }),
+});
 
 async function loadGuardFacts(tx: SqlTransaction, tenantId: string, rule: TransitionRule): Promise<GuardFacts> {
   const facts: GuardFacts = { completedOnboardingSteps: [], latestDeprovisionRunStatus: null };
@@ -138,7 +141,7 @@ function sessionChange(before: OnboardingSessionRecord | null, after: Onboarding
 /** Executes a rule's side effects in the transition's transaction; records each in `changes`. */
 async function applySideEffects(
   tx: SqlTransaction,
-  viewer: Viewer,
+  initiator: Principal,
   tenant: TenantRecord,
   sideEffects: readonly TransitionSideEffect[],
   changes: AuditChanges,
@@ -160,7 +163,7 @@ async function applySideEffects(
         break;
       }
       case "openOperationRun": {
-        touchedRun = await openOperationRun(tx, viewer.principal, {
+        touchedRun = await openOperationRun(tx, initiator, {
           tenantId: tenant.id,
           kind: effect.runKind,
           status: effect.status,
@@ -204,8 +207,7 @@ export function getAvailableTransitions(
   tenant: Pick<TenantRecord, "id" | "status">,
 ): AvailableTransition[] | Promise<AvailableTransition[]> {
   const { viewer, read } = context;
-  const mayTransition =
-    !viewer.tenantScope?.viaOperatorOverride && hasCapability(viewer.principal, "transitionLifecycle");
+  const mayTransition = holdsWriteCapability(viewer, "transitionTenant");
   const leaving = transitionsLeaving(tenant.status);
   const guards = new Set(mayTransition ? leaving.map((rule) => rule.guard) : []);
   const judge = (facts: GuardFacts) => judgeTransitions(leaving, mayTransition, facts);

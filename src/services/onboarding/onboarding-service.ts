@@ -1,6 +1,5 @@
-import { appendAuditEvent, change } from "../audit/audit-store.ts";
-import { requireWriteCapability } from "../authorization/guards.ts";
-import { maskTenant } from "../authorization/masking.ts";
+import { change } from "../audit/audit-store.ts";
+import { presentSession, presentTenant, type Presented } from "../authorization/presentation.ts";
 import {
   OnboardingStatus,
   OnboardingStep,
@@ -9,10 +8,8 @@ import {
   type TenantRecord,
 } from "../domain-types.ts";
 import { fail, succeed, type Outcome } from "../errors.ts";
-import { runMutation } from "../mutation-runner.ts";
+import { defineMutation } from "../mutation.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { canWrite } from "../tenants/tenant-service.ts";
-import { lockTenant } from "../tenants/tenant-store.ts";
 import { findOnboardingSession, setCompletedSteps } from "./session-store.ts";
 
 export const ONBOARDING_STEPS: readonly OnboardingStep[] = Object.values(OnboardingStep);
@@ -29,9 +26,9 @@ export function isSessionResumable(session: Pick<OnboardingSessionRecord, "statu
 /** The session of a tenant the viewer already sees (batched per request). */
 export async function getOnboardingSession(
   context: ServiceContext,
-  tenant: Pick<TenantRecord, "id">,
-): Promise<OnboardingSessionRecord | null> {
-  return context.read.sessions.byTenantId.load(tenant.id);
+  tenant: Presented<TenantRecord>,
+): Promise<Presented<OnboardingSessionRecord> | null> {
+  return presentSession(tenant, await context.read.sessions.byTenantId.load(tenant.id));
 }
 
 export interface CompleteOnboardingStepInput {
@@ -40,22 +37,24 @@ export interface CompleteOnboardingStepInput {
   idempotencyKey?: string | null;
 }
 
-export interface CompleteOnboardingStepPayload {
+interface StepResult {
   onboarding: OnboardingSessionRecord;
   tenant: TenantRecord;
 }
 
+export interface CompleteOnboardingStepPayload {
+  onboarding: Presented<OnboardingSessionRecord> | null;
+  tenant: Presented<TenantRecord> | null;
+}
+
 /** Steps complete in any order; completing one twice is a success that writes nothing. */
-export async function completeOnboardingStep(
-  context: ServiceContext,
-  input: CompleteOnboardingStepInput,
-): Promise<Outcome<CompleteOnboardingStepPayload>> {
-  const { viewer } = context;
-  requireWriteCapability(viewer, ["administerTenants", "administerOwnTenant"]);
-  const spec = { name: "completeOnboardingStep", input: { ...input }, idempotencyKey: input.idempotencyKey };
-  const outcome = await runMutation(context, spec, async (tx) => {
-    const tenant = await lockTenant(tx, input.tenantId);
-    if (!tenant || !canWrite(viewer, tenant)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
+export const completeOnboardingStep = defineMutation({
+  name: "completeOnboardingStep",
+  writes: () => ["completeOnboardingStep"],
+  validate: (input: CompleteOnboardingStepInput) => succeed(input),
+  tenantToLock: async (_tx, valid) => valid.tenantId,
+  notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
+  async work({ tx, valid, tenant, audit }): Promise<Outcome<StepResult>> {
     const session = await findOnboardingSession(tx, tenant.id);
     if (tenant.status !== TenantStatus.ONBOARDING || !session || session.status !== OnboardingStatus.IN_PROGRESS) {
       return fail(
@@ -64,19 +63,21 @@ export async function completeOnboardingStep(
         ["input", "tenantId"],
       );
     }
-    if (session.completedSteps.includes(input.step)) return succeed({ onboarding: session, tenant });
+    if (session.completedSteps.includes(valid.step)) return succeed({ onboarding: session, tenant });
     const completedSteps = ONBOARDING_STEPS.filter(
-      (step) => step === input.step || session.completedSteps.includes(step),
+      (step) => step === valid.step || session.completedSteps.includes(step),
     );
     const onboarding = await setCompletedSteps(tx, session.id, completedSteps);
-    await appendAuditEvent(tx, context, {
-      tenantId: tenant.id,
+    await audit({
       action: "onboarding.step_completed",
       reason: null,
       changes: { completedSteps: change([...session.completedSteps], [...completedSteps]) },
     });
     return succeed({ onboarding, tenant });
-  });
-  if (!outcome.ok) return outcome;
-  return succeed({ onboarding: outcome.value.onboarding, tenant: maskTenant(viewer, outcome.value.tenant) });
-}
+  },
+  tenantOf: (result) => result.tenant.id,
+  present(viewer, result): CompleteOnboardingStepPayload {
+    const tenant = presentTenant(viewer, result.tenant);
+    return { tenant, onboarding: tenant && presentSession(tenant, result.onboarding) };
+  },
+});

@@ -1,7 +1,12 @@
-import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-store.ts";
-import { requireWriteCapability } from "../authorization/guards.ts";
-import { maskOperationRun } from "../authorization/masking.ts";
-import { canSeeTenant, seesAllTenants, type Viewer } from "../authorization/viewer.ts";
+import { change, type AuditChanges } from "../audit/audit-store.ts";
+import {
+  presentAnyTenantRun,
+  presentRun,
+  presentTenant,
+  presentTenantRun,
+  type Presented,
+} from "../authorization/presentation.ts";
+import { requireAllTenants } from "../authorization/viewer.ts";
 import {
   OperationKind,
   OperationRunStatus,
@@ -9,14 +14,12 @@ import {
   type OperationRunRecord,
   type TenantRecord,
 } from "../domain-types.ts";
-import { ForbiddenError, fail, succeed, type Outcome, type UserError } from "../errors.ts";
+import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
-import { runMutation } from "../mutation-runner.ts";
+import { defineMutation, versionConflict } from "../mutation.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isUuid, TEXT_LIMITS, validateText } from "../text.ts";
-import { canWrite } from "../tenants/tenant-service.ts";
-import { lockTenant } from "../tenants/tenant-store.ts";
 import { isFinalRunStatus, mayRunMoveTo } from "./run-states.ts";
 import {
   findOperationRun,
@@ -33,38 +36,25 @@ export interface OperationRunFilter {
 }
 
 /**
- * The canonical viewer rule: a run is visible by its record and the viewer's entitlement only
- * (never narrowed by X-Tenant-Context). Tenant viewers see their tenant's runs while the
- * tenant is visible to them; platform readers and run operators see every run.
+ * Runs by id, each judged by its tenant: the canonical viewer rule (never narrowed by
+ * X-Tenant-Context). Batched: the runs in one statement, their tenants in another.
  */
-function canSeeRun(viewer: Viewer, tenant: TenantRecord | null): boolean {
-  return tenant !== null && canSeeTenant(viewer, tenant);
-}
-
-async function presentRuns(
-  context: ServiceContext,
-  runs: (OperationRunRecord | null)[],
-): Promise<(OperationRunRecord | null)[]> {
-  const tenants = await context.read.tenants.byId.loadMany(runs.map((run) => run?.tenantId ?? ""));
-  return runs.map((run, index) => {
-    const tenant = tenants[index];
-    if (!run || tenant instanceof Error || !canSeeRun(context.viewer, tenant ?? null)) return null;
-    return maskOperationRun(context.viewer, run);
-  });
-}
-
 export async function getOperationRunsByIds(
   context: ServiceContext,
   ids: readonly string[],
-): Promise<(OperationRunRecord | null)[]> {
-  const runs = await context.read.runs.byId.loadMany(ids);
-  return presentRuns(
-    context,
-    runs.map((run) => (run instanceof Error ? null : run)),
-  );
+): Promise<(Presented<OperationRunRecord> | null)[]> {
+  const runs = (await context.read.runs.byId.loadMany(ids)).map((run) => (run instanceof Error ? null : run));
+  const tenants = await context.read.tenants.byId.loadMany(runs.map((run) => run?.tenantId ?? ""));
+  return runs.map((run, index) => {
+    const tenant = tenants[index];
+    return presentRun(context.viewer, run, tenant instanceof Error ? null : (tenant ?? null));
+  });
 }
 
-export async function getOperationRun(context: ServiceContext, id: string): Promise<OperationRunRecord | null> {
+export async function getOperationRun(
+  context: ServiceContext,
+  id: string,
+): Promise<Presented<OperationRunRecord> | null> {
   const [run] = await getOperationRunsByIds(context, [id]);
   return run ?? null;
 }
@@ -80,36 +70,49 @@ function listFilter(filter: OperationRunFilter | null | undefined): RunListFilte
 export async function listOperationRuns(
   context: ServiceContext,
   args: PageArgs & { filter?: OperationRunFilter | null },
-): Promise<Page<OperationRunRecord>> {
+): Promise<Page<Presented<OperationRunRecord>>> {
   const { viewer } = context;
-  if (viewer.tenantScope === null && !seesAllTenants(viewer)) {
-    throw new ForbiddenError("You do not have permission to perform this action");
-  }
   const request = validatePageRequest(args);
-  let tenantId = args.filter?.tenantId ?? viewer.contextTenantId;
+  const requested = args.filter?.tenantId ?? viewer.contextTenantId;
   if (viewer.tenantScope !== null) {
+    // A tenant-scoped viewer lists its own tenant's runs, while it sees that tenant.
     const own = viewer.tenantScope.tenantId;
-    if (tenantId && tenantId.toLowerCase() !== own) return emptyPage(request);
-    const tenant = await context.read.tenants.byId.load(own);
-    if (!tenant || !canSeeTenant(viewer, tenant)) return emptyPage(request);
-    tenantId = own;
+    if (requested && requested.toLowerCase() !== own) return emptyPage(request);
+    const tenant = presentTenant(viewer, await context.read.tenants.byId.load(own));
+    if (!tenant) return emptyPage(request);
+    const page = await context.read.runs.page({ ...listFilter(args.filter), tenantId: own }, request);
+    return mapPage(page, (run) => presentTenantRun(viewer, tenant, run));
   }
-  if (tenantId && !isUuid(tenantId)) return emptyPage(request);
+  const access = requireAllTenants(viewer);
+  if (requested && !isUuid(requested)) return emptyPage(request);
   const page = await context.read.runs.page(
-    { ...listFilter(args.filter), tenantId: tenantId ? tenantId.toLowerCase() : null },
+    { ...listFilter(args.filter), tenantId: requested ? requested.toLowerCase() : null },
     request,
   );
-  return mapPage(page, (run) => maskOperationRun(viewer, run));
+  return mapPage(page, (run) => presentAnyTenantRun(access, run));
 }
 
 /** `Tenant.operationRuns` of a tenant the viewer already sees; batched across the tenants of a page. */
 export async function listTenantOperationRuns(
   context: ServiceContext,
-  tenant: Pick<TenantRecord, "id">,
+  tenant: Presented<TenantRecord>,
   args: PageArgs & { filter?: OperationRunFilter | null },
-): Promise<Page<OperationRunRecord>> {
+): Promise<Page<Presented<OperationRunRecord>>> {
   const page = await context.read.runs.tenantPage(tenant.id, listFilter(args.filter), validatePageRequest(args));
-  return mapPage(page, (run) => maskOperationRun(context.viewer, run));
+  return mapPage(page, (run) => presentTenantRun(context.viewer, tenant, run));
+}
+
+export interface OperationRunResult {
+  operationRun: OperationRunRecord;
+  tenant: TenantRecord;
+}
+
+export interface OperationRunPayload {
+  operationRun: Presented<OperationRunRecord> | null;
+}
+
+function presentRunPayload(viewer: ServiceContext["viewer"], result: OperationRunResult): OperationRunPayload {
+  return { operationRun: presentRun(viewer, result.operationRun, result.tenant) };
 }
 
 export interface StartOperationRunInput {
@@ -119,34 +122,28 @@ export interface StartOperationRunInput {
   idempotencyKey?: string | null;
 }
 
-export interface OperationRunPayload {
-  operationRun: OperationRunRecord;
-}
-
 /**
  * Operators start DATA_EXPORT and MAINTENANCE runs on actionable tenants; a DEPROVISION run
- * can be retried while the tenant is DEPROVISIONING and none is open (docs/design.md §8).
+ * can be retried while the tenant is DEPROVISIONING and none is open (docs/design.md §2).
  */
-export async function startOperationRun(
-  context: ServiceContext,
-  input: StartOperationRunInput,
-): Promise<Outcome<OperationRunPayload>> {
-  const { viewer } = context;
-  requireWriteCapability(viewer, ["administerTenants"]);
-  if (input.kind === OperationKind.ONBOARDING) {
-    return fail("INVALID_INPUT", "ONBOARDING runs are opened by the START_ONBOARDING transition", ["input", "kind"]);
-  }
-  const summary = validateText(input.summary, {
-    field: ["input", "summary"],
-    label: "summary",
-    maxLength: TEXT_LIMITS.summary,
-  });
-  if ("error" in summary) return { ok: false, errors: [summary.error] };
-  const spec = { name: "startOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
-  const outcome = await runMutation(context, spec, async (tx) => {
-    const tenant = await lockTenant(tx, input.tenantId);
-    if (!tenant || !canWrite(viewer, tenant)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
-    if (input.kind === OperationKind.DEPROVISION) {
+export const startOperationRun = defineMutation({
+  name: "startOperationRun",
+  writes: () => ["startOperationRun"],
+  validate(input: StartOperationRunInput): Outcome<StartOperationRunInput & { summary: string | null }> {
+    if (input.kind === OperationKind.ONBOARDING) {
+      return fail("INVALID_INPUT", "ONBOARDING runs are opened by the START_ONBOARDING transition", ["input", "kind"]);
+    }
+    const summary = validateText(input.summary, {
+      field: ["input", "summary"],
+      label: "summary",
+      maxLength: TEXT_LIMITS.summary,
+    });
+    return "error" in summary ? { ok: false, errors: [summary.error] } : succeed({ ...input, summary: summary.value });
+  },
+  tenantToLock: async (_tx, valid) => valid.tenantId,
+  notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
+  async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
+    if (valid.kind === OperationKind.DEPROVISION) {
       if (tenant.status !== TenantStatus.DEPROVISIONING) {
         return fail(
           "PRECONDITION_FAILED",
@@ -164,12 +161,11 @@ export async function startOperationRun(
     }
     const operationRun = await openOperationRun(tx, viewer.principal, {
       tenantId: tenant.id,
-      kind: input.kind,
+      kind: valid.kind,
       status: OperationRunStatus.QUEUED,
-      summary: summary.value,
+      summary: valid.summary,
     });
-    await appendAuditEvent(tx, context, {
-      tenantId: tenant.id,
+    await audit({
       action: "operation_run.started",
       reason: null,
       changes: {
@@ -178,10 +174,11 @@ export async function startOperationRun(
         status: change(null, operationRun.status),
       },
     });
-    return succeed({ operationRun });
-  });
-  return outcome.ok ? succeed({ operationRun: maskOperationRun(viewer, outcome.value.operationRun) }) : outcome;
-}
+    return succeed({ operationRun, tenant });
+  },
+  tenantOf: (result) => result.tenant.id,
+  present: presentRunPayload,
+});
 
 export interface UpdateOperationRunInput {
   id: string;
@@ -193,99 +190,89 @@ export interface UpdateOperationRunInput {
   idempotencyKey?: string | null;
 }
 
-function validateRunUpdate(input: UpdateOperationRunInput): {
-  errors: UserError[];
+interface ValidRunUpdate extends UpdateOperationRunInput {
   summary: string | null;
   failureReason: string | null;
-} {
-  const errors: UserError[] = [];
-  if (input.progress != null && (!Number.isFinite(input.progress) || input.progress < 0 || input.progress > 1)) {
-    errors.push({ code: "INVALID_INPUT", message: "progress must be between 0 and 1", field: ["input", "progress"] });
-  }
-  const summary = validateText(input.summary, {
-    field: ["input", "summary"],
-    label: "summary",
-    maxLength: TEXT_LIMITS.summary,
-  });
-  if ("error" in summary) errors.push(summary.error);
-  const failureReason = validateText(input.failureReason, {
-    field: ["input", "failureReason"],
-    label: "failureReason",
-    maxLength: TEXT_LIMITS.failureReason,
-  });
-  if ("error" in failureReason) errors.push(failureReason.error);
-  if (input.status == null && input.progress == null && input.summary == null && input.failureReason == null) {
-    errors.push({
-      code: "INVALID_INPUT",
-      message: "Give a status, progress, summary or failureReason to change",
-      field: ["input"],
-    });
-  }
-  return {
-    errors,
-    summary: "value" in summary ? summary.value : null,
-    failureReason: "value" in failureReason ? failureReason.value : null,
-  };
+  changesSummary: boolean;
+  changesFailureReason: boolean;
 }
 
+const runNotFound = (): Outcome<never> => fail("NOT_FOUND", "Operation run not found", ["input", "id"]);
+
 /** Workers report progress and outcomes; every change is audited on the run's tenant. */
-export async function updateOperationRun(
-  context: ServiceContext,
-  input: UpdateOperationRunInput,
-): Promise<Outcome<OperationRunPayload>> {
-  const { viewer } = context;
-  requireWriteCapability(viewer, ["operateRuns"]);
-  const validated = validateRunUpdate(input);
-  if (validated.errors.length > 0) return { ok: false, errors: validated.errors };
-  const notFound = () => fail("NOT_FOUND", "Operation run not found", ["input", "id"]);
-  const spec = { name: "updateOperationRun", input: { ...input }, idempotencyKey: input.idempotencyKey };
-  const outcome = await runMutation(context, spec, async (tx) => {
-    const located = await findOperationRun(tx, input.id);
-    if (!located) return notFound();
-    // The tenant lock orders this event in the tenant's audit chain and serializes run updates.
-    const tenant = await lockTenant(tx, located.tenantId);
-    if (!tenant || !canWrite(viewer, tenant)) return notFound();
-    // Read again under the lock: a concurrent update may have committed since.
-    const run = await findOperationRun(tx, located.id);
-    if (!run) return notFound();
-    if (input.expectedVersion != null && input.expectedVersion !== run.version) {
-      return fail("VERSION_CONFLICT", `Operation run is at version ${run.version}, not ${input.expectedVersion}`, [
-        "input",
-        "expectedVersion",
-      ]);
+export const updateOperationRun = defineMutation({
+  name: "updateOperationRun",
+  writes: () => ["updateOperationRun"],
+  validate(input: UpdateOperationRunInput): Outcome<ValidRunUpdate> {
+    const errors: UserError[] = [];
+    if (input.progress != null && (!Number.isFinite(input.progress) || input.progress < 0 || input.progress > 1)) {
+      errors.push({ code: "INVALID_INPUT", message: "progress must be between 0 and 1", field: ["input", "progress"] });
     }
-    const nextStatus = input.status ?? run.status;
-    if (input.status != null && !mayRunMoveTo(run.status, input.status)) {
-      return fail("INVALID_TRANSITION", `An operation run cannot go from ${run.status} to ${input.status}`, [
+    const summary = validateText(input.summary, {
+      field: ["input", "summary"],
+      label: "summary",
+      maxLength: TEXT_LIMITS.summary,
+    });
+    if ("error" in summary) errors.push(summary.error);
+    const failureReason = validateText(input.failureReason, {
+      field: ["input", "failureReason"],
+      label: "failureReason",
+      maxLength: TEXT_LIMITS.failureReason,
+    });
+    if ("error" in failureReason) errors.push(failureReason.error);
+    if (input.status == null && input.progress == null && input.summary == null && input.failureReason == null) {
+      errors.push({
+        code: "INVALID_INPUT",
+        message: "Give a status, progress, summary or failureReason to change",
+        field: ["input"],
+      });
+    }
+    if ("error" in summary || "error" in failureReason || errors.length > 0) return { ok: false, errors };
+    return succeed({
+      ...input,
+      summary: summary.value,
+      failureReason: failureReason.value,
+      changesSummary: input.summary != null,
+      changesFailureReason: input.failureReason != null,
+    });
+  },
+  // The run's tenant is locked: that orders this event in the tenant's audit chain and serializes run updates.
+  tenantToLock: async (tx, valid) => (await findOperationRun(tx, valid.id))?.tenantId ?? null,
+  notFound: { code: "NOT_FOUND", message: "Operation run not found", field: ["input", "id"] },
+  async work({ tx, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
+    // Read again under the lock: a concurrent update may have committed since.
+    const run = await findOperationRun(tx, valid.id);
+    if (!run || run.tenantId !== tenant.id) return runNotFound();
+    if (valid.expectedVersion != null && valid.expectedVersion !== run.version) {
+      return versionConflict("Operation run", run.version, valid.expectedVersion);
+    }
+    const nextStatus = valid.status ?? run.status;
+    if (valid.status != null && !mayRunMoveTo(run.status, valid.status)) {
+      return fail("INVALID_TRANSITION", `An operation run cannot go from ${run.status} to ${valid.status}`, [
         "input",
         "status",
       ]);
     }
-    if (input.status == null && isFinalRunStatus(run.status)) {
+    if (valid.status == null && isFinalRunStatus(run.status)) {
       return fail("INVALID_TRANSITION", `The operation run is ${run.status} and can no longer change`, ["input", "id"]);
     }
     const now = new Date();
-    const finished = isFinalRunStatus(nextStatus);
     const updated = await updateOperationRunState(tx, run.id, {
       status: nextStatus,
-      progress: input.progress ?? (nextStatus === OperationRunStatus.SUCCEEDED ? 1 : run.progress),
-      summary: input.summary != null ? validated.summary : run.summary,
-      failureReason: input.failureReason != null ? validated.failureReason : run.failureReason,
+      progress: valid.progress ?? (nextStatus === OperationRunStatus.SUCCEEDED ? 1 : run.progress),
+      summary: valid.changesSummary ? valid.summary : run.summary,
+      failureReason: valid.changesFailureReason ? valid.failureReason : run.failureReason,
       startedAt: run.startedAt ?? (nextStatus === OperationRunStatus.RUNNING ? now : null),
-      finishedAt: finished ? (run.finishedAt ?? now) : null,
+      finishedAt: isFinalRunStatus(nextStatus) ? (run.finishedAt ?? now) : null,
     });
     const changes: AuditChanges = { operationRunId: change(run.id, run.id) };
     for (const field of ["status", "progress", "summary", "failureReason"] as const) {
       if (updated[field] !== run[field]) changes[field] = change(run[field], updated[field]);
     }
     changes["version"] = change(run.version, updated.version);
-    await appendAuditEvent(tx, context, {
-      tenantId: tenant.id,
-      action: "operation_run.updated",
-      reason: null,
-      changes,
-    });
-    return succeed({ operationRun: updated });
-  });
-  return outcome.ok ? succeed({ operationRun: maskOperationRun(viewer, outcome.value.operationRun) }) : outcome;
-}
+    await audit({ action: "operation_run.updated", reason: null, changes });
+    return succeed({ operationRun: updated, tenant });
+  },
+  tenantOf: (result) => result.tenant.id,
+  present: presentRunPayload,
+});

@@ -1,25 +1,21 @@
-import { appendAuditEvent, change, type AuditChanges } from "../audit/audit-store.ts";
-import { hasCapability } from "../authorization/capabilities.ts";
-import { requirePlatformReader, requireWriteCapability } from "../authorization/guards.ts";
-import { maskAuditEvent, maskTenant } from "../authorization/masking.ts";
-import { canSeeTenant, type Viewer } from "../authorization/viewer.ts";
+import { change, type AuditChanges } from "../audit/audit-store.ts";
+import {
+  presentAuditEvent,
+  presentPlatformTenant,
+  presentTenant,
+  type Presented,
+} from "../authorization/presentation.ts";
+import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import { isUniqueViolation } from "../database/failures.ts";
 import type { AuditEventRecord, TenantRecord, TenantStatus } from "../domain-types.ts";
 import { fail, InvalidArgumentError, succeed, type Outcome, type UserError } from "../errors.ts";
 import { deriveOperability } from "../lifecycle/operability.ts";
-import { runMutation } from "../mutation-runner.ts";
+import { defineCreation, defineMutation } from "../mutation.ts";
 import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isStorableText, TEXT_LIMITS } from "../text.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
-import {
-  insertTenant,
-  isSlugTaken,
-  lockTenant,
-  renameTenant,
-  SLUG_CONSTRAINT,
-  type TenantListFilter,
-} from "./tenant-store.ts";
+import { insertTenant, isSlugTaken, renameTenant, SLUG_CONSTRAINT, type TenantListFilter } from "./tenant-store.ts";
 
 export interface TenantFilter {
   status?: TenantStatus[] | null;
@@ -28,21 +24,23 @@ export interface TenantFilter {
   includeArchived?: boolean | null;
 }
 
-export interface TenantChangePayload {
+/** What a tenant change writes: the tenant as it now is, and the event (null for a no-op). */
+export interface TenantChange {
   tenant: TenantRecord;
-  /** null when the request changed nothing (no event is written for a no-op). */
   auditEvent: AuditEventRecord | null;
 }
 
-/** Reads apply visibility (absent when not visible) and masking on the way out. */
-export function presentTenant(viewer: Viewer, tenant: TenantRecord | null): TenantRecord | null {
-  return tenant && canSeeTenant(viewer, tenant) ? maskTenant(viewer, tenant) : null;
+/** A tenant change as the caller may see it. */
+export interface TenantChangePayload {
+  tenant: Presented<TenantRecord> | null;
+  auditEvent: Presented<AuditEventRecord> | null;
 }
 
-export function presentChange(viewer: Viewer, payload: TenantChangePayload): TenantChangePayload {
+export function presentChange(viewer: Viewer, result: TenantChange): TenantChangePayload {
+  const tenant = presentTenant(viewer, result.tenant);
   return {
-    tenant: maskTenant(viewer, payload.tenant),
-    auditEvent: payload.auditEvent && maskAuditEvent(viewer, payload.auditEvent),
+    tenant,
+    auditEvent: tenant && result.auditEvent ? presentAuditEvent(viewer, tenant, result.auditEvent) : null,
   };
 }
 
@@ -50,10 +48,16 @@ export function presentChange(viewer: Viewer, payload: TenantChangePayload): Ten
 export async function getTenant(
   context: ServiceContext,
   by: { id: string } | { slug: string },
-): Promise<TenantRecord | null> {
+): Promise<Presented<TenantRecord> | null> {
   const tenant =
     "id" in by ? await context.read.tenants.byId.load(by.id) : await context.read.tenants.bySlug.load(by.slug);
   return presentTenant(context.viewer, tenant);
+}
+
+/** A tenant-scoped viewer's own tenant (or the override target), when visible to tenant users. */
+export async function getViewerTenant(context: ServiceContext): Promise<Presented<TenantRecord> | null> {
+  const scope = context.viewer.tenantScope;
+  return scope ? getTenant(context, { id: scope.tenantId }) : null;
 }
 
 /** The list filter as the store takes it; a search term is bounded (a long term costs the database, not us). */
@@ -78,11 +82,19 @@ function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
 export async function listTenants(
   context: ServiceContext,
   args: PageArgs & { filter?: TenantFilter | null },
-): Promise<Page<TenantRecord>> {
-  requirePlatformReader(context.viewer);
-  const request = validatePageRequest(args);
-  const page = await context.read.tenants.page(listFilter(args.filter), request);
-  return mapPage(page, (tenant) => maskTenant(context.viewer, tenant));
+): Promise<Page<Presented<TenantRecord>>> {
+  const access = requirePlatformReader(context.viewer);
+  const page = await context.read.tenants.page(listFilter(args.filter), validatePageRequest(args));
+  return mapPage(page, (tenant) => presentPlatformTenant(access, tenant));
+}
+
+function slugTaken(slug: string): UserError {
+  return { code: "SLUG_TAKEN", message: `The slug "${slug}" is already taken`, field: ["input", "slug"] };
+}
+
+/** Two creators of one slug: the loser's write waits for the winner's commit, then violates the unique index. */
+function lostSlugRace(error: unknown, slug: string | undefined): UserError | null {
+  return slug !== undefined && isUniqueViolation(error, SLUG_CONSTRAINT) ? slugTaken(slug) : null;
 }
 
 export interface CreateTenantInput {
@@ -91,46 +103,38 @@ export interface CreateTenantInput {
   idempotencyKey?: string | null;
 }
 
-export async function createTenant(
-  context: ServiceContext,
-  input: CreateTenantInput,
-): Promise<Outcome<TenantChangePayload>> {
-  requireWriteCapability(context.viewer, ["administerTenants"]);
-  const errors: UserError[] = [];
-  const slugError = validateSlug(input.slug, ["input", "slug"]);
-  if (slugError) errors.push(slugError);
-  const name = validateName(input.name, ["input", "name"]);
-  if ("error" in name) errors.push(name.error);
-  if (errors.length > 0 || "error" in name) return { ok: false, errors };
-
-  const spec = { name: "createTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
-  try {
-    const outcome = await runMutation(context, spec, async (tx) => {
-      if (await isSlugTaken(tx, input.slug)) return slugTaken(input.slug);
-      const tenant = await insertTenant(tx, { slug: input.slug, name: name.name });
-      const auditEvent = await appendAuditEvent(tx, context, {
-        tenantId: tenant.id,
-        action: "tenant.created",
-        reason: null,
-        changes: {
-          slug: change(null, tenant.slug),
-          name: change(null, tenant.name),
-          status: change(null, tenant.status),
-        },
-      });
-      return succeed({ tenant, auditEvent });
+export const createTenant = defineCreation({
+  name: "createTenant",
+  writes: () => ["createTenant"],
+  validate(input: CreateTenantInput): Outcome<{ slug: string; name: string }> {
+    const errors: UserError[] = [];
+    const slugError = validateSlug(input.slug, ["input", "slug"]);
+    if (slugError) errors.push(slugError);
+    const name = validateName(input.name, ["input", "name"]);
+    if ("error" in name) errors.push(name.error);
+    return errors.length > 0 || "error" in name
+      ? { ok: false, errors }
+      : succeed({ slug: input.slug, name: name.name });
+  },
+  async work({ tx, valid, audit }): Promise<Outcome<TenantChange>> {
+    if (await isSlugTaken(tx, valid.slug)) return { ok: false, errors: [slugTaken(valid.slug)] };
+    const tenant = await insertTenant(tx, valid);
+    const auditEvent = await audit({
+      tenantId: tenant.id,
+      action: "tenant.created",
+      reason: null,
+      changes: {
+        slug: change(null, tenant.slug),
+        name: change(null, tenant.name),
+        status: change(null, tenant.status),
+      },
     });
-    return outcome.ok ? succeed(presentChange(context.viewer, outcome.value)) : outcome;
-  } catch (error) {
-    // Two creators of one slug: the loser's insert waits for the winner's commit, then violates the unique index.
-    if (isUniqueViolation(error, SLUG_CONSTRAINT)) return slugTaken(input.slug);
-    throw error;
-  }
-}
-
-function slugTaken(slug: string): Outcome<never> {
-  return fail("SLUG_TAKEN", `The slug "${slug}" is already taken`, ["input", "slug"]);
-}
+    return succeed({ tenant, auditEvent });
+  },
+  tenantOf: (result) => result.tenant.id,
+  present: presentChange,
+  translateError: (error, valid) => lostSlugRace(error, valid.slug),
+});
 
 export interface UpdateTenantInput {
   tenantId: string;
@@ -140,81 +144,60 @@ export interface UpdateTenantInput {
   idempotencyKey?: string | null;
 }
 
-export async function updateTenant(
-  context: ServiceContext,
-  input: UpdateTenantInput,
-): Promise<Outcome<TenantChangePayload>> {
-  const { viewer } = context;
-  requireWriteCapability(viewer, ["administerTenants", "administerOwnTenant"]);
-  const asOperator = hasCapability(viewer.principal, "administerTenants");
-  if (input.slug !== undefined && input.slug !== null && !asOperator) {
-    requireWriteCapability(viewer, ["administerTenants"]);
-  }
-  const errors: UserError[] = [];
-  let newName: string | undefined;
-  if (input.name !== undefined && input.name !== null) {
-    const validated = validateName(input.name, ["input", "name"]);
-    if ("error" in validated) errors.push(validated.error);
-    else newName = validated.name;
-  }
-  const newSlug = input.slug ?? undefined;
-  if (newSlug !== undefined) {
-    const slugError = validateSlug(newSlug, ["input", "slug"]);
-    if (slugError) errors.push(slugError);
-  }
-  if (errors.length === 0 && newName === undefined && newSlug === undefined) {
-    errors.push({ code: "INVALID_INPUT", message: "Give a name or a slug to change", field: ["input"] });
-  }
-  if (errors.length > 0) return { ok: false, errors };
-
-  const spec = { name: "updateTenant", input: { ...input }, idempotencyKey: input.idempotencyKey };
-  try {
-    const outcome = await runMutation<TenantChangePayload>(context, spec, async (tx) => {
-      const current = await lockTenant(tx, input.tenantId);
-      if (!current || !canWrite(viewer, current)) return fail("NOT_FOUND", "Tenant not found", ["input", "tenantId"]);
-      if (!asOperator && !deriveOperability(current.status, null).actionable) {
-        return fail("PRECONDITION_FAILED", `A ${current.status} tenant cannot be changed by its users`, [
-          "input",
-          "tenantId",
-        ]);
-      }
-      if (input.expectedVersion != null && input.expectedVersion !== current.version) {
-        return fail("VERSION_CONFLICT", `Tenant is at version ${current.version}, not ${input.expectedVersion}`, [
-          "input",
-          "expectedVersion",
-        ]);
-      }
-      const changes: AuditChanges = {};
-      if (newName !== undefined && newName !== current.name) changes["name"] = change(current.name, newName);
-      if (newSlug !== undefined && newSlug !== current.slug) {
-        if (await isSlugTaken(tx, newSlug)) return slugTaken(newSlug);
-        changes["slug"] = change(current.slug, newSlug);
-      }
-      if (Object.keys(changes).length === 0) return succeed({ tenant: current, auditEvent: null });
-      const tenant = await renameTenant(tx, current.id, { name: newName, slug: newSlug });
-      changes["version"] = change(current.version, tenant.version);
-      const auditEvent = await appendAuditEvent(tx, context, {
-        tenantId: tenant.id,
-        action: "tenant.updated",
-        reason: null,
-        changes,
-      });
-      return succeed({ tenant, auditEvent });
-    });
-    return outcome.ok ? succeed(presentChange(viewer, outcome.value)) : outcome;
-  } catch (error) {
-    if (newSlug !== undefined && isUniqueViolation(error, SLUG_CONSTRAINT)) return slugTaken(newSlug);
-    throw error;
-  }
+interface ValidUpdate {
+  tenantId: string;
+  name?: string;
+  slug?: string;
+  expectedVersion?: number | null;
 }
 
-/** Membership for writes: outside the viewer's slice a tenant is NOT_FOUND, exactly like absence. */
-export function canWrite(viewer: Viewer, tenant: TenantRecord): boolean {
-  return canSeeTenant(viewer, tenant);
-}
-
-/** A tenant-scoped viewer's own tenant (or the override target), when visible to tenant users. */
-export async function getViewerTenant(context: ServiceContext): Promise<TenantRecord | null> {
-  const scope = context.viewer.tenantScope;
-  return scope ? getTenant(context, { id: scope.tenantId }) : null;
-}
+export const updateTenant = defineMutation({
+  name: "updateTenant",
+  // Renaming is for operators and the tenant's admins; changing the slug for operators only.
+  writes: (input: UpdateTenantInput) => (input.slug == null ? ["updateTenant"] : ["updateTenant", "changeSlug"]),
+  validate(input): Outcome<ValidUpdate> {
+    const errors: UserError[] = [];
+    const valid: ValidUpdate = { tenantId: input.tenantId, expectedVersion: input.expectedVersion };
+    if (input.name != null) {
+      const name = validateName(input.name, ["input", "name"]);
+      if ("error" in name) errors.push(name.error);
+      else valid.name = name.name;
+    }
+    if (input.slug != null) {
+      const slugError = validateSlug(input.slug, ["input", "slug"]);
+      if (slugError) errors.push(slugError);
+      else valid.slug = input.slug;
+    }
+    if (errors.length === 0 && valid.name === undefined && valid.slug === undefined) {
+      errors.push({ code: "INVALID_INPUT", message: "Give a name or a slug to change", field: ["input"] });
+    }
+    return errors.length > 0 ? { ok: false, errors } : succeed(valid);
+  },
+  tenantToLock: async (_tx, valid) => valid.tenantId,
+  notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
+  expectedVersion: (valid) => valid.expectedVersion,
+  async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<TenantChange>> {
+    // A tenant's own users change it only while it is actionable; operators at any time.
+    if (viewer.tenantScope !== null && !deriveOperability(tenant.status, null).actionable) {
+      return fail("PRECONDITION_FAILED", `A ${tenant.status} tenant cannot be changed by its users`, [
+        "input",
+        "tenantId",
+      ]);
+    }
+    const changes: AuditChanges = {};
+    if (valid.name !== undefined && valid.name !== tenant.name) changes["name"] = change(tenant.name, valid.name);
+    if (valid.slug !== undefined && valid.slug !== tenant.slug) {
+      if (await isSlugTaken(tx, valid.slug)) return { ok: false, errors: [slugTaken(valid.slug)] };
+      changes["slug"] = change(tenant.slug, valid.slug);
+    }
+    // Nothing to change: a success with no new version and no event.
+    if (Object.keys(changes).length === 0) return succeed({ tenant, auditEvent: null });
+    const updated = await renameTenant(tx, tenant.id, { name: valid.name, slug: valid.slug });
+    changes["version"] = change(tenant.version, updated.version);
+    const auditEvent = await audit({ action: "tenant.updated", reason: null, changes });
+    return succeed({ tenant: updated, auditEvent });
+  },
+  tenantOf: (result) => result.tenant.id,
+  present: presentChange,
+  translateError: (error, valid) => lostSlugRace(error, valid.slug),
+});

@@ -34,6 +34,13 @@ export async function lockTenant(tx: SqlTransaction, tenantId: string): Promise<
   return tenant ?? null;
 }
 
+/** The tenant as it is now, without a lock (a replayed mutation re-judges visibility on it). */
+export async function readTenant(tx: SqlTransaction, tenantId: string): Promise<TenantRecord | null> {
+  if (!isUuid(tenantId)) return null;
+  const [tenant] = await tx.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [tenantId]);
+  return tenant ?? null;
+}
+
 export async function isSlugTaken(tx: SqlTransaction, slug: string): Promise<boolean> {
   return (await tx.rows("SELECT 1 FROM tenants WHERE slug = $1", [slug])).length > 0;
 }
