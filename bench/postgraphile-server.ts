@@ -29,6 +29,7 @@ const verify = createTokenVerifier({
   kind: "secret",
   secret: process.env["AUTH_JWT_SECRET"] ?? "",
   isDevelopmentSecret: false,
+  maxTokenAgeSeconds: 24 * 3600,
 });
 const handler = postgraphile(pool, "public", {
   graphqlRoute: "/graphql",

@@ -33,6 +33,7 @@ const verify = createTokenVerifier({
   kind: "secret",
   secret: process.env["AUTH_JWT_SECRET"] ?? "",
   isDevelopmentSecret: false,
+  maxTokenAgeSeconds: 24 * 3600,
 });
 
 interface TenantRow {

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     { url: `http://${config.host}:${port}/graphql`, pid: process.pid, startupMs: Date.now() - startedAt },
     "subgraph listening",
   );
-  if (config.auth.kind === "secret" && config.auth.isDevelopmentSecret) {
+  if (!config.isProduction && config.auth.kind === "secret" && config.auth.isDevelopmentSecret) {
     await announceDevelopmentToken(logger, config);
   }
 

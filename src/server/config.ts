@@ -11,6 +11,23 @@ const optionalString = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration in seconds, written `900`, `900s`, `15m`, `24h` or `7d`. */
+const durationSeconds = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+      const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || "s"] as number) : 0;
+      if (seconds <= 0) {
+        context.addIssue({ code: "custom", message: "must be a positive duration such as 900, 15m or 24h" });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4001),
@@ -20,8 +37,15 @@ const environmentSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(15_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000),
   EMBEDDED_POSTGRES_DIR: z.string().default(".data"),
-  AUTH_JWT_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
-  AUTH_JWKS_URL: optionalString.pipe(z.url().optional()),
+  AUTH_JWT_SECRET: optionalString.pipe(
+    z
+      .string()
+      .refine((secret) => Buffer.byteLength(secret, "utf8") >= 32, "must be at least 32 bytes (after trimming)")
+      .optional(),
+  ),
+  AUTH_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  AUTH_JWKS_CACHE_MAX_AGE: durationSeconds("5m"),
+  AUTH_MAX_TOKEN_AGE: durationSeconds("24h"),
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
   ROUTER_SHARED_SECRET: optionalString,
@@ -42,9 +66,16 @@ const environmentSchema = z.object({
 /** Every environment variable the service reads (README's configuration table lists each). */
 export const CONFIGURATION_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
+interface TokenRules {
+  issuer?: string;
+  audience?: string;
+  /** Tokens living longer than this (from iat) are refused. */
+  maxTokenAgeSeconds: number;
+}
+
 export type AuthConfig =
-  | { kind: "secret"; secret: string; issuer?: string; audience?: string; isDevelopmentSecret: boolean }
-  | { kind: "jwks"; jwksUrl: string; issuer?: string; audience?: string };
+  | (TokenRules & { kind: "secret"; secret: string; isDevelopmentSecret: boolean })
+  | (TokenRules & { kind: "jwks"; jwksUrl: string; jwksCacheMaxAgeMs: number });
 
 export interface RequestLimits {
   maxDepth: number;
@@ -99,15 +130,19 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
 
-  // The cross-variable rules are judged on what was given, so every problem is reported at once.
+  // The cross-variable rules are judged on what was given (trimmed, as the service will use it),
+  // so every problem is reported at once.
   const isProduction = given["NODE_ENV"] === "production";
-  const jwksUrl = given["AUTH_JWKS_URL"];
-  const secret = given["AUTH_JWT_SECRET"];
+  const jwksUrl = given["AUTH_JWKS_URL"]?.trim();
+  const secret = given["AUTH_JWT_SECRET"]?.trim();
   if (secret && jwksUrl)
     problems.push("AUTH_JWT_SECRET and AUTH_JWKS_URL are exclusive: configure one way of verifying tokens");
   if (isProduction) {
     if (jwksUrl && (!given["AUTH_JWT_ISSUER"] || !given["AUTH_JWT_AUDIENCE"])) {
       problems.push("AUTH_JWKS_URL in production needs AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE");
+    }
+    if (jwksUrl && !jwksUrl.toLowerCase().startsWith("https://")) {
+      problems.push("AUTH_JWKS_URL in production must be an https URL (keys fetched over http can be replaced)");
     }
     if (!jwksUrl && !secret)
       problems.push("production needs AUTH_JWKS_URL (with issuer and audience) or AUTH_JWT_SECRET");
@@ -120,13 +155,17 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const env = parsed.data;
+  const rules = {
+    issuer: env.AUTH_JWT_ISSUER,
+    audience: env.AUTH_JWT_AUDIENCE,
+    maxTokenAgeSeconds: env.AUTH_MAX_TOKEN_AGE,
+  };
   const auth: AuthConfig = env.AUTH_JWKS_URL
-    ? { kind: "jwks", jwksUrl: env.AUTH_JWKS_URL, issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE }
+    ? { ...rules, kind: "jwks", jwksUrl: env.AUTH_JWKS_URL, jwksCacheMaxAgeMs: env.AUTH_JWKS_CACHE_MAX_AGE * 1000 }
     : {
+        ...rules,
         kind: "secret",
         secret: env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
-        issuer: env.AUTH_JWT_ISSUER,
-        audience: env.AUTH_JWT_AUDIENCE,
         isDevelopmentSecret: (env.AUTH_JWT_SECRET ?? DEVELOPMENT_JWT_SECRET) === DEVELOPMENT_JWT_SECRET,
       };
 

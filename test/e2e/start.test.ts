@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request as graphqlRequest, GraphQLClient } from "graphql-request";
 import { afterAll, describe, expect, it } from "vitest";
+import { DEVELOPMENT_JWT_SECRET } from "../../src/server/config.ts";
 import { createTestDatabase } from "../support/database.ts";
 import { personas, tokenFor } from "../support/personas.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
@@ -95,5 +96,23 @@ describe("production mode", () => {
     expect(error?.message).toMatch(/exited with 1/);
     expect(error?.message).toContain("production needs DATABASE_URL");
     expect(error?.message).toContain("production needs AUTH_JWKS_URL");
+  });
+
+  it("refuses the development secret from a secret file with a final newline, and prints no token", async () => {
+    const database = await createTestDatabase({ migrate: false });
+    try {
+      const error = await startServerProcess(
+        { NODE_ENV: "production", DATABASE_URL: database.url, AUTH_JWT_SECRET: `${DEVELOPMENT_JWT_SECRET}\n` },
+        30_000,
+      ).then(
+        () => null,
+        (failure: Error) => failure,
+      );
+      expect(error?.message).toMatch(/exited with 1/);
+      expect(error?.message).toContain("AUTH_JWT_SECRET is the published development secret");
+      expect(error?.message).not.toMatch(/Development operator token|Bearer ey/);
+    } finally {
+      await database.drop();
+    }
   });
 });

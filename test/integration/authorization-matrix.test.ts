@@ -1,5 +1,8 @@
 // Every persona × every root field → the outcome class docs/design.md §3 prescribes, over HTTP.
 // The table below is the only list of fields: a root field without a row fails the first test.
+// Mixed-scope personas — every platform scope on a token that also carries tenant:admin or
+// tenant:member and a tenant_id, for the scenario's tenant and for another — must behave exactly
+// as the plain tenant user they are: platform scopes on a tenant-scoped token grant nothing.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSubgraphSchema, printSubgraphSdl } from "../../src/schema/index.ts";
@@ -8,7 +11,7 @@ import { personas, tenantAdmin, tenantMember, tokenFor, type Persona } from "../
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
 
 type Outcome = "data" | "null" | "NOT_FOUND" | "FORBIDDEN" | "UNAUTHENTICATED";
-const PERSONAS = [
+const BASE_PERSONAS = [
   "operator",
   "supportRead",
   "supportAll",
@@ -20,7 +23,24 @@ const PERSONAS = [
   "noToken",
   "badToken",
 ] as const;
-type PersonaName = (typeof PERSONAS)[number];
+type BasePersona = (typeof BASE_PERSONAS)[number];
+
+const PLATFORM_SCOPES = ["platform:operator", "support:read", "support:lifecycle", "support:*", "operations:write"];
+const TENANT_ROLES = ["tenant:admin", "tenant:member"] as const;
+interface MixedPersona {
+  name: string;
+  role: (typeof TENANT_ROLES)[number];
+  platformScope: string;
+  /** Whose tenant_id the token carries. */
+  of: "own" | "foreign";
+}
+const MIXED_PERSONAS: MixedPersona[] = PLATFORM_SCOPES.flatMap((platformScope) =>
+  TENANT_ROLES.flatMap((role) =>
+    (["own", "foreign"] as const).map((of) => ({ name: `${role} ${platformScope} (${of})`, role, platformScope, of })),
+  ),
+);
+type PersonaName = BasePersona | string;
+const PERSONAS: PersonaName[] = [...BASE_PERSONAS, ...MIXED_PERSONAS.map((persona) => persona.name)];
 
 interface Scenario {
   /** The tenant the tenant-scoped personas belong to (and the target of the request). */
@@ -36,14 +56,30 @@ interface FieldRow {
   scenario?: (server: TestServer, shared: Scenario) => Promise<Scenario>;
   document: string;
   variables: (scenario: Scenario) => Record<string, unknown>;
-  expected: Record<PersonaName, Outcome>;
+  expected: Record<BasePersona, Outcome>;
+}
+
+/** A mixed persona decides as the plain tenant user it is, of its own tenant or of another. */
+function mixedExpectation(fieldRow: FieldRow, persona: MixedPersona): Outcome {
+  const { expected } = fieldRow;
+  if (persona.of === "own") return persona.role === "tenant:admin" ? expected.tenantAdmin : expected.tenantMember;
+  if (persona.role === "tenant:admin") return expected.otherTenantAdmin;
+  // A foreign member: refused what a member is refused; otherwise absent where a foreign admin finds nothing.
+  return expected.tenantMember === "FORBIDDEN" ? "FORBIDDEN" : expected.otherTenantAdmin;
+}
+
+function expectedFor(fieldRow: FieldRow): Record<PersonaName, Outcome> {
+  return {
+    ...fieldRow.expected,
+    ...Object.fromEntries(MIXED_PERSONAS.map((persona) => [persona.name, mixedExpectation(fieldRow, persona)])),
+  };
 }
 
 /** Outcome rows, written out from docs/design.md §3's capability table and failure semantics. */
 const row = (
   platform: [operator: Outcome, supportRead: Outcome, supportAll: Outcome, supportLifecycle: Outcome, worker: Outcome],
   tenant: [admin: Outcome, member: Outcome, otherAdmin: Outcome],
-): Record<PersonaName, Outcome> => ({
+): Record<BasePersona, Outcome> => ({
   operator: platform[0],
   supportRead: platform[1],
   supportAll: platform[2],
@@ -197,6 +233,16 @@ async function tokenOf(persona: PersonaName, scenario: Scenario): Promise<string
     tenantAdmin: tenantAdmin(scenario.tenant.id),
     tenantMember: tenantMember(scenario.tenant.id),
     otherTenantAdmin: tenantAdmin(scenario.other.id),
+    ...Object.fromEntries(
+      MIXED_PERSONAS.map((mixed) => [
+        mixed.name,
+        {
+          sub: `mixed-${mixed.role}-${mixed.platformScope}-${mixed.of}`,
+          scope: `${mixed.role} ${mixed.platformScope}`,
+          tenantId: mixed.of === "own" ? scenario.tenant.id : scenario.other.id,
+        },
+      ]),
+    ),
   };
   if (persona === "noToken") return undefined;
   if (persona === "badToken") {
@@ -232,7 +278,7 @@ describe("authorization matrix", () => {
 
   it("agrees with the SDL's @authenticated/@requiresScopes, which a router would enforce by literal scope match", () => {
     const sdl = printSubgraphSdl();
-    const scopesOf: Record<PersonaName, string[] | null> = {
+    const scopesOf: Record<BasePersona, string[] | null> = {
       operator: [personas.operator.scope],
       supportRead: [personas.supportRead.scope],
       supportAll: [personas.supportAll.scope],
@@ -256,7 +302,7 @@ describe("authorization matrix", () => {
       const required = /@requiresScopes\(scopes: (\[.*\])\)/.exec(declaration);
       const alternatives: string[][] | null = required ? (JSON.parse(required[1] as string) as string[][]) : null;
       const authenticated = declaration.includes("@authenticated");
-      for (const persona of PERSONAS) {
+      for (const persona of BASE_PERSONAS) {
         const scopes = scopesOf[persona];
         const routerAdmits = alternatives
           ? scopes !== null && alternatives.some((alternative) => alternative.every((scope) => scopes.includes(scope)))
@@ -271,11 +317,19 @@ describe("authorization matrix", () => {
   });
 
   for (const [field, fieldRow] of Object.entries(FIELDS)) {
-    it(`${field}: ${PERSONAS.map((persona) => `${persona}→${fieldRow.expected[persona]}`).join(", ")}`, async () => {
+    const expected = expectedFor(fieldRow);
+    it(`${field}: ${BASE_PERSONAS.map((persona) => `${persona}→${expected[persona]}`).join(", ")}, and ${MIXED_PERSONAS.length} mixed-scope personas`, async () => {
       const fieldName = field.split(".")[1] as string;
       const actual: Record<string, string> = {};
+      // A mutation refused leaves its scenario as it was: only a success needs a fresh one.
+      let unchanged: Scenario | null = null;
       for (const persona of PERSONAS) {
-        const scenario = fieldRow.scenario ? await fieldRow.scenario(server, shared) : shared;
+        const needsFresh = fieldRow.scenario !== undefined && expected[persona] === "data";
+        const scenario = !fieldRow.scenario
+          ? shared
+          : needsFresh
+            ? await fieldRow.scenario(server, shared)
+            : (unchanged ??= await fieldRow.scenario(server, shared));
         const token = await tokenOf(persona, scenario);
         const { status, body } = await server.request(
           fieldRow.document,
@@ -285,7 +339,7 @@ describe("authorization matrix", () => {
         expect(status, `${persona} got HTTP ${status}`).toBeLessThan(500);
         actual[persona] = classify(fieldName, fieldRow.kind, body);
       }
-      expect(actual).toEqual(fieldRow.expected);
+      expect(actual).toEqual(expected);
     });
   }
 });

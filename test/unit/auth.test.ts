@@ -17,7 +17,12 @@ const key = (secret: string): Uint8Array => new TextEncoder().encode(secret);
 const base64url = (value: object): string => Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
 const now = (): number => Math.floor(Date.now() / 1000);
 
-const verify = createTokenVerifier({ kind: "secret", secret: SECRET, isDevelopmentSecret: false });
+const verify = createTokenVerifier({
+  kind: "secret",
+  secret: SECRET,
+  isDevelopmentSecret: false,
+  maxTokenAgeSeconds: 24 * 3600,
+});
 
 /** Signs arbitrary claims with HS256 (or another algorithm) and the test secret, valid for an hour. */
 function sign(
@@ -184,6 +189,69 @@ describe("createTokenVerifier with a secret: refused tokens", () => {
   });
 });
 
+describe("token lifetimes (docs/design.md §3: tokens must carry exp and be short-lived)", () => {
+  /** Signs claims exactly as given: no iat or exp unless the test sets them. */
+  const signRaw = (claims: JWTPayload) =>
+    new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(key(SECRET));
+  const DAY = 24 * 3600;
+
+  it("refuses a token without exp, which would be accepted forever", async () => {
+    expect(await refusal(await signRaw({ sub: "u", scope: "platform:operator", iat: now() }))).toMatch(/"exp"/);
+  });
+
+  it("refuses a token living longer than the maximum age (24 h by default), counted from iat", async () => {
+    const issued = now();
+    expect(await refusal(await signRaw({ sub: "u", iat: issued, exp: issued + DAY + 1 }))).toMatch(/longer than/);
+    await expect(verify(await signRaw({ sub: "u", iat: issued, exp: issued + DAY }))).resolves.toMatchObject({
+      sub: "u",
+    });
+  });
+
+  it("counts the lifetime from now when the token has no iat", async () => {
+    expect(await refusal(await signRaw({ sub: "u", exp: now() + DAY + 120 }))).toMatch(/longer than/);
+    await expect(verify(await signRaw({ sub: "u", exp: now() + 3600 }))).resolves.toMatchObject({ sub: "u" });
+  });
+
+  it("refuses an iat in the future beyond the clock skew, and accepts one within it", async () => {
+    const yearAhead = now() + 365 * DAY;
+    expect(await refusal(await signRaw({ sub: "u", iat: yearAhead, exp: yearAhead + 60 }))).toMatch(/"iat"/);
+    const skewed = now() + 30;
+    await expect(verify(await signRaw({ sub: "u", iat: skewed, exp: skewed + 3600 }))).resolves.toMatchObject({
+      sub: "u",
+    });
+  });
+
+  it("follows a configured maximum age", async () => {
+    const short = createTokenVerifier({
+      kind: "secret",
+      secret: SECRET,
+      isDevelopmentSecret: false,
+      maxTokenAgeSeconds: 900,
+    });
+    const issued = now();
+    expect(await refusal(await signRaw({ sub: "u", iat: issued, exp: issued + 901 }), short)).toMatch(/900 s/);
+    await expect(short(await signRaw({ sub: "u", iat: issued, exp: issued + 900 }))).resolves.toMatchObject({
+      sub: "u",
+    });
+  });
+});
+
+describe("subjects are stored as given, or refused", () => {
+  it.each([
+    ["a lone high surrogate", "user-\ud800"],
+    ["a lone low surrogate", "\udc00-user"],
+    ["NUL", "user\u0000"],
+    ["a line break", "user\nforged"],
+  ])("refuses a sub with %s", async (_why, sub) => {
+    expect(await refusal(await sign({ sub, scope: "platform:operator" }))).toMatch(/"sub"/);
+  });
+
+  it("accepts astral, combining and right-to-left characters in a sub", async () => {
+    const sub = "ùser-😀-\u202Eévil";
+    await expect(verify(await sign({ sub, scope: "platform:operator" }))).resolves.toMatchObject({ sub });
+  });
+});
+
 describe("createTokenVerifier with issuer and audience configured", () => {
   const ISSUER = "https://idp.example.com/";
   const AUDIENCE = "tenant-lifecycle";
@@ -193,6 +261,7 @@ describe("createTokenVerifier with issuer and audience configured", () => {
     issuer: ISSUER,
     audience: AUDIENCE,
     isDevelopmentSecret: false,
+    maxTokenAgeSeconds: 24 * 3600,
   });
 
   it("accepts a token from the issuer for the audience", async () => {
@@ -224,6 +293,8 @@ describe("createTokenVerifier with a JWKS", () => {
       jwksUrl: "http://127.0.0.1:9/.well-known/jwks.json",
       issuer: "https://idp.example.com/",
       audience: "tenant-lifecycle",
+      jwksCacheMaxAgeMs: 300_000,
+      maxTokenAgeSeconds: 24 * 3600,
     });
     const token = await sign({
       sub: "u",

@@ -40,6 +40,7 @@ describe("loadConfig defaults", () => {
       issuer: undefined,
       audience: undefined,
       isDevelopmentSecret: true,
+      maxTokenAgeSeconds: 24 * 3600,
     });
   });
 
@@ -148,6 +149,28 @@ describe("loadConfig in production", () => {
     expect(problems[0]).not.toContain(DEVELOPMENT_JWT_SECRET);
   });
 
+  it.each([
+    ["a trailing newline (a secret file)", `${DEVELOPMENT_JWT_SECRET}\n`],
+    ["a trailing space", `${DEVELOPMENT_JWT_SECRET} `],
+    ["leading tabs and spaces", `\t  ${DEVELOPMENT_JWT_SECRET}`],
+    ["CRLF", `${DEVELOPMENT_JWT_SECRET}\r\n`],
+  ])("refuses the development secret padded with %s", (_padding, padded) => {
+    const problems = problemsOf({ ...PRODUCTION, AUTH_JWT_SECRET: padded });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/development secret/);
+  });
+
+  it("refuses a JWKS fetched over http", () => {
+    const problems = problemsOf({
+      NODE_ENV: "production",
+      DATABASE_URL,
+      AUTH_JWKS_URL: "http://idp.example.com/.well-known/jwks.json",
+      AUTH_JWT_ISSUER: "https://idp.example.com/",
+      AUTH_JWT_AUDIENCE: "tenant-lifecycle",
+    });
+    expect(problems).toEqual([expect.stringMatching(/AUTH_JWKS_URL in production must be an https URL/)]);
+  });
+
   it("refuses to start without DATABASE_URL (the embedded PostgreSQL is for development)", () => {
     const problems = problemsOf({ NODE_ENV: "production", AUTH_JWT_SECRET: SECRET });
     expect(problems).toHaveLength(1);
@@ -183,6 +206,8 @@ describe("loadConfig in production", () => {
       jwksUrl: "https://idp.example.com/.well-known/jwks.json",
       issuer: "https://idp.example.com/",
       audience: "tenant-lifecycle",
+      jwksCacheMaxAgeMs: 5 * 60 * 1000,
+      maxTokenAgeSeconds: 24 * 3600,
     });
   });
 
@@ -211,6 +236,43 @@ describe("the token secret", () => {
 
   it("is accepted at 32 characters", () => {
     expect(loadConfig({ AUTH_JWT_SECRET: "x".repeat(32) }).auth).toMatchObject({ secret: "x".repeat(32) });
+  });
+
+  it("is measured after trimming: 31 bytes and padding are refused", () => {
+    for (const padded of [`${"x".repeat(31)} `, `${"x".repeat(31)}\n`, `   ${"x".repeat(31)}`]) {
+      expect(mentioning(problemsOf({ AUTH_JWT_SECRET: padded }), "AUTH_JWT_SECRET")).toHaveLength(1);
+    }
+  });
+
+  it("is measured in bytes, not characters", () => {
+    expect(mentioning(problemsOf({ AUTH_JWT_SECRET: "é".repeat(15) }), "AUTH_JWT_SECRET")).toHaveLength(1);
+    expect(loadConfig({ AUTH_JWT_SECRET: "é".repeat(16) }).auth).toMatchObject({ secret: "é".repeat(16) });
+  });
+
+  it("is used trimmed, as the guard judged it", () => {
+    expect(loadConfig({ AUTH_JWT_SECRET: `  ${SECRET}\n` }).auth).toMatchObject({ secret: SECRET });
+  });
+});
+
+describe("token rules", () => {
+  it.each([
+    ["900", 900],
+    ["900s", 900],
+    ["15m", 900],
+    ["24h", 86_400],
+    ["7d", 604_800],
+  ])("reads AUTH_MAX_TOKEN_AGE=%s as %i seconds", (value, seconds) => {
+    expect(loadConfig({ AUTH_MAX_TOKEN_AGE: value }).auth.maxTokenAgeSeconds).toBe(seconds);
+  });
+
+  it.each(["0", "-5m", "forever", "1y"])("refuses AUTH_MAX_TOKEN_AGE=%s", (value) => {
+    expect(mentioning(problemsOf({ AUTH_MAX_TOKEN_AGE: value }), "AUTH_MAX_TOKEN_AGE")).toHaveLength(1);
+  });
+
+  it("caches a JWKS for 5 minutes unless told otherwise", () => {
+    const jwks = { AUTH_JWKS_URL: "https://idp.example.com/jwks" };
+    expect(loadConfig(jwks).auth).toMatchObject({ jwksCacheMaxAgeMs: 300_000 });
+    expect(loadConfig({ ...jwks, AUTH_JWKS_CACHE_MAX_AGE: "30s" }).auth).toMatchObject({ jwksCacheMaxAgeMs: 30_000 });
   });
 
   it("cannot be combined with a JWKS", () => {

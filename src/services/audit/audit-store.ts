@@ -8,6 +8,7 @@ import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts"
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import type { AuditEventRecord } from "../domain-types.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
+import { isStorableText } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { auditEventHash } from "./audit-hash.ts";
 
@@ -58,6 +59,8 @@ export async function appendAuditEvent(
     occurredAt: new Date(),
   };
   const previousHash = previous?.hash ?? null;
+  // The hash covers these values; PostgreSQL must store exactly them, or the link is broken for good.
+  assertStoredAsHashed(content);
   const [event] = await tx.rows<AuditEventRecord>(
     `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason, changes,
        request_id, occurred_at, hash, previous_hash)
@@ -79,6 +82,23 @@ export async function appendAuditEvent(
     ],
   );
   return event as AuditEventRecord;
+}
+
+/**
+ * Every string of an event must be text PostgreSQL stores unchanged (the inputs were refused
+ * otherwise): a value that slipped through would make an append-only table hold a broken link.
+ */
+function assertStoredAsHashed(value: unknown): void {
+  if (typeof value === "string" && !isStorableText(value)) {
+    throw new Error("an audit event would not be stored as it is hashed (NUL or an unpaired surrogate)");
+  }
+  if (Array.isArray(value)) value.forEach(assertStoredAsHashed);
+  else if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    for (const [key, child] of Object.entries(value)) {
+      assertStoredAsHashed(key);
+      assertStoredAsHashed(child);
+    }
+  }
 }
 
 // ---------------------------------------------------------------- reads
