@@ -32,7 +32,14 @@ export function startAccountsSubgraph(port = 0): Promise<RunningSubgraph> {
           displayName: user.id,
         }),
       },
-      Query: { me: () => null },
+      Membership: {
+        tenant: (membership: { tenantSlug: string }) => ({ __typename: "Tenant", slug: membership.tenantSlug }),
+      },
+      Query: {
+        me: () => null,
+        memberships: (_root: unknown, args: { tenantSlugs: string[] }) =>
+          args.tenantSlugs.map((tenantSlug) => ({ userId: "example-user", tenantSlug })),
+      },
     },
     port,
   );
@@ -40,16 +47,25 @@ export function startAccountsSubgraph(port = 0): Promise<RunningSubgraph> {
 
 export function startBillingSubgraph(port = 0): Promise<RunningSubgraph> {
   const tiers = ["FREE", "TEAM", "ENTERPRISE"] as const;
+  const planOf = (tenantId: string) => {
+    const tier = tiers[Number.parseInt(tenantId.slice(0, 2), 16) % tiers.length] ?? "FREE";
+    return { tier, seats: tier === "FREE" ? 3 : 50 };
+  };
   return serve(
     "billing.graphql",
     {
       Tenant: {
-        __resolveReference: (tenant: { id: string }) => {
-          const tier = tiers[Number.parseInt(tenant.id.slice(0, 2), 16) % tiers.length];
-          return { id: tenant.id, plan: { tier, seats: tier === "FREE" ? 3 : 50 } };
-        },
+        __resolveReference: (tenant: { id: string }) => ({ id: tenant.id, plan: planOf(tenant.id) }),
+        plan: (tenant: { id: string }) => planOf(tenant.id),
       },
-      Query: { plans: () => tiers.map((tier) => ({ tier, seats: tier === "FREE" ? 3 : 50 })) },
+      Invoice: {
+        tenant: (invoice: { tenantId: string }) => ({ __typename: "Tenant", id: invoice.tenantId }),
+      },
+      Query: {
+        plans: () => tiers.map((tier) => ({ tier, seats: tier === "FREE" ? 3 : 50 })),
+        invoices: (_root: unknown, args: { tenantIds: string[] }) =>
+          args.tenantIds.map((tenantId, index) => ({ id: `invoice-${index}`, amountCents: 100 + index, tenantId })),
+      },
     },
     port,
   );

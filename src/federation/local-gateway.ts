@@ -8,7 +8,7 @@ interface GatewayContext {
 }
 
 /** Headers a client sends that the gateway passes on to every subgraph. */
-const FORWARDED_HEADERS = ["authorization", "x-request-id", "x-operator-override", "x-tenant-context"];
+export const FORWARDED_HEADERS = ["authorization", "x-request-id", "x-operator-override", "x-tenant-context"];
 
 export interface RunningGateway {
   url: string;

@@ -2,11 +2,16 @@ import {
   buildASTSchema,
   findBreakingChanges,
   findDangerousChanges,
+  getNullableType,
   isEnumType,
   isInputObjectType,
   isInterfaceType,
+  isListType,
+  isNonNullType,
   isObjectType,
   parse,
+  print,
+  type GraphQLOutputType,
   type GraphQLSchema,
 } from "graphql";
 import { composeSupergraph, THIS_SUBGRAPH, type SubgraphDefinition } from "./supergraph.ts";
@@ -57,6 +62,50 @@ function coordinates(schema: GraphQLSchema): Set<string> {
   return result;
 }
 
+const AUTHORIZATION_DIRECTIVES = new Set(["authenticated", "requiresScopes"]);
+
+/** The authorization directives (as printed) of every type and field that has any. */
+function authorizationOf(schema: GraphQLSchema): Map<string, string> {
+  const printed = (node: { astNode?: { directives?: readonly Parameters<typeof print>[0][] } | null }) =>
+    (node.astNode?.directives ?? [])
+      .filter(
+        (directive) => "name" in directive && AUTHORIZATION_DIRECTIVES.has((directive.name as { value: string }).value),
+      )
+      .map((directive) => print(directive))
+      .sort()
+      .join(" ");
+  const result = new Map<string, string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith("__") || !isObjectType(type)) continue;
+    if (printed(type)) result.set(type.name, printed(type));
+    for (const field of Object.values(type.getFields())) {
+      if (printed(field)) result.set(`${type.name}.${field.name}`, printed(field));
+    }
+  }
+  return result;
+}
+
+/**
+ * Changes to @authenticated / @requiresScopes, which graphql-js's diff does not see. A router
+ * enforces them, so each is dangerous: it changes which requests a router lets through.
+ */
+function authorizationChanges(base: GraphQLSchema, current: GraphQLSchema): SchemaChange[] {
+  const before = authorizationOf(base);
+  const after = authorizationOf(current);
+  const changes: SchemaChange[] = [];
+  for (const coordinate of new Set([...before.keys(), ...after.keys()])) {
+    const [was, now] = [before.get(coordinate), after.get(coordinate)];
+    if (was === now) continue;
+    const description = !now
+      ? `${coordinate} no longer carries ${was}: a router stops enforcing it.`
+      : !was
+        ? `${coordinate} now carries ${now}: a router enforces it.`
+        : `${coordinate} changed from ${was} to ${now}.`;
+    changes.push({ kind: "dangerous", type: "AUTHORIZATION_DIRECTIVE_CHANGED", description });
+  }
+  return changes;
+}
+
 /** breaking and dangerous as graphql-js judges them; additions the client cannot notice are safe. */
 export function diffSchemas(baseSdl: string, currentSdl: string): SchemaChange[] {
   const base = apiSchemaOf(baseSdl);
@@ -72,6 +121,7 @@ export function diffSchemas(baseSdl: string, currentSdl: string): SchemaChange[]
       type: change.type,
       description: change.description,
     })),
+    ...authorizationChanges(base, current),
   ];
   const before = coordinates(base);
   for (const coordinate of coordinates(current)) {
@@ -83,7 +133,47 @@ export function diffSchemas(baseSdl: string, currentSdl: string): SchemaChange[]
 export interface SchemaCheckReport {
   changes: SchemaChange[];
   compositionErrors: string[];
+  /** Advice that does not fail the check: e.g. a neighbour referencing Tenant through a non-null field. */
+  warnings: string[];
   passed: boolean;
+}
+
+/** The entity types this subgraph may answer with null (hidden or unknown records). */
+const NULLABLE_ENTITIES = new Set(["Tenant", "OperationRun"]);
+
+function nonNullEntity(type: GraphQLOutputType): string | null {
+  if (isNonNullType(type)) {
+    const inner = type.ofType;
+    if (isObjectType(inner) && NULLABLE_ENTITIES.has(inner.name)) return inner.name;
+  }
+  const nullable = getNullableType(type);
+  return isListType(nullable) ? nonNullEntity(nullable.ofType as GraphQLOutputType) : null;
+}
+
+/**
+ * A neighbour field that references Tenant or OperationRun as non-null: this subgraph resolves a
+ * tenant the caller may not see (or that does not exist) to null, which then nulls the
+ * neighbour's whole parent — some gateways answer `data: null` with no error at all.
+ */
+export function nonNullEntityReferences(subgraphs: SubgraphDefinition[]): string[] {
+  const warnings: string[] = [];
+  for (const subgraph of subgraphs) {
+    if (subgraph.name === THIS_SUBGRAPH) continue;
+    const schema = apiSchemaOf(subgraph.sdl);
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith("__") || !isObjectType(type) || NULLABLE_ENTITIES.has(type.name)) continue;
+      for (const field of Object.values(type.getFields())) {
+        const entity = nonNullEntity(field.type);
+        if (entity) {
+          warnings.push(
+            `${subgraph.name}: ${type.name}.${field.name} is ${String(field.type)}; declare the ${entity} reference ` +
+              `nullable — a ${entity} the caller may not see resolves to null and would null the whole ${type.name}`,
+          );
+        }
+      }
+    }
+  }
+  return warnings;
 }
 
 /** The local equivalent of `rover subgraph check`: diff against the base, then compose with the neighbours. */
@@ -102,6 +192,7 @@ export function checkSubgraphSchema(options: {
   return {
     changes,
     compositionErrors,
+    warnings: nonNullEntityReferences(options.subgraphs),
     passed: compositionErrors.length === 0 && !changes.some((change) => change.kind === "breaking"),
   };
 }
@@ -119,6 +210,8 @@ export function formatReport(report: SchemaCheckReport): string {
       : `COMPOSITION: failed (${report.compositionErrors.length})`,
   );
   for (const error of report.compositionErrors) lines.push(`  - ${error}`);
+  lines.push(`WARNINGS (${report.warnings.length})`);
+  for (const warning of report.warnings) lines.push(`  - ${warning}`);
   lines.push(report.passed ? "schema check passed" : "schema check FAILED");
   return lines.join("\n");
 }

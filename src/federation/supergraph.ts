@@ -67,3 +67,10 @@ export function composeSupergraph(subgraphs: SubgraphDefinition[]): CompositionR
 export function supergraphForGateway(supergraphSdl: string): string {
   return supergraphSdl.replace(/,\s*for:\s*SECURITY/g, "");
 }
+
+/** The supergraph with its subgraphs' routing URLs replaced, e.g. for subgraphs started on free ports. */
+export function withRoutingUrls(supergraphSdl: string, urls: Record<string, string>): string {
+  return supergraphSdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (declaration, name: string) =>
+    urls[name] ? `@join__graph(name: "${name}", url: "${urls[name]}")` : declaration,
+  );
+}

@@ -2,7 +2,7 @@ import { transitionTenant } from "../services/lifecycle/lifecycle-service.ts";
 import { completeOnboardingStep } from "../services/onboarding/onboarding-service.ts";
 import { startOperationRun, updateOperationRun } from "../services/operation-runs/run-service.ts";
 import { createTenant, updateTenant } from "../services/tenants/tenant-service.ts";
-import { authenticatedField, builder, capabilityField, servicesOf } from "../schema/builder.ts";
+import { builder, capabilityField, servicesOf } from "../schema/builder.ts";
 import {
   LifecycleTransitionEnum,
   OnboardingStepEnum,
@@ -154,7 +154,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => toPayload(await createTenant(servicesOf(context), input)),
   }),
   updateTenant: t.field({
-    ...authenticatedField,
+    ...capabilityField("administerTenants", "administerOwnTenant"),
     type: UpdateTenantPayload,
     args: { input: t.arg({ type: UpdateTenantInput, required: true }) },
     resolve: async (_root, { input }, context) => toPayload(await updateTenant(servicesOf(context), input)),
@@ -170,7 +170,7 @@ builder.mutationFields((t) => ({
     },
   }),
   completeOnboardingStep: t.field({
-    ...authenticatedField,
+    ...capabilityField("administerTenants", "administerOwnTenant"),
     type: CompleteOnboardingStepPayloadType,
     args: { input: t.arg({ type: CompleteOnboardingStepInput, required: true }) },
     resolve: async (_root, { input }, context) => toPayload(await completeOnboardingStep(servicesOf(context), input)),

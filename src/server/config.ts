@@ -60,7 +60,7 @@ const environmentSchema = z.object({
   LIMIT_MAX_RESOLVED_ITEMS: positiveInt(20_000),
   LIMIT_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-  LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(200),
+  LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(10_000),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */

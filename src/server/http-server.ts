@@ -1,4 +1,4 @@
-import { ApolloServer, HeaderMap } from "@apollo/server";
+import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -269,9 +269,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
           { headers: request.headers, requestId, logger: requestLogger, record },
         ),
     });
-    const status = result.status ?? 200;
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of result.headers) responseHeaders[name] = value;
+    const status = statusForJson(result.status ?? 200, responseHeaders["content-type"], result.body);
     response.writeHead(status, responseHeaders);
     if (result.body.kind === "complete") {
       response.end(result.body.string);
@@ -308,6 +308,24 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       await apollo.stop();
     },
   };
+}
+
+/**
+ * GraphQL-over-HTTP: an `application/json` response carries a request error (parse, validation,
+ * variables, cost, `_entities` shape) with status 200, so a router passes its message to the
+ * client (@apollo/gateway turns a 400 into "400: Bad Request"). Media type
+ * `application/graphql-response+json` keeps the 4xx; HTTP-level refusals (CSRF, a body that is
+ * not a GraphQL request) keep theirs.
+ */
+function statusForJson(status: number, contentType: string | undefined, body: HTTPGraphQLResponse["body"]): number {
+  if (status !== 400 || !contentType?.startsWith("application/json") || body.kind !== "complete") return status;
+  try {
+    const parsed = JSON.parse(body.string) as { errors?: { extensions?: { code?: unknown } }[] };
+    const codes = (parsed.errors ?? []).map((error) => error.extensions?.code);
+    return codes.length > 0 && !codes.includes("BAD_REQUEST") ? 200 : status;
+  } catch {
+    return status;
+  }
 }
 
 async function databaseReachable(database: Database): Promise<boolean> {

@@ -5,7 +5,10 @@
 // as the plain tenant user they are: platform scopes on a tenant-scoped token grant nothing.
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getNamedType, valueFromASTUntyped, type DirectiveNode, type ValueNode } from "graphql";
+import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { buildSubgraphSchema, printSubgraphSdl } from "../../src/schema/index.ts";
+import { effectiveScopes } from "../../src/services/authorization/capabilities.ts";
 import { activeTenant, onboardingTenant, queuedRun, uniqueSlug, type TenantFixture } from "../support/fixtures.ts";
 import { personas, tenantAdmin, tenantMember, tokenFor, type Persona } from "../support/personas.ts";
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
@@ -216,6 +219,46 @@ const FIELDS: Record<string, FieldRow> = {
   },
 };
 
+/**
+ * Paths a router takes into this subgraph from a neighbour: `_entities` entering an entity type,
+ * with the nested fields a neighbour's query selects (masked ones included). `enters` names the
+ * types and fields on the path, whose directives a router checks.
+ */
+interface EntityPath extends FieldRow {
+  enters: { types: string[]; fields: string[] };
+}
+const authenticatedEverywhere = {
+  ...row(["data", "data", "data", "data", "data"], ["data", "data", "null"]),
+};
+const ENTITY_PATHS: Record<string, EntityPath> = {
+  "_entities → Tenant { lifecycle { statusReason history } auditEvents operationRuns }": {
+    kind: "query",
+    document: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id
+      lifecycle { statusReason history(first: 2) { totalCount } } auditEvents(first: 2) { totalCount }
+      operationRuns(first: 2) { totalCount } } } }`,
+    variables: (s) => ({ r: [{ __typename: "Tenant", id: s.tenant.id }] }),
+    expected: authenticatedEverywhere,
+    enters: {
+      types: ["Tenant", "TenantLifecycle"],
+      fields: ["TenantLifecycle.statusReason", "TenantLifecycle.history", "Tenant.auditEvents", "Tenant.operationRuns"],
+    },
+  },
+  "_entities → Tenant by slug { status }": {
+    kind: "query",
+    document: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id status } } }`,
+    variables: (s) => ({ r: [{ __typename: "Tenant", slug: s.tenant.slug }] }),
+    expected: authenticatedEverywhere,
+    enters: { types: ["Tenant"], fields: ["Tenant.status"] },
+  },
+  "_entities → OperationRun { failureReason tenant }": {
+    kind: "query",
+    document: `query($r: [_Any!]!) { _entities(representations: $r) { ... on OperationRun { id failureReason tenant { id } } } }`,
+    variables: (s) => ({ r: [{ __typename: "OperationRun", id: s.runId }] }),
+    expected: authenticatedEverywhere,
+    enters: { types: ["OperationRun", "Tenant"], fields: ["OperationRun.failureReason", "OperationRun.tenant"] },
+  },
+};
+
 let server: TestServer;
 let shared: Scenario;
 beforeAll(async () => {
@@ -227,7 +270,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function tokenOf(persona: PersonaName, scenario: Scenario): Promise<string | undefined> {
+/** The claims each persona's token carries (null: no valid token). */
+function claimsOf(persona: PersonaName, scenario: Scenario): Persona | null {
   const byName: Partial<Record<PersonaName, Persona>> = {
     ...personas,
     tenantAdmin: tenantAdmin(scenario.tenant.id),
@@ -244,6 +288,10 @@ async function tokenOf(persona: PersonaName, scenario: Scenario): Promise<string
       ]),
     ),
   };
+  return byName[persona] ?? null;
+}
+
+async function tokenOf(persona: PersonaName, scenario: Scenario): Promise<string | undefined> {
   if (persona === "noToken") return undefined;
   if (persona === "badToken") {
     return new SignJWT({ scope: "platform:operator" })
@@ -252,7 +300,7 @@ async function tokenOf(persona: PersonaName, scenario: Scenario): Promise<string
       .setExpirationTime("1h")
       .sign(new TextEncoder().encode("a-different-secret-than-the-servers-0123456789"));
   }
-  return tokenFor(byName[persona] as Persona);
+  return tokenFor(claimsOf(persona, scenario) as Persona);
 }
 
 function classify(fieldName: string, kind: FieldRow["kind"], body: GraphQLResponseBody): string {
@@ -276,50 +324,70 @@ describe("authorization matrix", () => {
     expect(Object.keys(FIELDS).sort()).toEqual(rootFields.sort());
   });
 
-  it("agrees with the SDL's @authenticated/@requiresScopes, which a router would enforce by literal scope match", () => {
-    const sdl = printSubgraphSdl();
-    const scopesOf: Record<BasePersona, string[] | null> = {
-      operator: [personas.operator.scope],
-      supportRead: [personas.supportRead.scope],
-      supportAll: [personas.supportAll.scope],
-      supportLifecycle: [personas.supportLifecycle.scope],
-      worker: [personas.worker.scope],
-      tenantAdmin: ["tenant:admin"],
-      tenantMember: ["tenant:member"],
-      otherTenantAdmin: ["tenant:admin"],
-      noToken: null,
-      badToken: null,
+  it("decides every cell as a router enforcing the printed SDL's directives would", () => {
+    // The router's view: the SDL's @authenticated / @requiresScopes on the fields and types a
+    // request touches, and the token's scopes read as the subgraph reads them (effectiveScopes).
+    const sdl = apiSchemaOf(printSubgraphSdl());
+    const directivesOf = (node: { astNode?: { directives?: readonly DirectiveNode[] } | null } | undefined) =>
+      node?.astNode?.directives ?? [];
+    const fieldOf = (coordinate: string) => {
+      const [typeName, fieldName] = coordinate.split(".") as [string, string];
+      const type = sdl.getType(typeName);
+      if (!type || !("getFields" in type)) throw new Error(`${coordinate} is not in the printed SDL`);
+      const field = type.getFields()[fieldName];
+      if (!field) throw new Error(`${coordinate} is not in the printed SDL`);
+      return field;
     };
-    const disagreements: string[] = [];
+    const admits = (directives: readonly DirectiveNode[], scopes: readonly string[] | null) =>
+      directives.every((directive) => {
+        if (directive.name.value === "authenticated") return scopes !== null;
+        if (directive.name.value !== "requiresScopes") return true;
+        const alternatives = valueFromASTUntyped(directive.arguments?.[0]?.value as ValueNode) as string[][];
+        return scopes !== null && alternatives.some((all) => all.every((scope) => scopes.includes(scope)));
+      });
+    const cells: Record<string, { fields: string[]; types: string[]; expected: Record<PersonaName, Outcome> }> = {};
     for (const [field, fieldRow] of Object.entries(FIELDS)) {
       const [typeName, fieldName] = field.split(".") as [string, string];
-      const typeBlock = new RegExp(`^type ${typeName} \\{$([\\s\\S]*?)^\\}`, "m").exec(sdl)?.[1] ?? "";
-      // _service and _entities are federation's own fields: not printed, no directives.
-      const declaration = fieldName.startsWith("_")
-        ? ""
-        : new RegExp(`^\\s+${fieldName}[(:].*$`, "m").exec(typeBlock)?.[0];
-      if (declaration === undefined) throw new Error(`${field} is not in the printed SDL`);
-      const required = /@requiresScopes\(scopes: (\[.*\])\)/.exec(declaration);
-      const alternatives: string[][] | null = required ? (JSON.parse(required[1] as string) as string[][]) : null;
-      const authenticated = declaration.includes("@authenticated");
-      for (const persona of BASE_PERSONAS) {
-        const scopes = scopesOf[persona];
-        const routerAdmits = alternatives
-          ? scopes !== null && alternatives.some((alternative) => alternative.every((scope) => scopes.includes(scope)))
-          : !authenticated || scopes !== null;
-        const weAdmit = !["FORBIDDEN", "UNAUTHENTICATED"].includes(fieldRow.expected[persona]);
-        // Where the SDL names scopes it is exact; @authenticated is weaker than our capability checks.
-        if (alternatives ? routerAdmits !== weAdmit : routerAdmits === false && weAdmit)
-          disagreements.push(`${field} / ${persona}`);
+      // _service and _entities are federation's own fields, without directives; the Query._entities
+      // row selects a Tenant, whose type-level directives a router checks on the way in.
+      const federation = fieldName.startsWith("_");
+      cells[field] = {
+        fields: federation ? [] : [`${typeName}.${fieldName}`],
+        types: fieldName === "_entities" ? ["Tenant"] : federation ? [] : [getNamedType(fieldOf(field).type).name],
+        expected: expectedFor(fieldRow),
+      };
+    }
+    for (const [path, pathRow] of Object.entries(ENTITY_PATHS)) {
+      cells[path] = { ...pathRow.enters, expected: expectedFor(pathRow) };
+    }
+    const disagreements: string[] = [];
+    let compared = 0;
+    for (const [cell, { fields, types, expected }] of Object.entries(cells)) {
+      for (const persona of PERSONAS) {
+        const claims = claimsOf(persona, shared);
+        const scopes = claims
+          ? effectiveScopes({ scopes: claims.scope.split(" "), tenantId: claims.tenantId ?? null })
+          : null;
+        const routerAdmits =
+          fields.every((field) => admits(directivesOf(fieldOf(field)), scopes)) &&
+          types.every((type) => admits(directivesOf(sdl.getType(type) ?? undefined), scopes));
+        const subgraphAdmits = !["FORBIDDEN", "UNAUTHENTICATED"].includes(expected[persona] as string);
+        compared += 1;
+        if (routerAdmits !== subgraphAdmits) {
+          disagreements.push(
+            `${cell} / ${persona}: router ${routerAdmits ? "admits" : "refuses"}, subgraph ${expected[persona]}`,
+          );
+        }
       }
     }
+    console.info(`[matrix] router and subgraph compared on ${compared} cells`);
     expect(disagreements).toEqual([]);
   });
 
-  for (const [field, fieldRow] of Object.entries(FIELDS)) {
+  for (const [field, fieldRow] of [...Object.entries(FIELDS), ...Object.entries(ENTITY_PATHS)]) {
     const expected = expectedFor(fieldRow);
     it(`${field}: ${BASE_PERSONAS.map((persona) => `${persona}→${expected[persona]}`).join(", ")}, and ${MIXED_PERSONAS.length} mixed-scope personas`, async () => {
-      const fieldName = field.split(".")[1] as string;
+      const fieldName = field.startsWith("_entities") ? "_entities" : (field.split(".")[1] as string);
       const actual: Record<string, string> = {};
       // A mutation refused leaves its scenario as it was: only a success needs a fresh one.
       let unchanged: Scenario | null = null;

@@ -51,7 +51,7 @@ describe("the cost analysis sees variables", () => {
 
   it("refuses the _entities attack with first: $n = 100 and 100 representations, before doing any work", async () => {
     const { status, body } = await server.request(ENTITY_ATTACK, { n: 100, r: ownTenant100() }, { as: member });
-    expect(status).toBe(400);
+    expect(status).toBe(200); // a request error, in an application/json response
     expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
     expect(body.errors?.[0]?.message).toMatch(/Query cost \d+ exceeds the limit of 10000/);
     expect(body.data).toBeUndefined();
@@ -75,7 +75,7 @@ describe("the cost analysis sees variables", () => {
     const operatorAttack = `query($n: Int) { tenants(first: $n) { edges { node {
       operationRuns(first: $n) { edges { node { tenant { ${twentyRunLists} } } } } } } } }`;
     const { status, body } = await server.request(operatorAttack, { n: 100 }, { as: personas.operator });
-    expect(status).toBe(400);
+    expect(status).toBe(200); // a request error, in an application/json response
     expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
     expect(body.errors?.[0]?.message).toMatch(/exceeds the limit of 50000/);
     await expectHealthy();
@@ -222,5 +222,32 @@ describe("in production", () => {
     const { body } = await production.request(query, variables, { as: personas.operator });
     expect(body.errors?.length).toBeGreaterThan(0);
     for (const error of body.errors ?? []) expect(error.message).not.toMatch(/Did you mean/);
+  });
+});
+
+describe("request errors over HTTP (GraphQL-over-HTTP)", () => {
+  const tooExpensive = `{ tenants(first: 100) { edges { node { operationRuns(first: 100) { edges { node {
+    tenant { auditEvents(first: 100) { edges { node { id } } } } } } } } } } }`;
+
+  it("come with status 200 in an application/json response, so a router passes the message on", async () => {
+    for (const query of [tooExpensive, `{ tenants { nope } }`, `{ tenants(`]) {
+      const { status, body } = await server.request(query, {}, { as: personas.operator });
+      expect([query.slice(0, 20), status]).toEqual([query.slice(0, 20), 200]);
+      expect(body.errors?.length).toBeGreaterThan(0);
+      expect(body.data).toBeUndefined();
+    }
+  });
+
+  it("keep their 4xx in an application/graphql-response+json response", async () => {
+    const { status, body } = await server.request(
+      tooExpensive,
+      {},
+      {
+        as: personas.operator,
+        headers: { accept: "application/graphql-response+json" },
+      },
+    );
+    expect(status).toBe(400);
+    expect(codes(body)).toEqual(["QUERY_TOO_COMPLEX"]);
   });
 });

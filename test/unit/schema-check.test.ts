@@ -75,3 +75,56 @@ describe("schema check", () => {
     await expect(run).rejects.toMatchObject({ code: 1, stdout: expect.stringContaining("schema check FAILED") });
   });
 });
+
+describe("schema check on authorization directives", () => {
+  it("reports a removed, added or changed @authenticated/@requiresScopes as dangerous", () => {
+    const current = served
+      .replace("viewerTenant: Tenant @authenticated", "viewerTenant: Tenant")
+      .replace(
+        'auditChain(tenantId: ID!): AuditChainVerification! @requiresScopes(scopes: [["platform:operator"], ["support:read"], ["support:lifecycle"], ["support:*"]])',
+        'auditChain(tenantId: ID!): AuditChainVerification! @requiresScopes(scopes: [["platform:operator"]])',
+      );
+    expect(current).not.toBe(served);
+    const report = checkSubgraphSchema({ baseSdl: served, currentSdl: current, subgraphs });
+    expect(report.changes).toEqual([
+      {
+        kind: "dangerous",
+        type: "AUTHORIZATION_DIRECTIVE_CHANGED",
+        description: "Query.viewerTenant no longer carries @authenticated: a router stops enforcing it.",
+      },
+      {
+        kind: "dangerous",
+        type: "AUTHORIZATION_DIRECTIVE_CHANGED",
+        description: expect.stringMatching(
+          /^Query\.auditChain changed from @requiresScopes.* to @requiresScopes\(scopes: \[\["platform:operator"\]\]\)\.$/,
+        ),
+      },
+    ]);
+    expect(report.passed).toBe(true);
+  });
+});
+
+describe("schema check on neighbours' references", () => {
+  it("warns when a neighbour references Tenant or OperationRun through a non-null field, and passes", () => {
+    const strictBilling = subgraphs.map((subgraph) =>
+      subgraph.name === "billing"
+        ? {
+            ...subgraph,
+            sdl: subgraph.sdl
+              .replace("tenant: Tenant\n", "tenant: Tenant!\n")
+              .replace("type Query {", "type Query {\n  recentTenants: [Tenant!]!"),
+          }
+        : subgraph,
+    );
+    const report = checkSubgraphSchema({ baseSdl: served, currentSdl: served, subgraphs: strictBilling });
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/^billing: Invoice\.tenant is Tenant!; declare the Tenant reference nullable/),
+      expect.stringMatching(/^billing: Query\.recentTenants is \[Tenant!\]!; declare the Tenant reference nullable/),
+    ]);
+    expect(report.passed).toBe(true);
+  });
+
+  it("has nothing to warn about in this repository's example neighbours", () => {
+    expect(checkSubgraphSchema({ baseSdl: served, currentSdl: served, subgraphs }).warnings).toEqual([]);
+  });
+});

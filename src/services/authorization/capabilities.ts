@@ -48,6 +48,19 @@ export function isTenantScoped(principal: Principal): boolean {
   return principal.tenantId !== null;
 }
 
+const TENANT_SCOPES: ReadonlySet<string> = new Set(["tenant:admin", "tenant:member"]);
+
+/**
+ * The scopes a principal acts with: those of the closed set, and of them a tenant-scoped
+ * principal's tenant scopes only, a platform-wide one's platform scopes only. A router that
+ * enforces the SDL's @requiresScopes must read a token's scopes this way to decide as this
+ * service does (README, "Federation").
+ */
+export function effectiveScopes(principal: Pick<Principal, "scopes" | "tenantId">): Scope[] {
+  const tenantScoped = principal.tenantId !== null;
+  return SCOPES.filter((scope) => principal.scopes.includes(scope) && TENANT_SCOPES.has(scope) === tenantScoped);
+}
+
 /**
  * A tenant-scoped principal holds tenant capabilities only, whatever else its token says; a
  * platform-wide one holds platform capabilities only.
@@ -55,7 +68,7 @@ export function isTenantScoped(principal: Principal): boolean {
 export function hasCapability(principal: Principal, capability: Capability): boolean {
   if (TENANT_CAPABILITIES.has(capability) !== isTenantScoped(principal)) return false;
   const granted: readonly string[] = CAPABILITY_GRANTS[capability];
-  return principal.scopes.some((scope) => granted.includes(scope));
+  return effectiveScopes(principal).some((scope) => granted.includes(scope));
 }
 
 export function hasAnyCapability(principal: Principal, capabilities: readonly Capability[]): boolean {

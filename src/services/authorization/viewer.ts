@@ -90,8 +90,7 @@ export interface AllTenantsAccess {
   readonly allTenantsViewer: Viewer;
 }
 
-/** Lists across every tenant (the run list): FORBIDDEN for callers who do not see them all. */
-export function requireAllTenants(viewer: Viewer): AllTenantsAccess {
-  if (!seesAllTenants(viewer)) throw new ForbiddenError("You do not have permission to perform this action");
-  return { allTenantsViewer: viewer };
+/** The access for lists across every tenant (the run list), or null for a caller who does not see them all. */
+export function allTenantsAccess(viewer: Viewer): AllTenantsAccess | null {
+  return seesAllTenants(viewer) ? { allTenantsViewer: viewer } : null;
 }

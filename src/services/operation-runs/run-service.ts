@@ -6,7 +6,7 @@ import {
   presentTenantRun,
   type Presented,
 } from "../authorization/presentation.ts";
-import { requireAllTenants } from "../authorization/viewer.ts";
+import { allTenantsAccess } from "../authorization/viewer.ts";
 import {
   OperationKind,
   OperationRunStatus,
@@ -83,8 +83,9 @@ export async function listOperationRuns(
     const page = await context.read.runs.page({ ...listFilter(args.filter), tenantId: own }, request);
     return mapPage(page, (run) => presentTenantRun(viewer, tenant, run));
   }
-  const access = requireAllTenants(viewer);
-  if (requested && !isUuid(requested)) return emptyPage(request);
+  // A caller who sees no tenant at all (a token without any capability) sees no runs.
+  const access = allTenantsAccess(viewer);
+  if (!access || (requested && !isUuid(requested))) return emptyPage(request);
   const page = await context.read.runs.page(
     { ...listFilter(args.filter), tenantId: requested ? requested.toLowerCase() : null },
     request,
