@@ -51,6 +51,29 @@ describe("_entities is batched", () => {
     },
   );
 
+  it("resolves 1 000 Tenant representations (a neighbour's list), unknown ones as null, in at most 2 statements", async () => {
+    const missing = Array.from(
+      { length: 900 },
+      (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`,
+    );
+    const representations = [
+      ...tenants.map((tenant) => ({ __typename: "Tenant", id: tenant.id })),
+      ...missing.map((id) => ({ __typename: "Tenant", id })),
+    ];
+    const { result, statements } = await countStatements(() =>
+      server.data<{ _entities: ({ id: string } | null)[] }>(
+        TENANT_ENTITIES,
+        { r: representations },
+        { as: personas.operator },
+      ),
+    );
+    expect(result._entities).toHaveLength(1_000);
+    expect(result._entities.slice(0, 100).map((entity) => entity?.id)).toEqual(tenants.map((tenant) => tenant.id));
+    expect(result._entities.slice(100).every((entity) => entity === null)).toBe(true);
+    console.info(`[entities] 1 000 Tenant representations → ${statements.length} statements`);
+    expect(statements.length).toBeLessThanOrEqual(2);
+  });
+
   it.each([1, 10, 100])(
     "resolves %i OperationRun representations with their tenant in at most 2 statements",
     async (count) => {
