@@ -8,17 +8,13 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { createTokenVerifier } from "../src/server/auth.ts";
 import { appendAuditEvent, change } from "../src/services/audit/audit-store.ts";
-import type { Principal } from "../src/services/authorization/principal.ts";
+import type { Principal } from "../src/domain/principal.ts";
 import { createViewer } from "../src/services/authorization/viewer.ts";
 import { inTransaction } from "../src/services/database/sql.ts";
-import { TENANT_STATUS_BADGES, OPERATION_RUN_STATUS_BADGES } from "../src/services/lifecycle/badge-catalog.ts";
+import { TENANT_STATUS_BADGES, OPERATION_RUN_STATUS_BADGES } from "../src/domain/badge-catalog.ts";
 import { judgeTransitions } from "../src/services/lifecycle/lifecycle-service.ts";
-import { deriveOperability } from "../src/services/lifecycle/operability.ts";
-import {
-  TRANSITION_TABLE,
-  lifecycleAuditAction,
-  transitionsLeaving,
-} from "../src/services/lifecycle/transition-table.ts";
+import { deriveOperability } from "../src/domain/operability.ts";
+import { TRANSITION_TABLE, lifecycleAuditAction, transitionsLeaving } from "../src/domain/transition-table.ts";
 import { lockTenant, setTenantStatus } from "../src/services/tenants/tenant-store.ts";
 import type {
   LifecycleTransition,
@@ -26,7 +22,7 @@ import type {
   OnboardingStep,
   OperationRunStatus,
   TenantStatus,
-} from "../src/services/domain-types.ts";
+} from "../src/domain/vocabulary.ts";
 
 const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 10 });
 const verify = createTokenVerifier({

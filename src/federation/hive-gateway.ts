@@ -7,7 +7,7 @@ import { createServer, type Server } from "node:http";
 import { createGatewayRuntime, type GatewayRuntime } from "@graphql-hive/gateway-runtime";
 import { createInlineSigningKeyProvider, extractFromHeader, useJWT } from "@graphql-mesh/plugin-jwt-auth";
 import http from "@graphql-mesh/transport-http";
-import { effectiveScopes } from "../services/authorization/capabilities.ts";
+import { effectiveScopes } from "../domain/capabilities.ts";
 import { FORWARDED_HEADERS } from "./local-gateway.ts";
 
 export interface RunningHiveGateway {

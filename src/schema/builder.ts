@@ -5,11 +5,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
-import {
-  hasAnyCapability,
-  requiredScopeAlternatives,
-  type Capability,
-} from "../services/authorization/capabilities.ts";
+import { hasAnyCapability, requiredScopeAlternatives, type Capability } from "../domain/capabilities.ts";
 import type { ServiceContext } from "../services/service-context.ts";
 import type { GraphQLContext } from "./context.ts";
 

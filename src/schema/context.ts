@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Principal } from "../services/authorization/principal.ts";
+import type { Principal } from "../domain/principal.ts";
 import type { ServiceContext } from "../services/service-context.ts";
 
 /**

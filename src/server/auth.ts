@@ -8,7 +8,7 @@ import {
   type ExportedJWKSCache,
   type JWTPayload,
 } from "jose";
-import type { Principal } from "../services/authorization/principal.ts";
+import type { Principal } from "../domain/principal.ts";
 import { hasControlCharacters, isStorableText, isUuid } from "../services/text.ts";
 import type { AuthConfig } from "./config.ts";
 

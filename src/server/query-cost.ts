@@ -3,7 +3,7 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
 import { authScopesAllow, type AuthScopes } from "../schema/builder.ts";
 import type { GraphQLContext } from "../schema/context.ts";
-import { hasAnyCapability } from "../services/authorization/capabilities.ts";
+import { hasAnyCapability } from "../domain/capabilities.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
 
 /**

@@ -2,18 +2,20 @@
 // idempotency, the tenant lock, visibility, the version check, one audit event, and the
 // presentation of the payload — so each mutation states only its own rule.
 import { appendAuditEvent, type AuditChanges } from "./audit/audit-store.ts";
-import { mayReadTenant, mayWriteTenant, type TenantWrite } from "./authorization/capabilities.ts";
+import { type TenantWrite } from "../domain/capabilities.ts";
+import { mayReadTenant, mayWriteTenant } from "./authorization/tenant-access.ts";
 import { requireWrite, type Viewer } from "./authorization/viewer.ts";
 import type { JsonValue } from "./canonical-json.ts";
 import type { SqlTransaction } from "./database/sql.ts";
-import type { AuditEventRecord, TenantRecord } from "./domain-types.ts";
-import { fail, type Outcome, type UserError } from "./errors.ts";
+import type { AuditEventRecord, TenantRecord } from "../domain/vocabulary.ts";
+import { fail, type Outcome } from "./errors.ts";
 import {
   hashRequest,
   reserveIdempotencyKey,
   storeIdempotentPayload,
   type IdempotencyScope,
 } from "./idempotency/idempotency-store.ts";
+import type { UserError } from "../domain/user-errors.ts";
 import type { ServiceContext } from "./service-context.ts";
 import { lockTenant, readTenant } from "./tenants/tenant-store.ts";
 import { isStorableText, TEXT_LIMITS } from "./text.ts";

@@ -1,6 +1,6 @@
 // What text the service accepts, decided once: every input path (mutations, filters, keys, cursors,
 // token subjects) asks here.
-import type { UserError } from "./errors.ts";
+import type { UserError } from "../domain/user-errors.ts";
 
 /** Lengths in characters (code points) of the text fields, as the contract describes them. */
 export const TEXT_LIMITS = {

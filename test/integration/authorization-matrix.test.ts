@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getNamedType, valueFromASTUntyped, type DirectiveNode, type ValueNode } from "graphql";
 import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { buildSubgraphSchema, printSubgraphSdl } from "../../src/schema/index.ts";
-import { effectiveScopes } from "../../src/services/authorization/capabilities.ts";
+import { effectiveScopes } from "../../src/domain/capabilities.ts";
 import { activeTenant, onboardingTenant, queuedRun, uniqueSlug, type TenantFixture } from "../support/fixtures.ts";
 import { personas, tenantAdmin, tenantMember, tokenFor, type Persona } from "../support/personas.ts";
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";

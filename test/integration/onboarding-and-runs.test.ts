@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RUN_STATUS_TRANSITIONS } from "../../src/services/operation-runs/run-states.ts";
+import { RUN_STATUS_TRANSITIONS } from "../../src/domain/run-states.ts";
 import {
   activeTenant,
   draftTenant,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TRANSITION_TABLE } from "../../src/services/lifecycle/transition-table.ts";
+import { TRANSITION_TABLE } from "../../src/domain/transition-table.ts";
 import { personas, tokenFor } from "../support/personas.ts";
 import {
   CREATE_TENANT,

@@ -2,13 +2,13 @@
 // nothing renders "Unknown". Exhaustive over the persistence enums AND the public contract's enums,
 // so a status added to either without a badge fails here.
 import { describe, expect, it } from "vitest";
-import { OperationRunStatus, TenantStatus } from "../../src/services/domain-types.ts";
+import { OperationRunStatus, TenantStatus } from "../../src/domain/vocabulary.ts";
 import {
   BadgeTone,
   OPERATION_RUN_STATUS_BADGES,
   TENANT_STATUS_BADGES,
   type StatusBadge,
-} from "../../src/services/lifecycle/badge-catalog.ts";
+} from "../../src/domain/badge-catalog.ts";
 import { contractEnumValues, loadContractSchema } from "./contract-sdl.ts";
 
 const contract = loadContractSchema();

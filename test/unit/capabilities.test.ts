@@ -8,8 +8,8 @@ import {
   hasCapability,
   requiredScopeAlternatives,
   type Capability,
-} from "../../src/services/authorization/capabilities.ts";
-import type { Principal } from "../../src/services/authorization/principal.ts";
+} from "../../src/domain/capabilities.ts";
+import type { Principal } from "../../src/domain/principal.ts";
 import { contractRequiresScopes, loadContractSchema } from "./contract-sdl.ts";
 
 const TENANT_ID = "3f9a2c1e-7b4d-4e8f-9a6b-1c2d3e4f5a6b";

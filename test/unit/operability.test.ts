@@ -1,7 +1,7 @@
 // docs/design.md §2's operability table, row by row: derived from status and onboarding session, never stored.
 import { describe, expect, it } from "vitest";
-import { OnboardingStatus, TenantStatus } from "../../src/services/domain-types.ts";
-import { deriveOperability, isVisibleToTenantUsers } from "../../src/services/lifecycle/operability.ts";
+import { OnboardingStatus, TenantStatus } from "../../src/domain/vocabulary.ts";
+import { deriveOperability, isVisibleToTenantUsers } from "../../src/domain/operability.ts";
 
 type Cell = "yes" | "no";
 

@@ -1,11 +1,6 @@
 // docs/design.md §2's lifecycle table, written out here by hand, held against the one table in code.
 import { describe, expect, it } from "vitest";
-import {
-  LifecycleTransition,
-  OnboardingStep,
-  OperationRunStatus,
-  TenantStatus,
-} from "../../src/services/domain-types.ts";
+import { LifecycleTransition, OnboardingStep, OperationRunStatus, TenantStatus } from "../../src/domain/vocabulary.ts";
 import {
   checkGuard,
   GUARD_DESCRIPTIONS,
@@ -15,7 +10,7 @@ import {
   transitionsLeaving,
   type GuardFacts,
   type TransitionRule,
-} from "../../src/services/lifecycle/transition-table.ts";
+} from "../../src/domain/transition-table.ts";
 import { contractEnumValues, loadContractSchema } from "./contract-sdl.ts";
 
 type ExpectedRule = Omit<TransitionRule, "transition">;

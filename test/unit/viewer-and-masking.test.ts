@@ -1,20 +1,19 @@
 // docs/design.md §3: who sees which slice of the data (viewer), the operator override and remembered tenant
 // context headers, membership per §2's visibility column, and the one masking rule.
 import { describe, expect, it } from "vitest";
+import { TENANT_WRITES, type TenantWrite } from "../../src/domain/capabilities.ts";
 import {
   mayReadTenant as canSeeTenant,
   mayWriteTenant,
   seesAllTenants,
-  TENANT_WRITES,
-  type TenantWrite,
-} from "../../src/services/authorization/capabilities.ts";
+} from "../../src/services/authorization/tenant-access.ts";
 import {
   presentAuditEvent,
   presentRun,
   presentTenant,
   type Presented,
 } from "../../src/services/authorization/presentation.ts";
-import type { Principal } from "../../src/services/authorization/principal.ts";
+import type { Principal } from "../../src/domain/principal.ts";
 import {
   createViewer,
   masksInternalFields,
@@ -27,7 +26,7 @@ import {
   type AuditEventRecord,
   type OperationRunRecord,
   type TenantRecord,
-} from "../../src/services/domain-types.ts";
+} from "../../src/domain/vocabulary.ts";
 
 const OWN = "0b6f5e2a-1d3c-4b7a-8e9f-a1b2c3d4e5f6";
 const OTHER = "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f";

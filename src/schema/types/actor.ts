@@ -1,4 +1,4 @@
-import type { ActorType } from "../../services/domain-types.ts";
+import type { ActorType } from "../../domain/vocabulary.ts";
 import { builder } from "../builder.ts";
 import { ActorTypeEnum } from "./enums.ts";
 

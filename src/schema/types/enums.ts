@@ -6,9 +6,9 @@ import {
   OperationKind,
   OperationRunStatus,
   TenantStatus,
-} from "../../services/domain-types.ts";
-import { UserErrorCode } from "../../services/errors.ts";
-import { BadgeTone } from "../../services/lifecycle/badge-catalog.ts";
+} from "../../domain/vocabulary.ts";
+import { UserErrorCode } from "../../domain/user-errors.ts";
+import { BadgeTone } from "../../domain/badge-catalog.ts";
 import { builder } from "../builder.ts";
 
 export const TenantStatusEnum = builder.enumType(TenantStatus, { name: "TenantStatus" });

@@ -1,16 +1,12 @@
 import { listTenantAuditEvents, LIFECYCLE_ACTION_PREFIX } from "../../services/audit/audit-service.ts";
-import { TENANT_STATUS_BADGES } from "../../services/lifecycle/badge-catalog.ts";
+import { TENANT_STATUS_BADGES } from "../../domain/badge-catalog.ts";
 import {
   getAvailableTransitions,
   getOperability,
   type AvailableTransition,
 } from "../../services/lifecycle/lifecycle-service.ts";
-import type { TenantOperability } from "../../services/lifecycle/operability.ts";
-import {
-  GUARD_DESCRIPTIONS,
-  TRANSITION_RULES,
-  type TransitionRule,
-} from "../../services/lifecycle/transition-table.ts";
+import type { TenantOperability } from "../../domain/operability.ts";
+import { GUARD_DESCRIPTIONS, TRANSITION_RULES, type TransitionRule } from "../../domain/transition-table.ts";
 import { builder, servicesOf } from "../builder.ts";
 import { pageArgs, toConnection } from "./connections.ts";
 import { LifecycleTransitionEnum, TenantStatusEnum } from "./enums.ts";

@@ -1,6 +1,6 @@
 import { currentOnboardingStep, isSessionResumable } from "../../services/onboarding/onboarding-service.ts";
 import type { Presented } from "../../services/authorization/presentation.ts";
-import type { OnboardingSessionRecord } from "../../services/domain-types.ts";
+import type { OnboardingSessionRecord } from "../../domain/vocabulary.ts";
 import { builder } from "../builder.ts";
 import { OnboardingStatusEnum, OnboardingStepEnum } from "./enums.ts";
 

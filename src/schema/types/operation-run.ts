@@ -1,4 +1,4 @@
-import { OPERATION_RUN_STATUS_BADGES } from "../../services/lifecycle/badge-catalog.ts";
+import { OPERATION_RUN_STATUS_BADGES } from "../../domain/badge-catalog.ts";
 import { getOperationRunsByIds } from "../../services/operation-runs/run-service.ts";
 import { getTenant } from "../../services/tenants/tenant-service.ts";
 import { builder, servicesOf } from "../builder.ts";

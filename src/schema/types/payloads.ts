@@ -1,4 +1,5 @@
-import type { Outcome, UserError } from "../../services/errors.ts";
+import type { UserError } from "../../domain/user-errors.ts";
+import type { Outcome } from "../../services/errors.ts";
 import { builder } from "../builder.ts";
 import { UserErrorCodeEnum } from "./enums.ts";
 

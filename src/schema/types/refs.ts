@@ -3,10 +3,10 @@
 // files with objectFields/implement. That keeps TypeScript's inference acyclic. They are plain
 // object refs over the services' presented records (authorization/presentation.ts): nothing in
 // the schema can load data by itself, and nothing can reach a type unmasked or unchecked.
-import type { AuditEventRecord, OperationRunRecord, TenantRecord } from "../../services/domain-types.ts";
+import type { AuditEventRecord, OperationRunRecord, TenantRecord } from "../../domain/vocabulary.ts";
 import type { Presented } from "../../services/authorization/presentation.ts";
 import type { TotalCount } from "../../services/pagination.ts";
-import type { StatusBadge } from "../../services/lifecycle/badge-catalog.ts";
+import type { StatusBadge } from "../../domain/badge-catalog.ts";
 import { builder } from "../builder.ts";
 import { BadgeToneEnum, TenantStatusEnum } from "./enums.ts";
 

@@ -1,7 +1,7 @@
-import { hasAnyCapability } from "../authorization/capabilities.ts";
+import { hasAnyCapability } from "../../domain/capabilities.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import { requirePlatformReader } from "../authorization/viewer.ts";
-import type { AuditEventRecord, TenantRecord } from "../domain-types.ts";
+import type { AuditEventRecord, TenantRecord } from "../../domain/vocabulary.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";

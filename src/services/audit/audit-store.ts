@@ -1,12 +1,12 @@
 // The one owner of the `audit_events` table's SQL: the append (in a mutation's transaction), the
 // per-tenant pages, the platform feed and the chain walk (per request).
 import { randomUUID } from "node:crypto";
-import { actorTypeOf } from "../authorization/capabilities.ts";
+import { actorTypeOf } from "../../domain/capabilities.ts";
 import type { Viewer } from "../authorization/viewer.ts";
 import { AUDIT_COLUMNS } from "../database/columns.ts";
 import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
-import type { AuditEventRecord } from "../domain-types.ts";
+import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isStorableText } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";

@@ -4,8 +4,13 @@
 // after judging that the viewer may see it and masking what the viewer may not read. The
 // schema's object types are typed over Presented records, so a service path that returns a raw
 // record — unmasked, or not checked for visibility — does not compile.
-import type { AuditEventRecord, OnboardingSessionRecord, OperationRunRecord, TenantRecord } from "../domain-types.ts";
-import { mayReadTenant } from "./capabilities.ts";
+import type {
+  AuditEventRecord,
+  OnboardingSessionRecord,
+  OperationRunRecord,
+  TenantRecord,
+} from "../../domain/vocabulary.ts";
+import { mayReadTenant } from "./tenant-access.ts";
 import { masksInternalFields, type AllTenantsAccess, type PlatformReadAccess, type Viewer } from "./viewer.ts";
 
 declare const presented: unique symbol;

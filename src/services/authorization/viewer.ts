@@ -1,12 +1,7 @@
 import { ForbiddenError } from "../errors.ts";
-import {
-  hasCapability,
-  holdsWriteCapability,
-  isTenantScoped,
-  seesAllTenants,
-  type TenantWrite,
-} from "./capabilities.ts";
-import type { Principal } from "./principal.ts";
+import { hasCapability, isTenantScoped, type TenantWrite } from "../../domain/capabilities.ts";
+import { holdsWriteCapability, seesAllTenants } from "./tenant-access.ts";
+import type { Principal } from "../../domain/principal.ts";
 
 /** A tenant-scoped view: a tenant user, or a platform reader under X-Operator-Override. */
 export interface TenantScope {

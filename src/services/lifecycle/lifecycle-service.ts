@@ -1,7 +1,7 @@
 import { change, type AuditChanges } from "../audit/audit-store.ts";
-import { holdsWriteCapability } from "../authorization/capabilities.ts";
+import { holdsWriteCapability } from "../authorization/tenant-access.ts";
 import { presentRun, type Presented } from "../authorization/presentation.ts";
-import type { Principal } from "../authorization/principal.ts";
+import type { Principal } from "../../domain/principal.ts";
 import type { SqlTransaction } from "../database/sql.ts";
 import {
   OnboardingStatus,
@@ -12,16 +12,17 @@ import {
   type OnboardingSessionRecord,
   type OperationRunRecord,
   type TenantRecord,
-} from "../domain-types.ts";
-import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
+} from "../../domain/vocabulary.ts";
+import { fail, succeed, type Outcome } from "../errors.ts";
 import { defineMutation } from "../mutation.ts";
 import { findOnboardingSession, finishOnboardingSession, openOnboardingSession } from "../onboarding/session-store.ts";
 import { closeOpenRuns, latestRunStatus, openOperationRun } from "../operation-runs/run-store.ts";
+import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { presentChange, type TenantChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
 import { setTenantStatus } from "../tenants/tenant-store.ts";
 import { TEXT_LIMITS, validateText } from "../text.ts";
-import { deriveOperability, type TenantOperability } from "./operability.ts";
+import { deriveOperability, type TenantOperability } from "../../domain/operability.ts";
 import {
   checkGuard,
   lifecycleAuditAction,
@@ -30,7 +31,7 @@ import {
   type GuardFacts,
   type TransitionRule,
   type TransitionSideEffect,
-} from "./transition-table.ts";
+} from "../../domain/transition-table.ts";
 
 export interface TransitionTenantInput {
   tenantId: string;

@@ -6,7 +6,7 @@ import {
   TenantStatus,
   type OnboardingSessionRecord,
   type TenantRecord,
-} from "../domain-types.ts";
+} from "../../domain/vocabulary.ts";
 import { fail, succeed, type Outcome } from "../errors.ts";
 import { defineMutation } from "../mutation.ts";
 import type { ServiceContext } from "../service-context.ts";

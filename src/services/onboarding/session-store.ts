@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
 import { ONBOARDING_COLUMNS } from "../database/columns.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
-import { OnboardingStatus, type OnboardingSessionRecord, type OnboardingStep } from "../domain-types.ts";
+import { OnboardingStatus, type OnboardingSessionRecord, type OnboardingStep } from "../../domain/vocabulary.ts";
 
 export async function openOnboardingSession(tx: SqlTransaction, tenantId: string): Promise<OnboardingSessionRecord> {
   const [session] = await tx.rows<OnboardingSessionRecord>(

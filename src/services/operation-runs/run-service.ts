@@ -13,14 +13,15 @@ import {
   TenantStatus,
   type OperationRunRecord,
   type TenantRecord,
-} from "../domain-types.ts";
-import { fail, succeed, type Outcome, type UserError } from "../errors.ts";
-import { deriveOperability } from "../lifecycle/operability.ts";
+} from "../../domain/vocabulary.ts";
+import { fail, succeed, type Outcome } from "../errors.ts";
+import { deriveOperability } from "../../domain/operability.ts";
 import { defineMutation, versionConflict } from "../mutation.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
+import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isUuid, TEXT_LIMITS, validateText } from "../text.ts";
-import { isFinalRunStatus, mayRunMoveTo } from "./run-states.ts";
+import { isFinalRunStatus, mayRunMoveTo } from "../../domain/run-states.ts";
 import {
   findOperationRun,
   hasOpenRun,

@@ -2,15 +2,15 @@
 // batched lookups, per-tenant pages and the platform-wide list (per request).
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
-import { actorTypeOf } from "../authorization/capabilities.ts";
-import type { Principal } from "../authorization/principal.ts";
+import { actorTypeOf } from "../../domain/capabilities.ts";
+import type { Principal } from "../../domain/principal.ts";
 import { RUN_COLUMNS } from "../database/columns.ts";
 import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
-import { OperationRunStatus, type OperationKind, type OperationRunRecord } from "../domain-types.ts";
+import { OperationRunStatus, type OperationKind, type OperationRunRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isUuid } from "../text.ts";
-import { OPEN_RUN_STATUSES } from "./run-states.ts";
+import { OPEN_RUN_STATUSES } from "../../domain/run-states.ts";
 
 /** Newest first, as every run list is ordered. */
 export const RUN_ORDER = keysetOrder<OperationRunRecord>("operationRuns", [

@@ -1,4 +1,4 @@
-import type { UserError } from "../errors.ts";
+import type { UserError } from "../../domain/user-errors.ts";
 import { TEXT_LIMITS, validateText } from "../text.ts";
 
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([

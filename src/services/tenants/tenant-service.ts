@@ -7,11 +7,12 @@ import {
 } from "../authorization/presentation.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import { isUniqueViolation } from "../database/failures.ts";
-import type { AuditEventRecord, TenantRecord, TenantStatus } from "../domain-types.ts";
-import { fail, InvalidArgumentError, succeed, type Outcome, type UserError } from "../errors.ts";
-import { deriveOperability } from "../lifecycle/operability.ts";
+import type { AuditEventRecord, TenantRecord, TenantStatus } from "../../domain/vocabulary.ts";
+import { fail, InvalidArgumentError, succeed, type Outcome } from "../errors.ts";
+import { deriveOperability } from "../../domain/operability.ts";
 import { defineCreation, defineMutation } from "../mutation.ts";
 import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
+import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isStorableText, TEXT_LIMITS } from "../text.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";

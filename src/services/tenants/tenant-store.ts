@@ -5,7 +5,7 @@ import DataLoader from "dataloader";
 import { TENANT_COLUMNS } from "../database/columns.ts";
 import { listPage, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
-import type { TenantRecord, TenantStatus } from "../domain-types.ts";
+import type { TenantRecord, TenantStatus } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isStorableText, isUuid } from "../text.ts";
 

@@ -1,4 +1,4 @@
-import { OnboardingStatus, TenantStatus } from "../domain-types.ts";
+import { OnboardingStatus, TenantStatus } from "./vocabulary.ts";
 
 export interface TenantOperability {
   viewable: boolean;

@@ -1,4 +1,4 @@
-import type { OperationRunStatus, TenantStatus } from "../domain-types.ts";
+import type { OperationRunStatus, TenantStatus } from "./vocabulary.ts";
 
 export const BadgeTone = {
   NEUTRAL: "NEUTRAL",

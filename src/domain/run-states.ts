@@ -1,4 +1,4 @@
-import { OperationRunStatus } from "../domain-types.ts";
+import { OperationRunStatus } from "./vocabulary.ts";
 
 /**
  * The operation run state machine (docs/design.md §2): which status may follow which. Every

@@ -1,7 +1,5 @@
-import { ActorType, type TenantStatus } from "../domain-types.ts";
-import { isVisibleToTenantUsers } from "../lifecycle/operability.ts";
+import { ActorType } from "./vocabulary.ts";
 import type { Principal } from "./principal.ts";
-import type { Viewer } from "./viewer.ts";
 
 /**
  * The closed set of scopes (docs/design.md §3). A scope not listed grants nothing, so a router
@@ -94,24 +92,6 @@ export function actorTypeOf(principal: Principal): ActorType {
   return ActorType.SYSTEM;
 }
 
-// ---------------------------------------------------------------- decisions on one tenant
-
-/** Platform readers and run operators see every tenant (and no tenant-scoped view does). */
-export function seesAllTenants(viewer: Viewer): boolean {
-  return viewer.tenantScope === null && hasAnyCapability(viewer.principal, ["readPlatform", "operateRuns"]);
-}
-
-/**
- * Whether the viewer may read this tenant at all. A miss must look exactly like absence to the
- * caller (null / NOT_FOUND), so callers never tell the two apart.
- */
-export function mayReadTenant(viewer: Viewer, tenant: { id: string; status: TenantStatus }): boolean {
-  if (viewer.tenantScope !== null) {
-    return tenant.id === viewer.tenantScope.tenantId && isVisibleToTenantUsers(tenant.status);
-  }
-  return seesAllTenants(viewer);
-}
-
 /**
  * Every write, and the capability it takes from a platform-wide caller and (where tenant users
  * may do it at all) from a tenant-scoped one.
@@ -127,25 +107,3 @@ export const TENANT_WRITES = {
 } as const satisfies Record<string, { platform: Capability; tenant: Capability | null }>;
 
 export type TenantWrite = keyof typeof TENANT_WRITES;
-
-/** Whether the caller holds the capability for this kind of write at all (else FORBIDDEN, before any lookup). */
-export function holdsWriteCapability(viewer: Viewer, write: TenantWrite): boolean {
-  if (viewer.tenantScope?.viaOperatorOverride) return false;
-  const { platform, tenant } = TENANT_WRITES[write];
-  return isTenantScoped(viewer.principal)
-    ? tenant !== null && hasCapability(viewer.principal, tenant)
-    : hasCapability(viewer.principal, platform);
-}
-
-/**
- * Whether the caller may make this write to this tenant: the capability, and — for a tenant
- * user — the tenant being its own and visible to it. Outside that, a tenant is NOT_FOUND.
- */
-export function mayWriteTenant(
-  viewer: Viewer,
-  tenant: { id: string; status: TenantStatus },
-  write: TenantWrite,
-): boolean {
-  if (!holdsWriteCapability(viewer, write)) return false;
-  return viewer.tenantScope === null || mayReadTenant(viewer, tenant);
-}

@@ -1,10 +1,4 @@
-import {
-  LifecycleTransition,
-  OnboardingStep,
-  OperationKind,
-  OperationRunStatus,
-  TenantStatus,
-} from "../domain-types.ts";
+import { LifecycleTransition, OnboardingStep, OperationKind, OperationRunStatus, TenantStatus } from "./vocabulary.ts";
 
 /** What a transition does besides changing status; executed by the lifecycle service in the same transaction. */
 export type TransitionSideEffect =
