@@ -1,17 +1,17 @@
 import { printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLSchema } from "graphql";
 import { builder } from "./builder.ts";
+// Each type family declares its types, inputs, payloads and root fields, wiring in the
+// resolvers of src/resolvers; the order fixes the order of Query and Mutation fields in the SDL.
 import "./types/enums.ts";
+import "./types/common.ts";
 import "./types/refs.ts";
 import "./types/actor.ts";
+import "./types/tenant.ts";
+import "./types/operation-run.ts";
 import "./types/audit.ts";
 import "./types/lifecycle.ts";
 import "./types/onboarding.ts";
-import "./types/operation-run.ts";
-import "./types/payloads.ts";
-import "./types/tenant.ts";
-import "../resolvers/queries.ts";
-import "../resolvers/mutations.ts";
 
 let schema: GraphQLSchema | undefined;
 

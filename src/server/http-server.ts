@@ -4,7 +4,7 @@ import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { GraphQLSchema } from "graphql";
-import type { GraphQLContext } from "../schema/context.ts";
+import type { GraphQLContext } from "../resolvers/context.ts";
 import type { Database } from "../services/database/client.ts";
 import type { TokenVerifier } from "./auth.ts";
 import type { Config } from "./config.ts";

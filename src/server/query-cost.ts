@@ -1,8 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
-import { authScopesAllow, type AuthScopes } from "../schema/builder.ts";
-import type { GraphQLContext } from "../schema/context.ts";
+import { authScopesAllow, type AuthScopes, type GraphQLContext } from "../resolvers/context.ts";
 import { hasAnyCapability } from "../domain/capabilities.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
 

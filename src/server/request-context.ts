@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import type { GraphQLContext, RequestAccess } from "../schema/context.ts";
+import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
 import { createReaders } from "../services/service-context.ts";

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { GraphQLFormattedError } from "graphql";
-import type { GraphQLContext } from "../schema/context.ts";
+import type { GraphQLContext } from "../resolvers/context.ts";
 import { clientCodeOf, isExpectedError } from "./error-formatting.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 

@@ -41,10 +41,13 @@ export interface MutationStep<Valid> {
 }
 
 interface Common<Input, Valid, Result, Payload> {
-  /** The mutation's name; the idempotency scope derives from it. */
-  name: string;
-  /** The writes the input asks for (each capability is checked first: FORBIDDEN, before any lookup). */
-  writes(input: Input): TenantWrite[];
+  /**
+   * The write this mutation is: its capability, and the scope of its idempotency records (a key
+   * used with one mutation means nothing to another).
+   */
+  write: TenantWrite;
+  /** Further writes the input asks for (e.g. a slug change). Every capability is checked first: FORBIDDEN, before any lookup. */
+  alsoWrites?(input: Input): TenantWrite[];
   /** Checks the input without the database; user errors end the mutation before it starts. */
   validate(input: Input): Outcome<Valid>;
   /** The tenant a result belongs to: a replay is shown only while the caller may still see it. */
@@ -120,7 +123,7 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
 ): (context: ServiceContext, input: Input) => Promise<Outcome<Payload>> {
   return async (context, input) => {
     const { viewer } = context;
-    const writes = definition.writes(input);
+    const writes = [definition.write, ...(definition.alsoWrites?.(input) ?? [])];
     for (const write of writes) requireWrite(viewer, write);
     const validated = definition.validate(input);
     if (!validated.ok) return validated;
@@ -132,7 +135,7 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
         : {
             principalSub: viewer.principal.sub,
             principalScope: viewer.principal.tenantId ?? "",
-            mutation: definition.name,
+            mutation: definition.write,
             key: key.value,
           };
     const valid = validated.value;
@@ -158,10 +161,10 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
         }
         let audited = false;
         const audit = (lockedTenantId: string | null) => (draft: AuditDraft) => {
-          if (audited) throw new Error(`${definition.name} tried to write a second audit event`);
+          if (audited) throw new Error(`${definition.write} tried to write a second audit event`);
           audited = true;
           const tenantId = draft.tenantId ?? lockedTenantId;
-          if (!tenantId) throw new Error(`${definition.name} wrote an audit event for no tenant`);
+          if (!tenantId) throw new Error(`${definition.write} wrote an audit event for no tenant`);
           return appendAuditEvent(tx, context, {
             tenantId,
             action: draft.action,

@@ -1,11 +1,6 @@
-import type { ActorType } from "../../domain/vocabulary.ts";
+import { actorUser, type ActorParent } from "../../resolvers/actor.ts";
 import { builder } from "../builder.ts";
 import { ActorTypeEnum } from "./enums.ts";
-
-export interface ActorShape {
-  type: ActorType;
-  id: string;
-}
 
 /**
  * Owned by an identity subgraph; this subgraph only references it. Declared with a
@@ -17,15 +12,10 @@ export const UserRef = builder.objectRef<{ id: string }>("User").implement({
   fields: (t) => ({ id: t.exposeID("id") }),
 });
 
-export const ActorObject = builder.objectRef<ActorShape>("Actor").implement({
+export const ActorObject = builder.objectRef<ActorParent>("Actor").implement({
   fields: (t) => ({
     type: t.expose("type", { type: ActorTypeEnum }),
     id: t.exposeID("id", { description: "The token's subject." }),
-    // Service accounts and the system are not users of the identity subgraph.
-    user: t.field({
-      type: UserRef,
-      nullable: true,
-      resolve: (actor) => (actor.type === "SERVICE_ACCOUNT" || actor.type === "SYSTEM" ? null : { id: actor.id }),
-    }),
+    user: t.field({ type: UserRef, nullable: true, resolve: actorUser }),
   }),
 });

@@ -1,8 +1,14 @@
-import type { AuditChainVerification } from "../../services/audit/audit-service.ts";
-import { getTenant } from "../../services/tenants/tenant-service.ts";
-import { builder, servicesOf } from "../builder.ts";
+// The audit family: the event's fields, chain verification, the filter and the root fields.
+import {
+  auditChain,
+  auditEventsPage,
+  eventActor,
+  eventTenant,
+  type AuditChainVerification,
+} from "../../resolvers/audit.ts";
+import { builder, capabilityField } from "../builder.ts";
 import { ActorObject } from "./actor.ts";
-import { AuditEventType, TenantType } from "./refs.ts";
+import { AuditEventConnection, AuditEventType, TenantType } from "./refs.ts";
 
 builder.objectFields(AuditEventType, (t) => ({
   sequence: t.exposeInt("sequence", { description: "Per tenant, gapless, starting at 1." }),
@@ -10,12 +16,8 @@ builder.objectFields(AuditEventType, (t) => ({
     description:
       "tenant.created, tenant.updated, tenant.lifecycle.<transition in lower snake case>, onboarding.step_completed, operation_run.started, operation_run.updated",
   }),
-  tenant: t.field({
-    type: TenantType,
-    nullable: true,
-    resolve: (event, _args, context) => getTenant(servicesOf(context), { id: event.tenantId }),
-  }),
-  actor: t.field({ type: ActorObject, resolve: (event) => ({ type: event.actorType, id: event.actorId }) }),
+  tenant: t.field({ type: TenantType, nullable: true, resolve: eventTenant }),
+  actor: t.field({ type: ActorObject, resolve: eventActor }),
   operatorOverride: t.exposeBoolean("operatorOverride"),
   reason: t.exposeString("reason", { nullable: true, description: "null for tenant-scoped viewers." }),
   changes: t.expose("changes", {
@@ -32,15 +34,39 @@ builder.objectFields(AuditEventType, (t) => ({
   previousHash: t.exposeString("previousHash", { nullable: true }),
 }));
 
-export const AuditChainVerificationType = builder
-  .objectRef<AuditChainVerification>("AuditChainVerification")
-  .implement({
-    fields: (t) => ({
-      valid: t.exposeBoolean("valid"),
-      eventCount: t.exposeInt("eventCount"),
-      firstBrokenSequence: t.exposeInt("firstBrokenSequence", {
-        nullable: true,
-        description: "The first sequence whose hash does not verify; null when valid.",
-      }),
+const AuditChainVerificationType = builder.objectRef<AuditChainVerification>("AuditChainVerification").implement({
+  fields: (t) => ({
+    valid: t.exposeBoolean("valid"),
+    eventCount: t.exposeInt("eventCount"),
+    firstBrokenSequence: t.exposeInt("firstBrokenSequence", {
+      nullable: true,
+      description: "The first sequence whose hash does not verify; null when valid.",
     }),
-  });
+  }),
+});
+
+const AuditEventFilterInput = builder.inputType("AuditEventFilter", {
+  fields: (t) => ({
+    tenantId: t.id(),
+    action: t.string({ description: "Prefix match, e.g. tenant.lifecycle" }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  auditEvents: t.field({
+    ...capabilityField("readPlatform"),
+    type: AuditEventConnection,
+    args: {
+      first: t.arg.int({ defaultValue: 20 }),
+      after: t.arg.string(),
+      filter: t.arg({ type: AuditEventFilterInput }),
+    },
+    resolve: auditEventsPage,
+  }),
+  auditChain: t.field({
+    ...capabilityField("readPlatform"),
+    type: AuditChainVerificationType,
+    args: { tenantId: t.arg.id({ required: true }) },
+    resolve: auditChain,
+  }),
+}));

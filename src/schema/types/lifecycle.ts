@@ -1,16 +1,22 @@
-import { listTenantAuditEvents, LIFECYCLE_ACTION_PREFIX } from "../../services/audit/audit-service.ts";
-import { TENANT_STATUS_BADGES } from "../../domain/badge-catalog.ts";
-import {
-  getAvailableTransitions,
-  getOperability,
-  type AvailableTransition,
-} from "../../services/lifecycle/lifecycle-service.ts";
+// The lifecycle family: TenantLifecycle and what it derives, the rules as data, and
+// transitionTenant with its input and payload.
 import type { TenantOperability } from "../../domain/operability.ts";
-import { GUARD_DESCRIPTIONS, TRANSITION_RULES, type TransitionRule } from "../../domain/transition-table.ts";
-import { builder, servicesOf } from "../builder.ts";
-import { pageArgs, toConnection } from "./connections.ts";
+import {
+  lifecycleAvailableTransitions,
+  lifecycleBadge,
+  lifecycleHistory,
+  lifecycleOperability,
+  lifecycleRules,
+  ruleGuard,
+  transitionTenantMutation,
+  type AvailableTransition,
+  type TransitionPayloadParent,
+  type TransitionRule,
+} from "../../resolvers/lifecycle.ts";
+import { authenticatedField, builder, capabilityField } from "../builder.ts";
+import { idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
 import { LifecycleTransitionEnum, TenantStatusEnum } from "./enums.ts";
-import { AuditEventConnection, StatusBadgeType, TenantLifecycleType } from "./refs.ts";
+import { AuditEventConnection, AuditEventType, OperationRunType, TenantLifecycleType, TenantType } from "./refs.ts";
 
 const TenantOperabilityType = builder.objectRef<TenantOperability>("TenantOperability").implement({
   description: "What may be done with a tenant now; derived from lifecycle, never stored.",
@@ -42,21 +48,15 @@ const AvailableTransitionType = builder.objectRef<AvailableTransition>("Availabl
   }),
 });
 
-export const LifecycleTransitionRuleType = builder.objectRef<TransitionRule>("LifecycleTransitionRule").implement({
+const LifecycleTransitionRuleType = builder.objectRef<TransitionRule>("LifecycleTransitionRule").implement({
   fields: (t) => ({
     transition: t.expose("transition", { type: LifecycleTransitionEnum }),
     from: t.field({ type: [TenantStatusEnum], resolve: (rule) => [...rule.from] }),
     to: t.expose("to", { type: TenantStatusEnum }),
     reasonRequired: t.exposeBoolean("reasonRequired"),
-    guard: t.string({
-      nullable: true,
-      description: "Human-readable guard, null when none.",
-      resolve: (rule) => (rule.guard ? GUARD_DESCRIPTIONS[rule.guard] : null),
-    }),
+    guard: t.string({ nullable: true, description: "Human-readable guard, null when none.", resolve: ruleGuard }),
   }),
 });
-
-export const lifecycleRules = (): TransitionRule[] => [...TRANSITION_RULES];
 
 TenantLifecycleType.implement({
   fields: (t) => ({
@@ -73,27 +73,63 @@ TenantLifecycleType.implement({
     version: t.exposeInt("version", {
       description: "Increases by one on every change to the tenant; use as expectedVersion.",
     }),
-    badge: t.field({ type: StatusBadgeType, resolve: (tenant) => TENANT_STATUS_BADGES[tenant.status] }),
-    operability: t.field({
-      type: TenantOperabilityType,
-      resolve: (tenant, _args, context) => getOperability(servicesOf(context), tenant),
-    }),
+    badge: t.field({ type: StatusBadgeType, resolve: lifecycleBadge }),
+    operability: t.field({ type: TenantOperabilityType, resolve: lifecycleOperability }),
     availableTransitions: t.field({
       type: [AvailableTransitionType],
       description: "Transitions leaving the current status, judged for this viewer.",
-      resolve: (tenant, _args, context) => getAvailableTransitions(servicesOf(context), tenant),
+      resolve: lifecycleAvailableTransitions,
     }),
     history: t.field({
       type: AuditEventConnection,
       description: "Lifecycle audit events, newest first.",
       args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
-      resolve: async (tenant, args, context, info) =>
-        toConnection(
-          await listTenantAuditEvents(servicesOf(context), tenant, {
-            ...pageArgs(args, info),
-            actionPrefix: LIFECYCLE_ACTION_PREFIX,
-          }),
-        ),
+      resolve: lifecycleHistory,
     }),
   }),
 });
+
+builder.queryFields((t) => ({
+  lifecycleTransitions: t.field({
+    ...authenticatedField,
+    type: [LifecycleTransitionRuleType],
+    description: "The lifecycle state machine as data.",
+    resolve: lifecycleRules,
+  }),
+}));
+
+const TransitionTenantInput = builder.inputType("TransitionTenantInput", {
+  fields: (t) => ({
+    tenantId: t.id({ required: true }),
+    transition: t.field({ type: LifecycleTransitionEnum, required: true }),
+    reason: t.string({
+      description: "Internal note; becomes statusReason. Required where the rule says so (1..1000 characters).",
+    }),
+    statusMessage: t.string({ description: "Tenant-facing message (0..500 characters)." }),
+    expectedVersion: t.int(),
+    idempotencyKey: t.string(idempotencyKeyOptions),
+  }),
+});
+
+const TransitionTenantPayload = builder.objectRef<TransitionPayloadParent>("TransitionTenantPayload").implement({
+  fields: (t) => ({
+    tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
+    auditEvent: t.field({ type: AuditEventType, nullable: true, resolve: (payload) => payload.auditEvent ?? null }),
+    operationRun: t.field({
+      type: OperationRunType,
+      nullable: true,
+      description: "The run this transition opened or closed, if any.",
+      resolve: (payload) => payload.operationRun ?? null,
+    }),
+    userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  transitionTenant: t.field({
+    ...capabilityField("transitionLifecycle"),
+    type: TransitionTenantPayload,
+    args: { input: t.arg({ type: TransitionTenantInput, required: true }) },
+    resolve: transitionTenantMutation,
+  }),
+}));

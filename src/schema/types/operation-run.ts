@@ -1,34 +1,34 @@
-import { OPERATION_RUN_STATUS_BADGES } from "../../domain/badge-catalog.ts";
-import { getOperationRunsByIds } from "../../services/operation-runs/run-service.ts";
-import { getTenant } from "../../services/tenants/tenant-service.ts";
-import { builder, servicesOf } from "../builder.ts";
+// The OperationRun family: the type's fields and entity key, its filter, its root fields,
+// and startOperationRun/updateOperationRun with their inputs and payloads.
+import {
+  operationRunById,
+  operationRunsPage,
+  resolveOperationRunReference,
+  runBadge,
+  runInitiatedBy,
+  runTenant,
+  startOperationRunMutation,
+  updateOperationRunMutation,
+  type OperationRunPayloadParent,
+} from "../../resolvers/operation-run.ts";
+import { authenticatedField, builder, capabilityField } from "../builder.ts";
 import { ActorObject } from "./actor.ts";
+import { idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
 import { OperationKindEnum, OperationRunStatusEnum } from "./enums.ts";
-import { OperationRunType, StatusBadgeType, TenantType } from "./refs.ts";
+import { OperationRunConnection, OperationRunType, TenantType } from "./refs.ts";
 
 builder.objectFields(OperationRunType, (t) => ({
-  tenant: t.field({
-    type: TenantType,
-    // A run is only ever returned to a viewer who may see its tenant (the canonical viewer rule).
-    resolve: async (run, _args, context) => {
-      const tenant = await getTenant(servicesOf(context), { id: run.tenantId });
-      if (!tenant) throw new Error(`operation run ${run.id} was returned without its visible tenant`);
-      return tenant;
-    },
-  }),
+  tenant: t.field({ type: TenantType, resolve: runTenant }),
   kind: t.expose("kind", { type: OperationKindEnum }),
   status: t.expose("status", { type: OperationRunStatusEnum }),
-  badge: t.field({ type: StatusBadgeType, resolve: (run) => OPERATION_RUN_STATUS_BADGES[run.status] }),
+  badge: t.field({ type: StatusBadgeType, resolve: runBadge }),
   progress: t.exposeFloat("progress", { nullable: true, description: "0..1" }),
   summary: t.exposeString("summary", { nullable: true }),
   failureReason: t.exposeString("failureReason", {
     nullable: true,
     description: "Internal failure detail; null for tenant-scoped viewers.",
   }),
-  initiatedBy: t.field({
-    type: ActorObject,
-    resolve: (run) => ({ type: run.initiatedByType, id: run.initiatedById }),
-  }),
+  initiatedBy: t.field({ type: ActorObject, resolve: runInitiatedBy }),
   version: t.exposeInt("version"),
   createdAt: t.expose("createdAt", { type: "DateTime" }),
   startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
@@ -37,14 +37,7 @@ builder.objectFields(OperationRunType, (t) => ({
 
 builder.asEntity(OperationRunType, {
   key: builder.selection<{ id: string }>("id"),
-  resolveReference: async (reference, context) => {
-    const services = servicesOf(context);
-    // Representations arrive unchecked: a missing or non-string id names no run.
-    const id: unknown = reference.id;
-    if (typeof id !== "string") return null;
-    const [run] = await getOperationRunsByIds(services, [id]);
-    return run ?? null;
-  },
+  resolveReference: resolveOperationRunReference,
 });
 
 export const OperationRunFilterInput = builder.inputType("OperationRunFilter", {
@@ -54,3 +47,79 @@ export const OperationRunFilterInput = builder.inputType("OperationRunFilter", {
     kind: t.field({ type: [OperationKindEnum] }),
   }),
 });
+
+builder.queryFields((t) => ({
+  operationRun: t.field({
+    ...authenticatedField,
+    type: OperationRunType,
+    nullable: true,
+    description:
+      "Canonical viewer: authorized by the record and the viewer's entitlement, never by the remembered tenant context.",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: operationRunById,
+  }),
+  operationRuns: t.field({
+    ...authenticatedField,
+    type: OperationRunConnection,
+    args: {
+      first: t.arg.int({ defaultValue: 20 }),
+      after: t.arg.string(),
+      filter: t.arg({ type: OperationRunFilterInput }),
+    },
+    resolve: operationRunsPage,
+  }),
+}));
+
+const StartOperationRunInput = builder.inputType("StartOperationRunInput", {
+  fields: (t) => ({
+    tenantId: t.id({ required: true }),
+    kind: t.field({
+      type: OperationKindEnum,
+      required: true,
+      description: "DATA_EXPORT or MAINTENANCE; the others are opened by lifecycle transitions.",
+    }),
+    summary: t.string(),
+    idempotencyKey: t.string(idempotencyKeyOptions),
+  }),
+});
+
+const UpdateOperationRunInput = builder.inputType("UpdateOperationRunInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    status: t.field({ type: OperationRunStatusEnum }),
+    progress: t.float(),
+    summary: t.string(),
+    failureReason: t.string(),
+    expectedVersion: t.int(),
+    idempotencyKey: t.string(idempotencyKeyOptions),
+  }),
+});
+
+/** startOperationRun and updateOperationRun answer with the same shape under their own names. */
+function operationRunPayload(name: string) {
+  return builder.objectRef<OperationRunPayloadParent>(name).implement({
+    fields: (t) => ({
+      operationRun: t.field({
+        type: OperationRunType,
+        nullable: true,
+        resolve: (payload) => payload.operationRun ?? null,
+      }),
+      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+    }),
+  });
+}
+
+builder.mutationFields((t) => ({
+  startOperationRun: t.field({
+    ...capabilityField("administerTenants"),
+    type: operationRunPayload("StartOperationRunPayload"),
+    args: { input: t.arg({ type: StartOperationRunInput, required: true }) },
+    resolve: startOperationRunMutation,
+  }),
+  updateOperationRun: t.field({
+    ...capabilityField("operateRuns"),
+    type: operationRunPayload("UpdateOperationRunPayload"),
+    args: { input: t.arg({ type: UpdateOperationRunInput, required: true }) },
+    resolve: updateOperationRunMutation,
+  }),
+}));

@@ -1,20 +1,34 @@
-import { listTenantAuditEvents } from "../../services/audit/audit-service.ts";
-import { getOnboardingSession } from "../../services/onboarding/onboarding-service.ts";
-import { listTenantOperationRuns } from "../../services/operation-runs/run-service.ts";
-import { getTenant } from "../../services/tenants/tenant-service.ts";
-import { builder, servicesOf } from "../builder.ts";
-import { pageArgs, toConnection } from "./connections.ts";
+// The Tenant family: the type's nested fields and entity key, its filter, its root fields,
+// and createTenant/updateTenant with their inputs and payloads.
+import {
+  createTenantMutation,
+  resolveTenantReference,
+  tenantAuditEvents,
+  tenantByIdOrSlug,
+  tenantOnboarding,
+  tenantOperationRuns,
+  tenantsPage,
+  updateTenantMutation,
+  viewerTenant,
+  type TenantChangePayloadParent,
+} from "../../resolvers/tenant.ts";
+import { authenticatedField, builder, capabilityField } from "../builder.ts";
+import { idempotencyKeyOptions, UserErrorType } from "./common.ts";
+import { TenantStatusEnum } from "./enums.ts";
 import { OnboardingSessionType } from "./onboarding.ts";
 import { OperationRunFilterInput } from "./operation-run.ts";
-import { AuditEventConnection, OperationRunConnection, TenantLifecycleType, TenantType } from "./refs.ts";
+import {
+  AuditEventConnection,
+  AuditEventType,
+  OperationRunConnection,
+  TenantConnection,
+  TenantLifecycleType,
+  TenantType,
+} from "./refs.ts";
 
 builder.objectFields(TenantType, (t) => ({
   lifecycle: t.field({ type: TenantLifecycleType, resolve: (tenant) => tenant }),
-  onboarding: t.field({
-    type: OnboardingSessionType,
-    nullable: true,
-    resolve: (tenant, _args, context) => getOnboardingSession(servicesOf(context), tenant),
-  }),
+  onboarding: t.field({ type: OnboardingSessionType, nullable: true, resolve: tenantOnboarding }),
   operationRuns: t.field({
     type: OperationRunConnection,
     args: {
@@ -22,37 +36,101 @@ builder.objectFields(TenantType, (t) => ({
       after: t.arg.string(),
       filter: t.arg({ type: OperationRunFilterInput }),
     },
-    resolve: async (tenant, args, context, info) =>
-      toConnection(
-        await listTenantOperationRuns(servicesOf(context), tenant, { ...pageArgs(args, info), filter: args.filter }),
-      ),
+    resolve: tenantOperationRuns,
   }),
   auditEvents: t.field({
     type: AuditEventConnection,
     description: "Platform readers and tenant admins of this tenant; masked for tenant viewers.",
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
-    resolve: async (tenant, args, context, info) =>
-      toConnection(await listTenantAuditEvents(servicesOf(context), tenant, pageArgs(args, info))),
+    resolve: tenantAuditEvents,
   }),
   createdAt: t.expose("createdAt", { type: "DateTime" }),
   updatedAt: t.expose("updatedAt", { type: "DateTime" }),
 }));
 
-/**
- * `_entities` calls resolveReference directly, outside scope-auth: visibility and masking come
- * from the same service call as `Query.tenant`, and per-request loaders batch the lookups.
- * It is async so that a refusal (no token) is a rejected promise, never a synchronous throw:
- * @apollo/subgraph maps the representations in order, and a throw in the middle would leave
- * the earlier representations' promises rejected with no one listening.
- */
 builder.asEntity(TenantType, {
   key: [builder.selection<{ id: string }>("id"), builder.selection<{ slug: string }>("slug")],
-  resolveReference: async (reference, context) => {
-    const services = servicesOf(context);
-    // Representations arrive unchecked: a key that is missing or not a string names no tenant.
-    const key: { id?: unknown; slug?: unknown } = reference;
-    if (typeof key.id === "string") return getTenant(services, { id: key.id });
-    if (typeof key.slug === "string") return getTenant(services, { slug: key.slug });
-    return null;
-  },
+  resolveReference: resolveTenantReference,
 });
+
+const TenantFilterInput = builder.inputType("TenantFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [TenantStatusEnum] }),
+    search: t.string({ description: "Case-insensitive match on slug or name." }),
+    selectable: t.boolean({ description: "Only tenants that may be chosen as context." }),
+    includeArchived: t.boolean({ defaultValue: false, description: "ARCHIVED tenants are left out unless true." }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  tenant: t.field({
+    ...authenticatedField,
+    type: TenantType,
+    nullable: true,
+    description:
+      "Exactly one of id or slug. null when it does not exist OR the viewer may not see it (never FORBIDDEN).",
+    args: { id: t.arg.id(), slug: t.arg.string() },
+    resolve: tenantByIdOrSlug,
+  }),
+  tenants: t.field({
+    ...capabilityField("readPlatform"),
+    type: TenantConnection,
+    description: "Platform readers only (FORBIDDEN otherwise). first is 1..100.",
+    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: TenantFilterInput }) },
+    resolve: tenantsPage,
+  }),
+  viewerTenant: t.field({
+    ...authenticatedField,
+    type: TenantType,
+    nullable: true,
+    description: "The tenant of a tenant-scoped viewer, or the X-Operator-Override target.",
+    resolve: viewerTenant,
+  }),
+}));
+
+const CreateTenantInput = builder.inputType("CreateTenantInput", {
+  fields: (t) => ({
+    slug: t.string({
+      required: true,
+      description: "3..63 of a-z, 0-9 and '-', starting and ending with a letter or digit; not reserved.",
+    }),
+    name: t.string({ required: true, description: "1..200 characters after trimming." }),
+    idempotencyKey: t.string(idempotencyKeyOptions),
+  }),
+});
+
+const UpdateTenantInput = builder.inputType("UpdateTenantInput", {
+  fields: (t) => ({
+    tenantId: t.id({ required: true }),
+    name: t.string(),
+    slug: t.string({ description: "Platform operators only." }),
+    expectedVersion: t.int(),
+    idempotencyKey: t.string(idempotencyKeyOptions),
+  }),
+});
+
+/** createTenant and updateTenant answer with the same shape under their own names. */
+function tenantChangePayload(name: string) {
+  return builder.objectRef<TenantChangePayloadParent>(name).implement({
+    fields: (t) => ({
+      tenant: t.field({ type: TenantType, nullable: true, resolve: (payload) => payload.tenant ?? null }),
+      auditEvent: t.field({ type: AuditEventType, nullable: true, resolve: (payload) => payload.auditEvent ?? null }),
+      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+    }),
+  });
+}
+
+builder.mutationFields((t) => ({
+  createTenant: t.field({
+    ...capabilityField("administerTenants"),
+    type: tenantChangePayload("CreateTenantPayload"),
+    args: { input: t.arg({ type: CreateTenantInput, required: true }) },
+    resolve: createTenantMutation,
+  }),
+  updateTenant: t.field({
+    ...capabilityField("administerTenants", "administerOwnTenant"),
+    type: tenantChangePayload("UpdateTenantPayload"),
+    args: { input: t.arg({ type: UpdateTenantInput, required: true }) },
+    resolve: updateTenantMutation,
+  }),
+}));

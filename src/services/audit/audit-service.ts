@@ -39,9 +39,14 @@ export async function listTenantAuditEvents(
  * `Query.auditEvents`: platform readers only, newest first; the tenant filter defaults to the
  * remembered tenant context.
  */
+export interface AuditEventFilter {
+  tenantId?: string | null;
+  action?: string | null;
+}
+
 export async function listAuditEvents(
   context: ServiceContext,
-  args: PageArgs & { filter?: { tenantId?: string | null; action?: string | null } | null },
+  args: PageArgs & { filter?: AuditEventFilter | null },
 ): Promise<Page<Presented<AuditEventRecord>>> {
   const access = requirePlatformReader(context.viewer);
   const request = validatePageRequest(args);

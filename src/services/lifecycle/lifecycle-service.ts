@@ -60,8 +60,7 @@ export interface TransitionPayload extends TenantChangePayload {
 }
 
 export const transitionTenant = defineMutation({
-  name: "transitionTenant",
-  writes: () => ["transitionTenant"],
+  write: "transitionTenant",
   validate(input: TransitionTenantInput): Outcome<ValidTransition> {
     const reason = validateText(input.reason, {
       field: ["input", "reason"],

@@ -49,8 +49,7 @@ export interface CompleteOnboardingStepPayload {
 
 /** Steps complete in any order; completing one twice is a success that writes nothing. */
 export const completeOnboardingStep = defineMutation({
-  name: "completeOnboardingStep",
-  writes: () => ["completeOnboardingStep"],
+  write: "completeOnboardingStep",
   validate: (input: CompleteOnboardingStepInput) => succeed(input),
   tenantToLock: async (_tx, valid) => valid.tenantId,
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },

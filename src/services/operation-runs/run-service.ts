@@ -129,8 +129,7 @@ export interface StartOperationRunInput {
  * can be retried while the tenant is DEPROVISIONING and none is open (docs/design.md §2).
  */
 export const startOperationRun = defineMutation({
-  name: "startOperationRun",
-  writes: () => ["startOperationRun"],
+  write: "startOperationRun",
   validate(input: StartOperationRunInput): Outcome<StartOperationRunInput & { summary: string | null }> {
     if (input.kind === OperationKind.ONBOARDING) {
       return fail("INVALID_INPUT", "ONBOARDING runs are opened by the START_ONBOARDING transition", ["input", "kind"]);
@@ -203,8 +202,7 @@ const runNotFound = (): Outcome<never> => fail("NOT_FOUND", "Operation run not f
 
 /** Workers report progress and outcomes; every change is audited on the run's tenant. */
 export const updateOperationRun = defineMutation({
-  name: "updateOperationRun",
-  writes: () => ["updateOperationRun"],
+  write: "updateOperationRun",
   validate(input: UpdateOperationRunInput): Outcome<ValidRunUpdate> {
     const errors: UserError[] = [];
     if (input.progress != null && (!Number.isFinite(input.progress) || input.progress < 0 || input.progress > 1)) {

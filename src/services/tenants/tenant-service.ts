@@ -105,8 +105,7 @@ export interface CreateTenantInput {
 }
 
 export const createTenant = defineCreation({
-  name: "createTenant",
-  writes: () => ["createTenant"],
+  write: "createTenant",
   validate(input: CreateTenantInput): Outcome<{ slug: string; name: string }> {
     const errors: UserError[] = [];
     const slugError = validateSlug(input.slug, ["input", "slug"]);
@@ -153,9 +152,9 @@ interface ValidUpdate {
 }
 
 export const updateTenant = defineMutation({
-  name: "updateTenant",
   // Renaming is for operators and the tenant's admins; changing the slug for operators only.
-  writes: (input: UpdateTenantInput) => (input.slug == null ? ["updateTenant"] : ["updateTenant", "changeSlug"]),
+  write: "updateTenant",
+  alsoWrites: (input: UpdateTenantInput) => (input.slug == null ? [] : ["changeSlug"]),
   validate(input): Outcome<ValidUpdate> {
     const errors: UserError[] = [];
     const valid: ValidUpdate = { tenantId: input.tenantId, expectedVersion: input.expectedVersion };

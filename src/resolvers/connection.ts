@@ -1,0 +1,64 @@
+// How service results become the wire's shapes: pages → Relay connections, outcomes → payloads.
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import type { UserError } from "../domain/user-errors.ts";
+import type { Outcome } from "../services/errors.ts";
+import type { Page, PageArgs, TotalCount } from "../services/pagination.ts";
+
+export type { UserError };
+
+/** Whether the connection being resolved selects its total: it is only counted when asked for. */
+function selectsTotal(selectionSet: SelectionSetNode | undefined, info: GraphQLResolveInfo): boolean {
+  return (selectionSet?.selections ?? []).some((selection) => {
+    if (selection.kind === Kind.FIELD) {
+      return selection.name.value === "totalCount" || selection.name.value === "totalCountPrecision";
+    }
+    if (selection.kind === Kind.INLINE_FRAGMENT) return selectsTotal(selection.selectionSet, info);
+    return selectsTotal(info.fragments[selection.name.value]?.selectionSet, info);
+  });
+}
+
+/** A connection field's page arguments, with whether the total was selected. */
+export function pageArgs(args: { first?: number | null; after?: string | null }, info: GraphQLResolveInfo): PageArgs {
+  return {
+    first: args.first,
+    after: args.after,
+    withTotalCount: info.fieldNodes.some((node) => selectsTotal(node.selectionSet, info)),
+  };
+}
+
+export interface Connection<T> {
+  edges: Page<T>["items"];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: TotalCount | null;
+}
+
+/** A service page in the shape of a Relay connection (plus its total, when counted). */
+export function toConnection<T>(page: Page<T>): Connection<T> {
+  return {
+    edges: page.items,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: page.items[0]?.cursor ?? null,
+      endCursor: page.items.at(-1)?.cursor ?? null,
+    },
+    totalCount: page.totalCount ?? null,
+  };
+}
+
+/** Connections are built by toConnection, whose totalCount is counted when the field is selected. */
+function totalOf(connection: object): TotalCount {
+  if ("totalCount" in connection && connection.totalCount) return connection.totalCount as TotalCount;
+  throw new Error("totalCount was selected but the connection was built without counting");
+}
+
+export const connectionTotalCount = (connection: object): number => totalOf(connection).value;
+export const connectionTotalCountPrecision = (connection: object): "EXACT" | "AT_LEAST" =>
+  totalOf(connection).exact ? "EXACT" : "AT_LEAST";
+
+/** A payload: the outcome's fields on success, nulls and the user errors otherwise. */
+export type Payload<T> = Partial<T> & { userErrors: UserError[] };
+
+export function toPayload<T extends object>(outcome: Outcome<T>): Payload<T> {
+  return outcome.ok ? { ...outcome.value, userErrors: [] } : ({ userErrors: outcome.errors } as Payload<T>);
+}

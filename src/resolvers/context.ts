@@ -1,0 +1,67 @@
+// The request context every resolver receives, and the two ways a resolver reaches the
+// services: `servicesOf` (an authorized request's service context) or the error saying why not.
+import { GraphQLError } from "graphql";
+import type { Logger } from "pino";
+import { hasAnyCapability, type Capability } from "../domain/capabilities.ts";
+import type { Principal } from "../domain/principal.ts";
+import type { ServiceContext } from "../services/service-context.ts";
+
+/**
+ * Per-request access as the resolvers see it. `ok` carries the services' context; the other
+ * kinds say why no service may be called (and so which error an authenticated field raises).
+ */
+export type RequestAccess =
+  | { kind: "anonymous"; tokenProblem: string | null }
+  | { kind: "refused"; principal: Principal; message: string; reason?: string }
+  | { kind: "ok"; services: ServiceContext };
+
+export interface GraphQLContext {
+  requestId: string;
+  logger: Logger;
+  access: RequestAccess;
+  /** Filled in while the request runs; the request log line reports it. */
+  record: { operationName?: string; operationType?: string; sub?: string; cost?: number };
+  /** Domain counters the resolvers report (e.g. lifecycle transitions). */
+  metrics: { transitions: { inc(labels: { transition: string }): void } };
+}
+
+/** The scopes a field may demand (scope-auth's `authScopes`). */
+export interface AuthScopes {
+  authenticated: boolean;
+  anyCapability: readonly Capability[];
+}
+
+export function holdsAnyCapability(context: GraphQLContext, capabilities: readonly Capability[]): boolean {
+  return context.access.kind === "ok" && hasAnyCapability(context.access.services.viewer.principal, capabilities);
+}
+
+/**
+ * Whether a field's scopes (its `authScopes` option) let this request resolve it, as scope-auth
+ * will judge it: the cost analysis counts nothing below a field the caller will be refused.
+ */
+export function authScopesAllow(context: GraphQLContext, scopes: Partial<AuthScopes> | undefined): boolean {
+  if (scopes?.authenticated && context.access.kind !== "ok") return false;
+  return !scopes?.anyCapability || holdsAnyCapability(context, scopes.anyCapability);
+}
+
+/** The error an unauthorized field raises: UNAUTHENTICATED without a valid token, else FORBIDDEN. */
+export function accessError(context: GraphQLContext): GraphQLError {
+  const { access } = context;
+  if (access.kind === "anonymous") {
+    return new GraphQLError(access.tokenProblem ?? "Authentication required", {
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+  }
+  if (access.kind === "refused") {
+    return new GraphQLError(access.message, {
+      extensions: { code: "FORBIDDEN", ...(access.reason ? { reason: access.reason } : {}) },
+    });
+  }
+  return new GraphQLError("You do not have permission to perform this action", { extensions: { code: "FORBIDDEN" } });
+}
+
+/** The services' context of an authorized request (scope-auth has already refused the others). */
+export function servicesOf(context: GraphQLContext): ServiceContext {
+  if (context.access.kind !== "ok") throw accessError(context);
+  return context.access.services;
+}
