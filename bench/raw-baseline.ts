@@ -14,7 +14,8 @@ import { inTransaction } from "../src/services/database/sql.ts";
 import { TENANT_STATUS_BADGES, OPERATION_RUN_STATUS_BADGES } from "../src/domain/badge-catalog.ts";
 import { judgeTransitions } from "../src/services/lifecycle/lifecycle-service.ts";
 import { deriveOperability } from "../src/domain/operability.ts";
-import { TRANSITION_TABLE, lifecycleAuditAction, transitionsLeaving } from "../src/domain/transition-table.ts";
+import { lifecycleAuditAction } from "../src/domain/audit-actions.ts";
+import { TRANSITION_TABLE, transitionsLeaving } from "../src/domain/transition-table.ts";
 import { lockTenant, setTenantStatus } from "../src/services/tenants/tenant-store.ts";
 import type {
   LifecycleTransition,

@@ -124,8 +124,3 @@ export function checkGuard(guard: TransitionGuard | null, facts: GuardFacts): st
           : `The latest DEPROVISION operation run is ${facts.latestDeprovisionRunStatus}, not SUCCEEDED`;
   }
 }
-
-/** The audit action a transition writes, e.g. `tenant.lifecycle.begin_deprovision`. */
-export function lifecycleAuditAction(transition: LifecycleTransition): string {
-  return `tenant.lifecycle.${transition.toLowerCase()}`;
-}

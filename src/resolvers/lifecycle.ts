@@ -3,7 +3,8 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { TENANT_STATUS_BADGES, type StatusBadge } from "../domain/badge-catalog.ts";
 import { GUARD_DESCRIPTIONS, TRANSITION_RULES, type TransitionRule } from "../domain/transition-table.ts";
-import { LIFECYCLE_ACTION_PREFIX, listTenantAuditEvents } from "../services/audit/audit-service.ts";
+import { LIFECYCLE_ACTION_PREFIX } from "../domain/audit-actions.ts";
+import { listTenantAuditEvents } from "../services/audit/audit-service.ts";
 import {
   getAvailableTransitions,
   getOperability,

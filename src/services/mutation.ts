@@ -1,3 +1,4 @@
+import type { AuditAction } from "../domain/audit-actions.ts";
 // The one skeleton every mutation runs in (docs/design.md §4): capability, validation,
 // idempotency, the tenant lock, visibility, the version check, one audit event, and the
 // presentation of the payload — so each mutation states only its own rule.
@@ -22,7 +23,7 @@ import { isStorableText, TEXT_LIMITS } from "./text.ts";
 
 /** The one audit event a mutation may write: on the locked (or newly created) tenant's chain. */
 export interface AuditDraft {
-  action: string;
+  action: AuditAction;
   reason: string | null;
   changes: AuditChanges;
   /** For a tenant the mutation itself created (there is no lock to take); else the locked one. */

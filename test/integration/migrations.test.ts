@@ -41,6 +41,7 @@ function expectedColumnType(field: Dmmf["datamodel"]["models"][number]["fields"]
   else if (nativeName === "VarChar") base = `character varying(${nativeArgs[0]})`;
   else if (nativeName === "Char") base = `character(${nativeArgs[0]})`;
   else if (nativeName === "Uuid") base = "uuid";
+  else if (nativeName === "SmallInt") base = "smallint";
   else if (nativeName === "Timestamptz") base = `timestamp(${nativeArgs[0] ?? 6}) with time zone`;
   else if (nativeName === "JsonB" || field.type === "Json") base = "jsonb";
   else {
@@ -129,24 +130,37 @@ describe("the migrated database matches prisma/schema.prisma", () => {
     expect(actual).toEqual(expected);
   });
 
-  it("has every primary key, unique constraint and index, by name and column order", async () => {
+  it("has every primary key, unique constraint and index, by name, column order, method and operator class", async () => {
     const { rows } = await client.query<{
       name: string;
       table: string;
       unique: boolean;
       primary: boolean;
       columns: string[];
+      method: string;
+      operatorClasses: string[];
     }>(`
       SELECT i.relname AS name, t.relname AS table, x.indisunique AS unique, x.indisprimary AS primary,
              array(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, position)
-                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.position)::text[] AS columns
+                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.position)::text[] AS columns,
+             am.amname AS method,
+             array(SELECT CASE WHEN oc.opcdefault THEN 'default' ELSE oc.opcname END
+                   FROM unnest(x.indclass) WITH ORDINALITY c(oid, position) JOIN pg_opclass oc ON oc.oid = c.oid
+                   ORDER BY c.position)::text[] AS "operatorClasses"
       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-      JOIN pg_namespace n ON n.oid = t.relnamespace
+      JOIN pg_am am ON am.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`);
     const actual = Object.fromEntries(
       rows.map((row) => [
         row.name,
-        { table: row.table, unique: row.unique, primary: row.primary, columns: row.columns },
+        {
+          table: row.table,
+          unique: row.unique,
+          primary: row.primary,
+          columns: row.columns,
+          method: row.method,
+          operatorClasses: row.operatorClasses,
+        },
       ]),
     );
     const columnOf = (modelName: string, fieldName: string) => {
@@ -154,8 +168,20 @@ describe("the migrated database matches prisma/schema.prisma", () => {
       const field = model?.fields.find((entry) => entry.name === fieldName);
       return field?.dbName ?? fieldName;
     };
-    const expected: Record<string, { table: string; unique: boolean; primary: boolean; columns: string[] }> = {};
-    for (const index of dmmf.datamodel.indexes) {
+    const expected: Record<
+      string,
+      {
+        table: string;
+        unique: boolean;
+        primary: boolean;
+        columns: string[];
+        method: string;
+        operatorClasses: string[];
+      }
+    > = {};
+    for (const index of dmmf.datamodel.indexes as (Dmmf["datamodel"]["indexes"][number] & {
+      algorithm?: string;
+    })[]) {
       const model = dmmf.datamodel.models.find((entry) => entry.name === index.model);
       const table = model?.dbName ?? index.model;
       const name = index.dbName ?? (index.type === "id" ? `${table}_pkey` : `unnamed ${index.model}`);
@@ -164,6 +190,8 @@ describe("the migrated database matches prisma/schema.prisma", () => {
         unique: index.type !== "normal",
         primary: index.type === "id",
         columns: index.fields.map((field) => columnOf(index.model, field.name)),
+        method: (index.algorithm ?? "btree").toLowerCase(),
+        operatorClasses: index.fields.map((field) => (field as { operatorClass?: string }).operatorClass ?? "default"),
       };
     }
     expect(actual).toEqual(expected);

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deleteExpiredIdempotencyKeys } from "../../src/services/idempotency/idempotency-store.ts";
+import fc from "fast-check";
+import { TRANSITION_TABLE } from "../../src/domain/transition-table.ts";
 import { personas } from "../support/personas.ts";
+import { statusCountsAndRows } from "../support/status-counts.ts";
 import { AUDIT_CHAIN, CREATE_TENANT, TRANSITION_TENANT, type MutationPayload } from "../support/operations.ts";
 import { startTestServer, type CallOptions, type TestServer } from "../support/test-server.ts";
 
@@ -259,5 +262,62 @@ describe("idempotency key expiry", () => {
     expect(await deleteExpiredIdempotencyKeys(server.database.pool)).toBeGreaterThanOrEqual(1);
     const { rows } = await server.database.pool.query("SELECT 1 FROM idempotency_records WHERE key = 'key-expiring'");
     expect(rows).toHaveLength(0);
+  });
+});
+
+describe("per-status counters (tenant_status_counts)", () => {
+  const TRANSITIONS = Object.keys(TRANSITION_TABLE);
+
+  it("equal the rows after every race above", async () => {
+    const { counters, rows } = await statusCountsAndRows(server.database.pool);
+    expect(Object.keys(rows).length).toBeGreaterThan(0);
+    expect(counters).toEqual(rows);
+  });
+
+  it("equal the rows after generated bursts of concurrent creates and transitions, and give the exact totals", async () => {
+    const created: string[] = [];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.constant({ kind: "create" as const }),
+            fc.record({
+              kind: fc.constant("transition" as const),
+              tenant: fc.nat(),
+              transition: fc.constantFrom(...TRANSITIONS),
+            }),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
+        async (burst) => {
+          await Promise.all(
+            burst.map(async (operation) => {
+              if (operation.kind === "create" || created.length === 0) {
+                const response = await createTenant(uniqueSlug());
+                const id = response.body.data?.createTenant.tenant?.id;
+                if (id) created.push(id);
+                return;
+              }
+              const tenantId = created[operation.tenant % created.length] as string;
+              await server.request(
+                TRANSITION_TENANT,
+                { input: { tenantId, transition: operation.transition, reason: "counted" } },
+                asOperator,
+              );
+            }),
+          );
+          const { counters, rows } = await statusCountsAndRows(server.database.pool);
+          expect(counters).toEqual(rows);
+          const data = await server.data<{ tenants: { totalCount: number; totalCountPrecision: string } }>(
+            `{ tenants(filter: { includeArchived: true }) { totalCount totalCountPrecision } }`,
+            {},
+            asOperator,
+          );
+          const total = Object.values(rows).reduce((sum, count) => sum + count, 0);
+          expect(data.tenants).toEqual({ totalCount: total, totalCountPrecision: "EXACT" });
+        },
+      ),
+      { numRuns: 25 },
+    );
   });
 });

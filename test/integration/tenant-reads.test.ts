@@ -183,7 +183,44 @@ describe("Query.tenants", () => {
     expect((await page({ filter: { search: "A_UNDER" } })).edges.map((edge) => edge.node.slug)).toEqual([
       `${prefix}-beta`,
     ]);
-    expect((await page({ filter: { search: "%" } })).edges.map((edge) => edge.node.slug)).toEqual([`${prefix}-alpha`]);
+    expect((await page({ filter: { search: "100" } })).edges.map((edge) => edge.node.slug)).toEqual([
+      `${prefix}-alpha`,
+    ]);
+  });
+
+  it("matches a term of one or two characters against the start of the slug only", async () => {
+    const slugs = async (search: string) =>
+      (await page({ filter: { search } })).edges.map((edge) => edge.node.slug).sort();
+    const all = [`${prefix}-alpha`, `${prefix}-beta`, `${prefix}-gamma`];
+    expect(await slugs("re")).toEqual(all);
+    expect(await slugs("RE")).toEqual(all);
+    expect(await slugs("r")).toEqual(all);
+    // "Al" starts the name "Alpha 100% Inc", "a" occurs in every slug: neither is a slug prefix.
+    expect(await slugs("Al")).toEqual([]);
+    expect(await slugs("a")).toEqual([]);
+    // Wildcards stay literal in a prefix too.
+    expect(await slugs("%")).toEqual([]);
+    expect(await slugs("_")).toEqual([]);
+  });
+
+  it("reports status-filtered totals as EXACT, read from the per-status counters", async () => {
+    const totals = await server.data<{
+      all: { totalCount: number; totalCountPrecision: string };
+      archived: { totalCount: number; totalCountPrecision: string };
+      selectable: { totalCount: number; totalCountPrecision: string };
+    }>(
+      `{ all: tenants(filter: { includeArchived: true }) { totalCount totalCountPrecision }
+         archived: tenants(filter: { status: [ARCHIVED] }) { totalCount totalCountPrecision }
+         selectable: tenants(filter: { selectable: false }) { totalCount totalCountPrecision } }`,
+      {},
+      asOperator,
+    );
+    // This file's database holds only the four tenants made above.
+    expect(totals).toEqual({
+      all: { totalCount: 4, totalCountPrecision: "EXACT" },
+      archived: { totalCount: 1, totalCountPrecision: "EXACT" },
+      selectable: { totalCount: 3, totalCountPrecision: "EXACT" },
+    });
   });
 
   it("filters selectable tenants (ACTIVE only)", async () => {

@@ -86,6 +86,7 @@ describe("Prisma", () => {
 describe("SQL", () => {
   const TABLE_OWNERS: Record<string, string> = {
     tenants: "src/services/tenants/tenant-store.ts",
+    tenant_status_counts: "src/services/tenants/tenant-store.ts",
     onboarding_sessions: "src/services/onboarding/session-store.ts",
     operation_runs: "src/services/operation-runs/run-store.ts",
     audit_events: "src/services/audit/audit-store.ts",

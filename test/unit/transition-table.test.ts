@@ -1,10 +1,10 @@
 // docs/design.md §2's lifecycle table, written out here by hand, held against the one table in code.
+import { lifecycleAuditAction } from "../../src/domain/audit-actions.ts";
 import { describe, expect, it } from "vitest";
 import { LifecycleTransition, OnboardingStep, OperationRunStatus, TenantStatus } from "../../src/domain/vocabulary.ts";
 import {
   checkGuard,
   GUARD_DESCRIPTIONS,
-  lifecycleAuditAction,
   TRANSITION_RULES,
   TRANSITION_TABLE,
   transitionsLeaving,

@@ -9,7 +9,6 @@ import { isStorableText, isUuid } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { auditEventHash } from "./audit-hash.ts";
 
-export const LIFECYCLE_ACTION_PREFIX = "tenant.lifecycle.";
 const CHAIN_BATCH_SIZE = 1000;
 const MAX_ACTION_FILTER_LENGTH = 100;
 

@@ -1,10 +1,11 @@
 // The one owner of the `audit_events` table's SQL: the append (in a mutation's transaction), the
 // per-tenant pages, the platform feed and the chain walk (per request).
+import { auditActionsWithPrefix, type AuditAction } from "../../domain/audit-actions.ts";
 import { randomUUID } from "node:crypto";
 import { actorTypeOf } from "../../domain/capabilities.ts";
 import type { Viewer } from "../authorization/viewer.ts";
 import { AUDIT_COLUMNS } from "../database/columns.ts";
-import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts";
+import { listPage, noFilter, PerTenantPages, type ListFilterSql } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
@@ -21,7 +22,7 @@ export function change(from: JsonValue, to: JsonValue): JsonValue {
 
 export interface AuditEventDraft {
   tenantId: string;
-  action: string;
+  action: AuditAction;
   reason: string | null;
   changes: AuditChanges;
 }
@@ -119,14 +120,16 @@ export interface AuditListFilter {
   actionPrefix: string | null;
 }
 
-/** Escapes LIKE wildcards so `%`, `_` and `\` in a prefix match themselves. */
-function likePrefix(prefix: string): string {
-  return `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+/** A prefix as the catalogued actions it covers: one index range each (audit-actions.ts). */
+function filterSql(filter: AuditListFilter): ListFilterSql {
+  if (filter.actionPrefix === null) return noFilter();
+  return {
+    conditions: [],
+    oneOf: [{ column: "action", type: "text", values: auditActionsWithPrefix(filter.actionPrefix) }],
+  };
 }
 
-function filterConditions(filter: AuditListFilter, values: unknown[]): string[] {
-  return filter.actionPrefix === null ? [] : [`action LIKE $${values.push(likePrefix(filter.actionPrefix))}`];
-}
+const TENANT_EVENTS = { table: "audit_events", columns: AUDIT_COLUMNS, order: TENANT_AUDIT_ORDER };
 
 /** Per-request reads of the audit trail. */
 export class AuditReader {
@@ -134,10 +137,8 @@ export class AuditReader {
 
   constructor(private readonly sql: RequestSql) {
     this.perTenant = new PerTenantPages(sql, {
-      table: "audit_events",
-      columns: AUDIT_COLUMNS,
-      order: TENANT_AUDIT_ORDER,
-      conditions: filterConditions,
+      ...TENANT_EVENTS,
+      filterSql,
       filterKey: (filter) => filter.actionPrefix ?? "",
     });
   }
@@ -147,20 +148,22 @@ export class AuditReader {
     return this.perTenant.load(tenantId, filter, request);
   }
 
-  /** `Query.auditEvents`: one tenant's events or everyone's, newest first. */
+  /**
+   * `Query.auditEvents`: everyone's events newest first (audit_events_occurred_at_id_idx, or
+   * audit_events_action_occurred_at_id_idx under a prefix); one tenant's in its chain order,
+   * newest first (audit_events_tenant_id_sequence_key, or …_tenant_id_action_sequence_idx).
+   */
   feedPage(
     filter: AuditListFilter & { tenantId: string | null },
     request: PageRequest,
   ): Promise<Page<AuditEventRecord>> {
     const values: unknown[] = [];
-    const conditions = filterConditions(filter, values);
-    if (filter.tenantId !== null) conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
-    const source: ListSource<AuditEventRecord> = {
-      table: "audit_events",
-      columns: AUDIT_COLUMNS,
-      order: AUDIT_FEED_ORDER,
-    };
-    return listPage(this.sql, source, conditions, values, request);
+    const sql = filterSql(filter);
+    if (filter.tenantId === null) {
+      return listPage(this.sql, { ...TENANT_EVENTS, order: AUDIT_FEED_ORDER }, sql, values, request);
+    }
+    sql.conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
+    return listPage(this.sql, { ...TENANT_EVENTS, cursorScope: filter.tenantId }, sql, values, request);
   }
 
   /**

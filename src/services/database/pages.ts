@@ -5,6 +5,7 @@ import {
   cappedCount,
   COUNT_CAP,
   decodeCursor,
+  emptyPage,
   orderByClause,
   toPage,
   type KeysetOrder,
@@ -20,43 +21,125 @@ export interface ListSource<Row> {
   columns: string;
   /** Newest first; served by an index on the order's keys (after any equality filters). */
   order: KeysetOrder<Row>;
+  /** Cursors of this list are valid only with this scope (e.g. the tenant whose list it is). */
+  cursorScope?: string;
 }
 
 /**
- * One page of a list under `conditions` (with their parameters in `values`), newest first; the
- * total only when asked for, and then counted up to COUNT_CAP.
+ * `column = ANY(values)` on a column that leads an index ending in the list's order. Walked one
+ * value (or one combination of values, with several) at a time, each walk an ordered range of
+ * that index reading at most a page, and merged: a page costs the same whatever the table holds.
+ * A plain `= ANY` would have PostgreSQL read every matching row and sort them.
+ */
+export interface OneOf {
+  column: string;
+  /** The column's SQL type, for the parameter's cast. */
+  type: string;
+  values: readonly string[];
+}
+
+/** A store's filter as SQL: its conditions (parameters already in the values given) and its OneOfs. */
+export interface ListFilterSql {
+  conditions: string[];
+  oneOf: OneOf[];
+}
+
+export const noFilter = (): ListFilterSql => ({ conditions: [], oneOf: [] });
+
+/** The record field a column is read into (the inverse of the data model's naming rule). */
+function fieldOf(column: string): string {
+  return column.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}
+
+/**
+ * SQL for the first `limit` rows of `table` under `filter` in the order, newest first; pushes its
+ * parameters onto `values`. With OneOfs of several values, one LATERAL walk per combination.
+ */
+function orderedRows<Row>(
+  source: ListSource<Row>,
+  filter: ListFilterSql,
+  values: unknown[],
+  limitParameter: string,
+): string {
+  const { table, columns, order } = source;
+  const single = filter.oneOf.filter((oneOf) => oneOf.values.length === 1);
+  const fanned = filter.oneOf.filter((oneOf) => oneOf.values.length > 1);
+  const conditions = [
+    ...filter.conditions,
+    ...single.map((oneOf) => `${oneOf.column} = $${values.push(oneOf.values[0])}::${oneOf.type}`),
+  ];
+  const walk = (extra: string[]) => {
+    const where = [...conditions, ...extra];
+    return `SELECT ${columns} FROM ${table} WHERE ${where.length ? where.join(" AND ") : "true"}
+      ORDER BY ${orderByClause(order)} LIMIT ${limitParameter}`;
+  };
+  if (fanned.length === 0) return walk([]);
+  const sources = fanned.map(
+    (oneOf, index) => `unnest($${values.push([...oneOf.values])}::${oneOf.type}[]) AS fan${index}(value)`,
+  );
+  const walkOne = walk(fanned.map((oneOf, index) => `${oneOf.column} = fan${index}.value`));
+  const merged = order.keys.map((key) => `walked."${fieldOf(key.column)}" DESC`).join(", ");
+  return `SELECT walked.* FROM ${sources.join(" CROSS JOIN ")} CROSS JOIN LATERAL (${walkOne}) walked
+    ORDER BY ${merged} LIMIT ${limitParameter}`;
+}
+
+/** The filter's conditions for counting (OneOfs as `= ANY`): the order does not matter there. */
+function countConditions(filter: ListFilterSql, values: unknown[]): string[] {
+  return [
+    ...filter.conditions,
+    ...filter.oneOf.map((oneOf) => `${oneOf.column} = ANY($${values.push([...oneOf.values])}::${oneOf.type}[])`),
+  ];
+}
+
+/**
+ * One page of a list under `filter` (its parameters in `values`), newest first; the total only
+ * when asked for: `exactTotal` when the store can read it at constant cost (counters), else
+ * counted up to COUNT_CAP.
  */
 export async function listPage<Row extends QueryResultRow>(
   sql: RequestSql,
   source: ListSource<Row>,
-  conditions: readonly string[],
+  filter: ListFilterSql,
   values: readonly unknown[],
   request: PageRequest,
+  exactTotal?: () => Promise<number>,
 ): Promise<Page<Row>> {
-  const { table, columns, order } = source;
-  const where = conditions.length ? conditions.join(" AND ") : "true";
+  const { table, order, cursorScope = "" } = source;
+  if (filter.oneOf.some((oneOf) => oneOf.values.length === 0)) return emptyPage(request);
   const pageValues = [...values];
-  const after = request.after ? ` AND ${afterCondition(order, decodeCursor(order, request.after), pageValues)}` : "";
-  const [rows, counted] = await Promise.all([
-    sql.rows<Row>(
-      `SELECT ${columns} FROM ${table} WHERE ${where}${after}
-       ORDER BY ${orderByClause(order)} LIMIT $${pageValues.push(request.first + 1)}`,
-      pageValues,
-    ),
-    request.withTotalCount
-      ? sql.rows<{ count: number }>(
-          `SELECT count(*)::int AS count FROM (SELECT 1 FROM ${table} WHERE ${where} LIMIT ${COUNT_CAP + 1}) capped`,
-          values,
-        )
-      : null,
+  const pageFilter = request.after
+    ? {
+        ...filter,
+        conditions: [
+          ...filter.conditions,
+          afterCondition(order, decodeCursor(order, request.after, cursorScope), pageValues),
+        ],
+      }
+    : filter;
+  const limit = `$${pageValues.push(request.first + 1)}`;
+  const countValues = [...values];
+  const counted = countConditions(filter, countValues);
+  const [rows, total] = await Promise.all([
+    sql.rows<Row>(orderedRows(source, pageFilter, pageValues, limit), pageValues),
+    !request.withTotalCount
+      ? null
+      : exactTotal
+        ? exactTotal().then((value) => ({ value, exact: true }))
+        : sql
+            .rows<{ count: number }>(
+              `SELECT count(*)::int AS count FROM (SELECT 1 FROM ${table}
+               WHERE ${counted.length ? counted.join(" AND ") : "true"} LIMIT ${COUNT_CAP + 1}) capped`,
+              countValues,
+            )
+            .then((counts) => cappedCount(counts[0]?.count ?? 0)),
   ]);
-  return toPage(rows, request, order, counted ? cappedCount(counted[0]?.count ?? 0) : null);
+  return toPage(rows, request, order, total, cursorScope);
 }
 
 /** A list that every tenant has (its runs, its audit events), as a store describes it. */
 export interface PerTenantList<Row, Filter> extends ListSource<Row> {
-  /** The filter's conditions, appending their parameters to `values`. */
-  conditions(filter: Filter, values: unknown[]): string[];
+  /** The filter as SQL, appending its parameters to `values`. */
+  filterSql(filter: Filter, values: unknown[]): ListFilterSql;
   /** A stable text for the filter: requests with equal filters share a statement. */
   filterKey(filter: Filter): string;
 }
@@ -110,20 +193,26 @@ export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, F
 
   private async loadGroup(group: WindowKey<Filter>[]): Promise<[WindowKey<Filter>, Page<Row>][]> {
     const [shape] = group as [WindowKey<Filter>];
-    const { table, columns, order } = this.list;
+    const { table, order } = this.list;
     const values: unknown[] = [[...new Set(group.map((key) => key.tenantId))]];
-    const conditions = this.list.conditions(shape.filter, values);
-    const where = (list: string[]) => list.map((condition) => ` AND ${condition}`).join("");
-    const pageConditions = shape.after ? [...conditions, afterCondition(order, shape.after, values)] : conditions;
-    const page = `SELECT ${columns} FROM ${table} WHERE tenant_id = parent.tenant_id${where(pageConditions)}
-      ORDER BY ${orderByClause(order)} LIMIT $${values.push(shape.request.first + 1)}`;
+    const filter = this.list.filterSql(shape.filter, values);
+    const ofParent = "tenant_id = parent.tenant_id";
+    const pageFilter: ListFilterSql = {
+      conditions: [
+        ofParent,
+        ...filter.conditions,
+        ...(shape.after ? [afterCondition(order, shape.after, values)] : []),
+      ],
+      oneOf: filter.oneOf,
+    };
+    const page = orderedRows(this.list, pageFilter, values, `$${values.push(shape.request.first + 1)}`);
     // With a total, one row per tenant at least (its page's columns null when it has no rows),
     // each carrying the tenant's total: still one statement.
     const rows = shape.request.withTotalCount
       ? await this.sql.rows<Row & { parentId: string; total: number }>(
           `SELECT parent.tenant_id AS "parentId", counted.total, page.* FROM unnest($1::uuid[]) AS parent(tenant_id)
            CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${table}
-             WHERE tenant_id = parent.tenant_id${where(conditions)}) counted
+             WHERE ${[ofParent, ...countConditions(filter, values)].join(" AND ")}) counted
            LEFT JOIN LATERAL (${page}) page ON true`,
           values,
         )

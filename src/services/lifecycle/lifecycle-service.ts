@@ -22,10 +22,10 @@ import type { ServiceContext } from "../service-context.ts";
 import { presentChange, type TenantChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
 import { setTenantStatus } from "../tenants/tenant-store.ts";
 import { TEXT_LIMITS, validateText } from "../text.ts";
+import { lifecycleAuditAction } from "../../domain/audit-actions.ts";
 import { deriveOperability, type TenantOperability } from "../../domain/operability.ts";
 import {
   checkGuard,
-  lifecycleAuditAction,
   TRANSITION_TABLE,
   transitionsLeaving,
   type GuardFacts,

@@ -5,9 +5,9 @@ import DataLoader from "dataloader";
 import { actorTypeOf } from "../../domain/capabilities.ts";
 import type { Principal } from "../../domain/principal.ts";
 import { RUN_COLUMNS } from "../database/columns.ts";
-import { listPage, PerTenantPages, type ListSource } from "../database/pages.ts";
+import { listPage, noFilter, PerTenantPages, type ListFilterSql, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
-import { OperationRunStatus, type OperationKind, type OperationRunRecord } from "../../domain/vocabulary.ts";
+import { OperationKind, OperationRunStatus, type OperationRunRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isUuid } from "../text.ts";
 import { OPEN_RUN_STATUSES } from "../../domain/run-states.ts";
@@ -127,11 +127,30 @@ export interface RunListFilter {
   kinds: readonly OperationKind[] | null;
 }
 
-function filterConditions(filter: RunListFilter, values: unknown[]): string[] {
+const ALL_STATUSES: readonly OperationRunStatus[] = Object.values(OperationRunStatus);
+const ALL_KINDS: readonly OperationKind[] = Object.values(OperationKind);
+
+/** Within one tenant (its runs are few): plain conditions on the walk of its time index. */
+function tenantFilterSql(filter: RunListFilter, values: unknown[]): ListFilterSql {
   const conditions: string[] = [];
   if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::operation_run_status[])`);
   if (filter.kinds) conditions.push(`kind = ANY($${values.push(filter.kinds)}::operation_kind[])`);
-  return conditions;
+  return { conditions, oneOf: [] };
+}
+
+/**
+ * Across tenants, a status or kind filter walks operation_runs_status_kind_created_at_id_idx
+ * once per (status, kind) pair — the one given, or all of the other — and merges the walks.
+ */
+function fleetFilterSql(filter: RunListFilter): ListFilterSql {
+  if (!filter.statuses && !filter.kinds) return noFilter();
+  return {
+    conditions: [],
+    oneOf: [
+      { column: "status", type: "operation_run_status", values: filter.statuses ?? ALL_STATUSES },
+      { column: "kind", type: "operation_kind", values: filter.kinds ?? ALL_KINDS },
+    ],
+  };
 }
 
 /** Per-request reads of runs, batched: N lookups in one tick become one statement. */
@@ -141,7 +160,7 @@ export class RunReader {
   constructor(private readonly sql: RequestSql) {
     this.perTenant = new PerTenantPages(sql, {
       ...RUNS,
-      conditions: filterConditions,
+      filterSql: tenantFilterSql,
       filterKey: (filter) => JSON.stringify([filter.statuses, filter.kinds]),
     });
   }
@@ -179,8 +198,9 @@ export class RunReader {
   /** `Query.operationRuns`: one tenant's runs or everyone's, newest first. */
   page(filter: RunListFilter & { tenantId: string | null }, request: PageRequest): Promise<Page<OperationRunRecord>> {
     const values: unknown[] = [];
-    const conditions = filterConditions(filter, values);
-    if (filter.tenantId !== null) conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
-    return listPage(this.sql, RUNS, conditions, values, request);
+    if (filter.tenantId === null) return listPage(this.sql, RUNS, fleetFilterSql(filter), values, request);
+    const sql = tenantFilterSql(filter, values);
+    sql.conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
+    return listPage(this.sql, RUNS, sql, values, request);
   }
 }

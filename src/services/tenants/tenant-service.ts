@@ -7,9 +7,11 @@ import {
 } from "../authorization/presentation.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import { isUniqueViolation } from "../database/failures.ts";
-import type { AuditEventRecord, TenantRecord, TenantStatus } from "../../domain/vocabulary.ts";
+import { TenantStatus, type AuditEventRecord, type TenantRecord } from "../../domain/vocabulary.ts";
 import { fail, InvalidArgumentError, succeed, type Outcome } from "../errors.ts";
 import { deriveOperability } from "../../domain/operability.ts";
+
+const ALL_TENANT_STATUSES: readonly TenantStatus[] = Object.values(TenantStatus);
 import { defineCreation, defineMutation } from "../mutation.ts";
 import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { UserError } from "../../domain/user-errors.ts";
@@ -70,13 +72,25 @@ function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
   if (search !== null && !isStorableText(search)) {
     throw new InvalidArgumentError("filter.search must be text without NUL or unpaired surrogates", "filter");
   }
-  const statuses = filter?.status?.length ? filter.status : null;
-  return {
-    statuses,
-    excludeArchived: statuses === null && !filter?.includeArchived,
-    selectable: filter?.selectable ?? null,
-    search,
-  };
+  return { statuses: listedStatuses(filter), search };
+}
+
+/**
+ * The statuses a filter lists, null for all: `status` when given, else every status but ARCHIVED
+ * unless `includeArchived`; `selectable` narrows to (or excludes) the selectable statuses.
+ */
+export function listedStatuses(filter: TenantFilter | null | undefined): TenantStatus[] | null {
+  const named = filter?.status?.length ? [...new Set(filter.status)] : null;
+  let statuses =
+    named ??
+    (filter?.includeArchived ? null : ALL_TENANT_STATUSES.filter((status) => status !== TenantStatus.ARCHIVED));
+  const selectable = filter?.selectable ?? null;
+  if (selectable !== null) {
+    statuses = (statuses ?? ALL_TENANT_STATUSES).filter(
+      (status) => deriveOperability(status, null).selectable === selectable,
+    );
+  }
+  return statuses;
 }
 
 /** Platform readers only; newest first. */

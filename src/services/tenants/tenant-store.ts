@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
 import { TENANT_COLUMNS } from "../database/columns.ts";
-import { listPage, type ListSource } from "../database/pages.ts";
+import { listPage, type ListFilterSql, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import type { TenantRecord, TenantStatus } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
@@ -86,31 +86,45 @@ export async function setTenantStatus(
 // ---------------------------------------------------------------- reads
 
 export interface TenantListFilter {
-  /** null: any status. */
+  /** The statuses listed; null: every status. */
   statuses: readonly TenantStatus[] | null;
-  excludeArchived: boolean;
-  /** Only ACTIVE (true) or only not ACTIVE (false); null: either. */
-  selectable: boolean | null;
   /** Trimmed, validated search term; null: none. */
   search: string | null;
 }
+
+/** Below this many characters a term has no trigram: it matches slugs by prefix instead. */
+export const SHORTEST_INFIX_SEARCH = 3;
 
 /** Escapes LIKE wildcards so `%`, `_` and `\` in user input match themselves. */
 export function escapeLikePattern(value: string): string {
   return value.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
-function filterConditions(filter: TenantListFilter, values: unknown[]): string[] {
-  const conditions: string[] = [];
-  if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::tenant_status[])`);
-  if (filter.excludeArchived) conditions.push(`status <> 'ARCHIVED'`);
-  if (filter.selectable === true) conditions.push(`status = 'ACTIVE'`);
-  if (filter.selectable === false) conditions.push(`status <> 'ACTIVE'`);
-  if (filter.search !== null) {
-    const pattern = `$${values.push(`%${escapeLikePattern(filter.search)}%`)}`;
-    conditions.push(`(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`);
+/**
+ * A term of 3+ characters matches anywhere in the slug or the name, case-insensitively (the
+ * trigram indexes); a shorter one matches the start of the slug (tenants_slug_prefix_idx),
+ * since one or two characters occur in nearly every name.
+ */
+function searchCondition(search: string, values: unknown[]): string {
+  if ([...search].length < SHORTEST_INFIX_SEARCH) {
+    return `slug LIKE $${values.push(`${escapeLikePattern(search.toLowerCase())}%`)} ESCAPE '\\'`;
   }
-  return conditions;
+  const pattern = `$${values.push(`%${escapeLikePattern(search)}%`)}`;
+  return `(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`;
+}
+
+function filterSql(filter: TenantListFilter, values: unknown[]): ListFilterSql {
+  if (filter.search === null) {
+    return {
+      conditions: [],
+      oneOf: filter.statuses ? [{ column: "status", type: "tenant_status", values: filter.statuses }] : [],
+    };
+  }
+  // With a search the planner chooses: the trigram index for a rare term, the time-ordered walk
+  // for a common one. A walk per status would force the second.
+  const conditions = [searchCondition(filter.search, values)];
+  if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::tenant_status[])`);
+  return { conditions, oneOf: [] };
 }
 
 /** Per-request reads of tenants: N lookups in one tick become one statement. */
@@ -141,9 +155,23 @@ export class TenantReader {
     return slugs.map((slug) => bySlug.get(slug) ?? null);
   });
 
-  /** One page of the list, newest first. */
+  /**
+   * One page of the list, newest first. Without a search its total is exact and read from the
+   * per-status counters (tenant_status_counts); with one, counted up to COUNT_CAP.
+   */
   page(filter: TenantListFilter, request: PageRequest): Promise<Page<TenantRecord>> {
     const values: unknown[] = [];
-    return listPage(this.sql, TENANTS, filterConditions(filter, values), values, request);
+    const exactTotal = filter.search === null ? () => this.countByStatus(filter.statuses) : undefined;
+    return listPage(this.sql, TENANTS, filterSql(filter, values), values, request, exactTotal);
+  }
+
+  /** Tenants in these statuses (all for null), from the counters the tenants table's triggers keep. */
+  async countByStatus(statuses: readonly TenantStatus[] | null): Promise<number> {
+    const [row] = await this.sql.rows<{ count: number }>(
+      `SELECT coalesce(sum(count), 0)::int8 AS count FROM tenant_status_counts
+       WHERE $1::tenant_status[] IS NULL OR status = ANY($1::tenant_status[])`,
+      [statuses],
+    );
+    return Number(row?.count ?? 0);
   }
 }
