@@ -177,12 +177,14 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
         if ("tenantToLock" in definition) {
           const tenantId = await definition.tenantToLock(tx, valid);
           const tenant = tenantId === null ? null : await lockTenant(tx, tenantId);
+          // Refusals roll back like any user error: the key reserved above must not outlive them.
           if (!tenant || !writes.every((write) => mayWriteTenant(viewer, tenant, write))) {
-            return { ok: false, errors: [definition.notFound] };
+            throw new RollbackWithUserErrors({ ok: false, errors: [definition.notFound] });
           }
           const expected = definition.expectedVersion?.(valid);
-          if (expected != null && expected !== tenant.version)
-            return versionConflict("Tenant", tenant.version, expected);
+          if (expected != null && expected !== tenant.version) {
+            throw new RollbackWithUserErrors(versionConflict("Tenant", tenant.version, expected));
+          }
           outcome = await definition.work({ tx, viewer, valid, tenant, audit: audit(tenant.id) });
         } else {
           outcome = await definition.work({ tx, viewer, valid, audit: audit(null) });

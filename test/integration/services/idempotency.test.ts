@@ -177,6 +177,32 @@ describe("same key, another input", () => {
     expect((await tenantRow(db, tenant.id)).status).toBe("SUSPENDED");
   });
 
+  it("a key whose first use met VERSION_CONFLICT was never taken: the retry with the right version succeeds", async () => {
+    const tenant = await tenantIn(db, TenantStatus.ACTIVE);
+    const key = newKey();
+    const stale = { tenantId: tenant.id, transition: "SUSPEND" as const, reason: "r", idempotencyKey: key };
+    const refused = await transitionTenant(db.context(personas.operator), { ...stale, expectedVersion: 1 });
+    expect(refusal(refused)[0]?.code).toBe("VERSION_CONFLICT");
+    expect(await recordsWithKey(key)).toEqual([]);
+    // The same request again is refused the same way, not as a reused key.
+    const again = await transitionTenant(db.context(personas.operator), { ...stale, expectedVersion: 1 });
+    expect(refusal(again)[0]?.code).toBe("VERSION_CONFLICT");
+    ok(await transitionTenant(db.context(personas.operator), { ...stale, expectedVersion: tenant.version }));
+    expect((await tenantRow(db, tenant.id)).status).toBe("SUSPENDED");
+  });
+
+  it("a key whose first use met NOT_FOUND (another tenant's admin) was never taken", async () => {
+    const mine = await tenantIn(db, TenantStatus.ACTIVE);
+    const theirs = await tenantIn(db, TenantStatus.ACTIVE);
+    const key = newKey();
+    const admin = tenantAdmin(mine.id);
+    const intrusion = { tenantId: theirs.id, name: "Taken over", idempotencyKey: key };
+    expect(refusal(await updateTenant(db.context(admin), intrusion))[0]?.code).toBe("NOT_FOUND");
+    expect(refusal(await updateTenant(db.context(admin), intrusion))[0]?.code).toBe("NOT_FOUND");
+    expect(await recordsWithKey(key)).toEqual([]);
+    ok(await updateTenant(db.context(admin), { tenantId: mine.id, name: "Renamed", idempotencyKey: key }));
+  });
+
   it("a record past its expiry no longer binds the key", async () => {
     const tenant = await tenantIn(db, TenantStatus.ACTIVE);
     const key = newKey();
