@@ -24,7 +24,7 @@ import { isUuid, TEXT_LIMITS, validateText } from "../text.ts";
 import { isFinalRunStatus, mayRunMoveTo } from "../../domain/run-states.ts";
 import {
   findOperationRun,
-  hasOpenRun,
+  latestRunStatus,
   openOperationRun,
   updateOperationRunState,
   type RunListFilter,
@@ -152,8 +152,19 @@ export const startOperationRun = defineMutation({
           ["input", "kind"],
         );
       }
-      if (await hasOpenRun(tx, tenant.id, OperationKind.DEPROVISION))
+      // A retry (docs/design.md §2): only after the latest one FAILED or was CANCELLED. One that
+      // SUCCEEDED is what FINALIZE_DEPROVISION waits for; a new run would hide it.
+      const latest = await latestRunStatus(tx, tenant.id, OperationKind.DEPROVISION);
+      if (latest !== null && !isFinalRunStatus(latest)) {
         return fail("PRECONDITION_FAILED", "A DEPROVISION run is already open for this tenant", ["input", "kind"]);
+      }
+      if (latest === OperationRunStatus.SUCCEEDED) {
+        return fail(
+          "PRECONDITION_FAILED",
+          "The latest DEPROVISION run SUCCEEDED: finalize the deprovisioning instead of starting another",
+          ["input", "kind"],
+        );
+      }
     } else if (!deriveOperability(tenant.status, null).actionable) {
       return fail("PRECONDITION_FAILED", `Operation runs cannot be started while the tenant is ${tenant.status}`, [
         "input",

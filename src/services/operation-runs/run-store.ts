@@ -82,14 +82,6 @@ export async function latestRunStatus(
   return latest?.status ?? null;
 }
 
-export async function hasOpenRun(tx: SqlTransaction, tenantId: string, kind: OperationKind): Promise<boolean> {
-  const rows = await tx.rows(
-    `SELECT 1 FROM operation_runs WHERE tenant_id = $1 AND kind = $2 AND status = ANY($3::operation_run_status[]) LIMIT 1`,
-    [tenantId, kind, [...OPEN_RUN_STATUSES]],
-  );
-  return rows.length > 0;
-}
-
 export async function findOperationRun(tx: SqlTransaction, runId: string): Promise<OperationRunRecord | null> {
   if (!isUuid(runId)) return null;
   const [run] = await tx.rows<OperationRunRecord>(`SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = $1`, [runId]);

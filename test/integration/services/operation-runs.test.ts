@@ -171,6 +171,24 @@ describe("starting runs", () => {
     expect(retry).toMatchObject({ kind: "DEPROVISION", status: "QUEUED", version: 1 });
   });
 
+  it("no DEPROVISION run starts once the latest one SUCCEEDED: that is what FINALIZE_DEPROVISION waits for", async () => {
+    const leaving = await tenantIn(db, TenantStatus.DEPROVISIONING);
+    const open = await latestRun(db, leaving.id, OperationKind.DEPROVISION);
+    await moveRun(db, open.id, OperationRunStatus.RUNNING, OperationRunStatus.SUCCEEDED);
+    const before = await footprint(db, leaving.id);
+    expect(
+      refusal(await startOperationRun(db.context(personas.operator), { tenantId: leaving.id, kind: "DEPROVISION" })),
+    ).toEqual([
+      {
+        code: "PRECONDITION_FAILED",
+        message: "The latest DEPROVISION run SUCCEEDED: finalize the deprovisioning instead of starting another",
+        field: ["input", "kind"],
+      },
+    ]);
+    expect(await footprint(db, leaving.id)).toEqual(before);
+    expect((await latestRun(db, leaving.id, OperationKind.DEPROVISION)).id).toBe(open.id);
+  });
+
   it("only an operator starts runs: support, the worker and tenant users are FORBIDDEN", async () => {
     const tenant = await tenantIn(db, TenantStatus.ACTIVE);
     const before = await footprint(db, tenant.id);
