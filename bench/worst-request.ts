@@ -18,7 +18,7 @@ import { queryCost } from "../src/server/query-cost.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { OperationGenerator } from "../test/support/operation-generator.ts";
 import { BENCH_SECRET, createBenchDatabase, rssMb, run, startTarget, viaProxy, type RunningTarget } from "./harness.ts";
-import { longHistoryTenants, seedFleet, type SeedOptions } from "./seed.ts";
+import { readFleet, seedFleet, type SeedOptions } from "./seed.ts";
 import { startStatementProxy, type StatementProxy } from "./statement-proxy.ts";
 
 const { values: args } = parseArgs({
@@ -183,9 +183,10 @@ try {
     tenants: Number(args.tenants),
     longHistories: { tenants: 20, historyPairs: 500, extraRuns: 300 },
   };
-  const fleet = await seedFleet(database.url, seedOptions);
-  const [heavy] = longHistoryTenants(fleet, seedOptions) as [string];
-  console.log(`seeded ${fleet.tenantIds.length} tenants, ${fleet.runIds.length} runs, ${fleet.auditEvents} events`);
+  const seeded = await seedFleet(database.url, seedOptions);
+  const fleet = await readFleet(database.url);
+  const [heavy] = fleet.longHistoryTenantIds as [string];
+  console.log(`seeded ${seeded.tenants} tenants, ${seeded.operationRuns} runs, ${seeded.auditEvents} events`);
   await run(process.execPath, ["scripts/build.mjs"]);
   const proxy = await startStatementProxy({ host: database.host, port: database.port });
   const server = await startTarget(
@@ -214,7 +215,7 @@ try {
   ];
   const generator = new OperationGenerator(apiSchemaOf(printSubgraphSdl()), {
     tenantIds: [heavy, ...fleet.tenantIds.slice(0, 20)],
-    tenantSlugs: ["bench-00000", "bench-00003", "bench-00100"],
+    tenantSlugs: fleet.tenantSlugs.slice(0, 3),
     runIds: fleet.runIds.slice(0, 20),
     cursors: [],
   });

@@ -5,7 +5,7 @@
 // budget, never with a 5xx or an internal error, and the process's memory must stay bounded.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedFleet } from "../../bench/seed.ts";
+import { readFleet, seedFleet } from "../../bench/seed.ts";
 import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { printSubgraphSdl } from "../../src/schema/index.ts";
 import { activeTenant, draftTenant, onboardingTenant, queuedRun, transition } from "../support/fixtures.ts";
@@ -45,7 +45,8 @@ beforeAll(async () => {
     await transition(server, tenant.id, "REACTIVATE");
   }
   // A fleet behind them, and a few tenants with long run lists, so pages come back full.
-  const fleet = await seedFleet(server.databaseUrl, { tenants: 500 });
+  await seedFleet(server.databaseUrl, { tenants: 500, append: true });
+  const fleet = await readFleet(server.databaseUrl, 500);
   await server.database.pool.query(
     `INSERT INTO operation_runs (id, tenant_id, kind, status, summary, initiated_by_type, initiated_by_id, created_at, updated_at)
      SELECT gen_random_uuid(), tenant_id, 'DATA_EXPORT', 'FAILED', repeat('s', 500), 'OPERATOR', 'seed', at, at

@@ -42,6 +42,10 @@ export interface OneOf {
 export interface ListFilterSql {
   conditions: string[];
   oneOf: OneOf[];
+  /** Plan with the values on every call (see StatementOptions.plannedPerCall). */
+  plannedPerCall?: boolean;
+  /** Where counting stops (COUNT_CAP unless the store says). */
+  countCap?: number;
 }
 
 export const noFilter = (): ListFilterSql => ({ conditions: [], oneOf: [] });
@@ -68,16 +72,23 @@ function orderedRows<Row>(
     ...filter.conditions,
     ...single.map((oneOf) => `${oneOf.column} = $${values.push(oneOf.values[0])}::${oneOf.type}`),
   ];
+  // Each walk is pinned to the index that leads with its OneOf columns: it orders by them too
+  // (constant within a walk, so the order is unchanged) and a walk's value is matched as a
+  // one-value range, not an equality the planner would fold into a constant — which would let
+  // it pick the time index and filter instead. With the value a LATERAL parameter, the planner
+  // plans every walk alike without knowing which value is rare, and for a value matching
+  // nothing (an action no event has) that plan reads the whole table.
+  const leading = filter.oneOf.map((oneOf) => `${oneOf.column} DESC`);
   const walk = (extra: string[]) => {
     const where = [...conditions, ...extra];
     return `SELECT ${columns} FROM ${table} WHERE ${where.length ? where.join(" AND ") : "true"}
-      ORDER BY ${orderByClause(order)} LIMIT ${limitParameter}`;
+      ORDER BY ${[...leading, orderByClause(order)].join(", ")} LIMIT ${limitParameter}`;
   };
   if (fanned.length === 0) return walk([]);
   const sources = fanned.map(
     (oneOf, index) => `unnest($${values.push([...oneOf.values])}::${oneOf.type}[]) AS fan${index}(value)`,
   );
-  const walkOne = walk(fanned.map((oneOf, index) => `${oneOf.column} = fan${index}.value`));
+  const walkOne = walk(fanned.map((oneOf, index) => `${oneOf.column} BETWEEN fan${index}.value AND fan${index}.value`));
   const merged = order.keys.map((key) => `walked."${fieldOf(key.column)}" DESC`).join(", ");
   return `SELECT walked.* FROM ${sources.join(" CROSS JOIN ")} CROSS JOIN LATERAL (${walkOne}) walked
     ORDER BY ${merged} LIMIT ${limitParameter}`;
@@ -94,7 +105,7 @@ function countConditions(filter: ListFilterSql, values: unknown[]): string[] {
 /**
  * One page of a list under `filter` (its parameters in `values`), newest first; the total only
  * when asked for: `exactTotal` when the store can read it at constant cost (counters), else
- * counted up to COUNT_CAP.
+ * counted up to the filter's cap (COUNT_CAP).
  */
 export async function listPage<Row extends QueryResultRow>(
   sql: RequestSql,
@@ -105,6 +116,7 @@ export async function listPage<Row extends QueryResultRow>(
   exactTotal?: () => Promise<number>,
 ): Promise<Page<Row>> {
   const { table, order, cursorScope = "" } = source;
+  const cap = filter.countCap ?? COUNT_CAP;
   if (filter.oneOf.some((oneOf) => oneOf.values.length === 0)) return emptyPage(request);
   const pageValues = [...values];
   const pageFilter = request.after
@@ -120,7 +132,9 @@ export async function listPage<Row extends QueryResultRow>(
   const countValues = [...values];
   const counted = countConditions(filter, countValues);
   const [rows, total] = await Promise.all([
-    sql.rows<Row>(orderedRows(source, pageFilter, pageValues, limit), pageValues),
+    sql.rows<Row>(orderedRows(source, pageFilter, pageValues, limit), pageValues, {
+      plannedPerCall: filter.plannedPerCall,
+    }),
     !request.withTotalCount
       ? null
       : exactTotal
@@ -128,10 +142,11 @@ export async function listPage<Row extends QueryResultRow>(
         : sql
             .rows<{ count: number }>(
               `SELECT count(*)::int AS count FROM (SELECT 1 FROM ${table}
-               WHERE ${counted.length ? counted.join(" AND ") : "true"} LIMIT ${COUNT_CAP + 1}) capped`,
+               WHERE ${counted.length ? counted.join(" AND ") : "true"} LIMIT ${cap + 1}) capped`,
               countValues,
+              { plannedPerCall: filter.plannedPerCall },
             )
-            .then((counts) => cappedCount(counts[0]?.count ?? 0)),
+            .then((counts) => cappedCount(counts[0]?.count ?? 0, cap)),
   ]);
   return toPage(rows, request, order, total, cursorScope);
 }
@@ -155,7 +170,7 @@ interface WindowKey<Filter> {
  * One page of the same list for many tenants (a page of tenants, a batch of entities) in one
  * statement, whatever the number of tenants: a LATERAL subquery per tenant walks the list's
  * index for `first + 1` rows, so the cost follows the page size, not the tenants' history.
- * Totals, when asked for, are one grouped count more.
+ * Totals, when asked for, are counted in the same statement, each up to COUNT_CAP.
  */
 export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, Filter> {
   private readonly windows: DataLoader<WindowKey<Filter>, Page<Row>, string>;
@@ -211,8 +226,8 @@ export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, F
     const rows = shape.request.withTotalCount
       ? await this.sql.rows<Row & { parentId: string; total: number }>(
           `SELECT parent.tenant_id AS "parentId", counted.total, page.* FROM unnest($1::uuid[]) AS parent(tenant_id)
-           CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${table}
-             WHERE ${[ofParent, ...countConditions(filter, values)].join(" AND ")}) counted
+           CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM (SELECT 1 FROM ${table}
+             WHERE ${[ofParent, ...countConditions(filter, values)].join(" AND ")} LIMIT ${COUNT_CAP + 1}) capped) counted
            LEFT JOIN LATERAL (${page}) page ON true`,
           values,
         )
@@ -238,7 +253,7 @@ export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, F
         rowsByTenant.get(key.tenantId) ?? [],
         key.request,
         order,
-        shape.request.withTotalCount ? { value: totals.get(key.tenantId) ?? 0, exact: true } : null,
+        shape.request.withTotalCount ? cappedCount(totals.get(key.tenantId) ?? 0) : null,
         key.tenantId,
       ),
     ]);

@@ -39,6 +39,12 @@ export interface StatementOptions {
    * the request's bound on records read, which limits what a response can hold.
    */
   streamed?: boolean;
+  /**
+   * The best plan depends on the values (a search term's selectivity): plan the statement with
+   * them on every call, as an unnamed statement, never with a prepared statement's generic plan
+   * — which for `ILIKE $1` walks the time index whatever the term, a full scan for a miss.
+   */
+  plannedPerCall?: boolean;
 }
 
 /** One open transaction: every statement of a mutation runs here, on one connection. */
@@ -106,7 +112,9 @@ export class RequestSql implements SqlRows {
     this.beforeStatement();
     let result: QueryResult<Row>;
     try {
-      result = await this.pool.query<Row>(prepared(text, values));
+      result = await this.pool.query<Row>(
+        options.plannedPerCall ? { text, values: values as unknown[] } : prepared(text, values),
+      );
     } catch (error) {
       this.noteFailure(error);
       throw error;

@@ -6,7 +6,7 @@ import { TENANT_COLUMNS } from "../database/columns.ts";
 import { listPage, type ListFilterSql, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import type { TenantRecord, TenantStatus } from "../../domain/vocabulary.ts";
-import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
+import { keysetOrder, SEARCH_COUNT_CAP, type Page, type PageRequest } from "../pagination.ts";
 import { isStorableText, isUuid } from "../text.ts";
 
 export const SLUG_CONSTRAINT = "tenants_slug_key";
@@ -124,7 +124,7 @@ function filterSql(filter: TenantListFilter, values: unknown[]): ListFilterSql {
   // for a common one. A walk per status would force the second.
   const conditions = [searchCondition(filter.search, values)];
   if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::tenant_status[])`);
-  return { conditions, oneOf: [] };
+  return { conditions, oneOf: [], plannedPerCall: true, countCap: SEARCH_COUNT_CAP };
 }
 
 /** Per-request reads of tenants: N lookups in one tick become one statement. */
@@ -157,7 +157,7 @@ export class TenantReader {
 
   /**
    * One page of the list, newest first. Without a search its total is exact and read from the
-   * per-status counters (tenant_status_counts); with one, counted up to COUNT_CAP.
+   * per-status counters (tenant_status_counts); with one, counted up to SEARCH_COUNT_CAP.
    */
   page(filter: TenantListFilter, request: PageRequest): Promise<Page<TenantRecord>> {
     const values: unknown[] = [];
