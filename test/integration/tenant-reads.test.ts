@@ -188,6 +188,18 @@ describe("Query.tenants", () => {
     ]);
   });
 
+  it("never matches across the end of the slug and the start of the name, and refuses control characters", async () => {
+    // alpha's slug ends "-alpha" and its name starts "Alpha": "alpha alpha" is in neither.
+    expect((await page({ filter: { search: "alpha Alpha" } })).edges).toEqual([]);
+    for (const search of ["alpha\u001fAlpha", "tab\there", "bell\u0007"]) {
+      const { body } = await server.request(TENANTS_PAGE, { filter: { search } }, asOperator);
+      expect(body.errors?.[0]).toMatchObject({
+        message: "filter.search must be text without control characters or unpaired surrogates",
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+    }
+  });
+
   it("matches a term of one or two characters against the start of the slug only", async () => {
     const slugs = async (search: string) =>
       (await page({ filter: { search } })).edges.map((edge) => edge.node.slug).sort();

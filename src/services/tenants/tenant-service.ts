@@ -16,7 +16,7 @@ import { defineCreation, defineMutation } from "../mutation.ts";
 import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { isStorableText, TEXT_LIMITS } from "../text.ts";
+import { hasControlCharacters, isStorableText, TEXT_LIMITS } from "../text.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
 import { insertTenant, isSlugTaken, renameTenant, SLUG_CONSTRAINT, type TenantListFilter } from "./tenant-store.ts";
 
@@ -69,8 +69,11 @@ function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
   if (search !== null && search.length > TEXT_LIMITS.search) {
     throw new InvalidArgumentError(`filter.search must be at most ${TEXT_LIMITS.search} characters`, "filter");
   }
-  if (search !== null && !isStorableText(search)) {
-    throw new InvalidArgumentError("filter.search must be text without NUL or unpaired surrogates", "filter");
+  if (search !== null && (!isStorableText(search) || hasControlCharacters(search, { allowLineBreaks: false }))) {
+    throw new InvalidArgumentError(
+      "filter.search must be text without control characters or unpaired surrogates",
+      "filter",
+    );
   }
   return { statuses: listedStatuses(filter), search };
 }

@@ -102,15 +102,15 @@ export function escapeLikePattern(value: string): string {
 
 /**
  * A term of 3+ characters matches anywhere in the slug or the name, case-insensitively (the
- * trigram indexes); a shorter one matches the start of the slug (tenants_slug_prefix_idx),
+ * trigram index over both); a shorter one matches the start of the slug (tenants_slug_prefix_idx),
  * since one or two characters occur in nearly every name.
  */
 function searchCondition(search: string, values: unknown[]): string {
   if ([...search].length < SHORTEST_INFIX_SEARCH) {
     return `slug LIKE $${values.push(`${escapeLikePattern(search.toLowerCase())}%`)} ESCAPE '\\'`;
   }
-  const pattern = `$${values.push(`%${escapeLikePattern(search)}%`)}`;
-  return `(slug ILIKE ${pattern} ESCAPE '\\' OR name ILIKE ${pattern} ESCAPE '\\')`;
+  // The expression of tenants_search_trgm_idx, as the migration writes it.
+  return `(slug || E'\\x1f' || name) ILIKE $${values.push(`%${escapeLikePattern(search)}%`)} ESCAPE '\\'`;
 }
 
 function filterSql(filter: TenantListFilter, values: unknown[]): ListFilterSql {
