@@ -53,8 +53,8 @@ const CONNECTIONS = Number(args.connections);
 const CALIBRATION_REQUESTS = 20;
 /**
  * V8 flags every target runs with: `npm run start:built` gives the subgraph a 64 MB young
- * generation (GraphQL execution allocates heavily; measured +15–30% on reads), and the other
- * targets get the same so the comparison stays like for like.
+ * generation (GraphQL execution allocates heavily: scenarios (b) and (c)), and the other targets
+ * get the same so the comparison stays like for like.
  */
 const RUNTIME_FLAGS = ["--max-semi-space-size=64"];
 

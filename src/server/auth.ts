@@ -29,7 +29,10 @@ export class AuthenticationError extends Error {
 
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
-/** Recently verified tokens: a router sends the same bearer token many times in a row. */
+/**
+ * Recently verified tokens: a router sends the same bearer token many times in a row, and a
+ * signature verification is the largest single cost of a small read (bench scenario (a)).
+ */
 const VERIFIED_CACHE_SIZE = 10_000;
 const VERIFIED_CACHE_TTL_MS = 60_000;
 
@@ -49,12 +52,11 @@ interface KeyResolution {
 }
 
 function secretKeys(config: Extract<AuthConfig, { kind: "secret" }>): KeyResolution {
-  // Imported once: importing the key per request was a tenth of a small read's CPU time (bench (a)).
-  let secretKey: KeyObject | undefined;
+  const secretKey: KeyObject = createSecretKey(Buffer.from(config.secret, "utf8"));
   return {
     verify: async (token) =>
       (
-        await jwtVerify(token, (secretKey ??= createSecretKey(Buffer.from(config.secret, "utf8"))), {
+        await jwtVerify(token, secretKey, {
           algorithms: ["HS256"],
           issuer: config.issuer,
           audience: config.audience,
