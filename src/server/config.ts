@@ -50,6 +50,7 @@ const environmentSchema = z.object({
   AUTH_JWT_AUDIENCE: optionalString,
   ROUTER_SHARED_SECRET: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -107,6 +108,8 @@ export interface Config {
   auth: AuthConfig;
   routerSharedSecret?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `compiled`: operations seen more than once run compiled by graphql-jit; `graphql-js`: all interpreted. */
+  executor: "compiled" | "graphql-js";
   shutdownTimeoutMs: number;
   limits: RequestLimits;
 }
@@ -182,6 +185,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     auth,
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
     logLevel: env.LOG_LEVEL,
+    executor: env.GRAPHQL_EXECUTOR,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     limits: {
       maxDepth: env.LIMIT_MAX_DEPTH,

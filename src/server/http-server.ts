@@ -7,6 +7,7 @@ import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext } from "../resolvers/context.ts";
 import type { Database } from "../services/database/client.ts";
 import type { TokenVerifier } from "./auth.ts";
+import { compiledExecution } from "./compiled-executor.ts";
 import type { Config } from "./config.ts";
 import { errorFormatter } from "./error-formatting.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
@@ -100,7 +101,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   const metrics = new ServiceMetrics(database.pool);
   const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    // graphql-js runs only what the compiled executor has not compiled yet, unless configured to run everything.
+    ...(config.executor === "compiled" ? { gateway: compiledExecution(schema) } : { schema }),
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,

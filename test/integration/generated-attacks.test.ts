@@ -143,3 +143,40 @@ describe("generated operations", () => {
     expect((await send(`{ lifecycleTransitions { transition } }`, {}, personas.operator)).codes).toEqual([]);
   }, 300_000);
 });
+
+describe("the compiled executor (GRAPHQL_EXECUTOR=compiled, the default)", () => {
+  it("answers every generated read exactly as the interpreter did the first time it was sent", async () => {
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: 1_000 }),
+        fc.array(fc.nat({ max: 1_000_000 }), { minLength: 50, maxLength: 1_000 }),
+        async (personaChoice, choices) => {
+          const persona = personaList[personaChoice % personaList.length] ?? null;
+          const { query, variables } = generator.generate(choices);
+          // A mutation would change what the second request reads.
+          if (/^\s*mutation\b/.test(query)) return;
+          // An operation's first request is interpreted by graphql-js, later ones run compiled.
+          const interpreted = await server.request(query, variables, { as: persona });
+          const compiled = await server.request(query, variables, { as: persona });
+          const again = await server.request(query, variables, { as: persona });
+          const context = JSON.stringify({ persona: persona?.scope ?? "anonymous", query }).slice(0, 2_000);
+          expect(compiled.status, context).toBe(interpreted.status);
+          expect(compiled.body.data, context).toEqual(interpreted.body.data);
+          // Once an error has nulled the whole response (data: null), graphql-js stops reporting
+          // its siblings' errors where graphql-jit lists them all: the same errors, more of them.
+          const kinds = (body: typeof interpreted.body) =>
+            [
+              ...new Set((body.errors ?? []).map((error) => `${String(error.extensions?.["code"])}: ${error.message}`)),
+            ].sort();
+          expect(kinds(compiled.body), context).toEqual(kinds(interpreted.body));
+          if (interpreted.body.data !== null) expect(compiled.body.errors, context).toEqual(interpreted.body.errors);
+          expect(again.body, context).toEqual(compiled.body);
+          compared += 1;
+        },
+      ),
+      { numRuns: Math.min(RUNS, 200), interruptAfterTimeLimit: 120_000 },
+    );
+    expect(compared).toBeGreaterThan(50);
+  }, 300_000);
+});
