@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
-    targets: { type: "string", default: "subgraph,baseline,postgraphile" },
+    targets: { type: "string", default: "subgraph,baseline,postgraphile,postgraphile5" },
     scenarios: {
       type: "string",
       default:
@@ -51,6 +51,8 @@ const DURATION_S = Number(args.duration);
 const WARMUP_S = Number(args.warmup);
 const CONNECTIONS = Number(args.connections);
 const CALIBRATION_REQUESTS = 20;
+/** PostGraphile 5 declares Node >= 22: it is a target only on such a Node. */
+const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 /**
  * V8 flags every target runs with: `npm run start:built` gives the subgraph a 64 MB young
  * generation (GraphQL execution allocates heavily: scenarios (b) and (c)), and the other targets
@@ -58,7 +60,7 @@ const CALIBRATION_REQUESTS = 20;
  */
 const RUNTIME_FLAGS = ["--max-semi-space-size=64"];
 
-type TargetName = "subgraph" | "baseline" | "postgraphile";
+type TargetName = "subgraph" | "baseline" | "postgraphile" | "postgraphile5";
 type ScenarioName =
   | "a_tenant_by_id"
   | "b_dashboard_page_50"
@@ -267,6 +269,28 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
         },
       },
     },
+    ...(NODE_MAJOR >= 22
+      ? [
+          {
+            name: "postgraphile5" as const,
+            command: [...tsx, "bench/postgraphile5-server.ts"],
+            env,
+            scenarios: {
+              a_tenant_by_id: { path: "/graphql", body: postgraphileTenant, verify: noErrors },
+              b_dashboard_page_50: {
+                path: "/graphql",
+                body: () => graphql(POSTGRAPHILE_DASHBOARD, { first: 50 }),
+                verify: noErrors,
+              },
+              b2_dashboard_columns_50: {
+                path: "/graphql",
+                body: () => graphql(POSTGRAPHILE_DASHBOARD, { first: 50 }),
+                verify: noErrors,
+              },
+            },
+          },
+        ]
+      : []),
     {
       name: "postgraphile",
       command: [...tsx, "bench/postgraphile-server.ts"],
@@ -390,7 +414,8 @@ function table(measurements: Measurement[]): string {
     "peak RSS MB",
     "failures",
     "×baseline",
-    "×PostGraphile",
+    "×PostGraphile 4",
+    "×PostGraphile 5",
   ];
   const rows = measurements.map((row) => [
     SCENARIO_TITLES[row.scenario],
@@ -405,6 +430,7 @@ function table(measurements: Measurement[]): string {
     String(row.failures),
     row.target === "baseline" ? "1.00" : fixed(ratio(measurements, row, "baseline") ?? Number.NaN, 2),
     row.target === "postgraphile" ? "1.00" : fixed(ratio(measurements, row, "postgraphile") ?? Number.NaN, 2),
+    row.target === "postgraphile5" ? "1.00" : fixed(ratio(measurements, row, "postgraphile5") ?? Number.NaN, 2),
   ]);
   return [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
@@ -670,6 +696,8 @@ try {
         "node --max-semi-space-size=64 dist/main.js (npm run start:built), NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_MAX=10",
       runtimeFlags: RUNTIME_FLAGS,
       postgraphile: "postgraphile 4.14.1, pool max 10",
+      postgraphile5:
+        NODE_MAJOR >= 22 ? "postgraphile 5.1.5 (amber + V4 preset), pool max 10" : "not run: needs Node >= 22",
       baseline: "node:http + pg, pool max 10, named prepared statements",
       serverSettings: process.env["TEST_DATABASE_URL"] ? "the server's own" : BENCH_SERVER_SETTINGS,
     },
@@ -685,6 +713,7 @@ try {
           scenario: row.scenario,
           subgraphOverBaseline: ratio(size.measurements, row, "baseline"),
           subgraphOverPostgraphile: ratio(size.measurements, row, "postgraphile"),
+          subgraphOverPostgraphile5: ratio(size.measurements, row, "postgraphile5"),
         })),
     })),
     totalSeconds: Math.round((Date.now() - startedAt) / 1000),
