@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { signDevelopmentToken } from "../src/server/auth.ts";
+import { canonicalJson, type JsonValue } from "../src/services/canonical-json.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { readFleet, seedFleet, type SeededFleet, type SeedOptions, type SeedSummary } from "./seed.ts";
 import { startStatementProxy } from "./statement-proxy.ts";
@@ -466,7 +467,14 @@ async function seedUnlessReused(databaseUrl: string, options: SeedOptions): Prom
   try {
     await client.query("CREATE TABLE IF NOT EXISTS bench_seed (options jsonb NOT NULL, summary jsonb NOT NULL)");
     const { rows } = await client.query<{ options: SeedOptions }>("SELECT options FROM bench_seed");
-    if (args.reuse && rows[0] && JSON.stringify(rows[0].options) === JSON.stringify(options)) return null;
+    // jsonb keeps its own key order: compare the options canonically.
+    if (
+      args.reuse &&
+      rows[0] &&
+      canonicalJson(rows[0].options as unknown as JsonValue) === canonicalJson(options as unknown as JsonValue)
+    ) {
+      return null;
+    }
     const summary = await seedFleet(databaseUrl, options);
     await client.query("DELETE FROM bench_seed");
     await client.query("INSERT INTO bench_seed (options, summary) VALUES ($1, $2)", [options, summary]);
