@@ -8,12 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFleet, seedFleet } from "../../bench/seed.ts";
 import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { printSubgraphSdl } from "../../src/schema/index.ts";
+import { canonicalJson, type JsonValue } from "../../src/services/canonical-json.ts";
 import { activeTenant, draftTenant, onboardingTenant, queuedRun, transition } from "../support/fixtures.ts";
 import { OperationGenerator, type GeneratorPool } from "../support/operation-generator.ts";
 import { personas, tenantAdmin, tenantMember, type Persona } from "../support/personas.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const RUNS = Number(process.env["GENERATED_ATTACK_RUNS"] ?? 300);
+const COMPARED_RUNS = Number(process.env["GENERATED_COMPARISON_RUNS"] ?? 200);
 const TIME_BUDGET_MS = 1_000;
 const SIZE_BUDGET_BYTES = 10 * 1024 * 1024;
 /** Above the test process's own footprint (server, vitest, fixtures). */
@@ -144,8 +146,48 @@ describe("generated operations", () => {
   }, 300_000);
 });
 
+type Answer = Awaited<ReturnType<TestServer["request"]>>;
+
+/**
+ * The compiled answer is the interpreted one: same status, same data, and the same errors as a
+ * set — they come in the order their resolvers failed, which neither executor fixes (nor does
+ * the spec). One freedom: where errors raced to null an object (or the whole response), graphql-js
+ * keeps the first to fail and drops its siblings' errors, while graphql-jit lists those that had
+ * failed by then; which ones won is timing. So an error that only one answer lists must lie under
+ * a value that is null in the data, and an answer has errors exactly when the other has.
+ */
+function expectSameAnswer(compiled: Answer, interpreted: Answer, context: string) {
+  expect(compiled.status, context).toBe(interpreted.status);
+  expect(compiled.body.data, context).toEqual(interpreted.body.data);
+  const listed = (answer: Answer) =>
+    new Map((answer.body.errors ?? []).map((error) => [canonicalJson(error as JsonValue), error]));
+  const compiledErrors = listed(compiled);
+  const interpretedErrors = listed(interpreted);
+  expect(compiledErrors.size > 0, context).toBe(interpretedErrors.size > 0);
+  for (const [own, other, executor] of [
+    [compiledErrors, interpretedErrors, "graphql-jit"],
+    [interpretedErrors, compiledErrors, "graphql-js"],
+  ] as const) {
+    for (const [key, error] of own) {
+      if (other.has(key)) continue;
+      const underNull = liesUnderNull(interpreted.body.data, error.path ?? []);
+      expect(underNull, `${context}: only ${executor} lists ${key}`).toBe(true);
+    }
+  }
+}
+
+function liesUnderNull(data: unknown, path: readonly (string | number)[]): boolean {
+  let value: unknown = data;
+  for (const segment of [null, ...path]) {
+    if (segment !== null) value = (value as Record<string | number, unknown>)[segment];
+    if (value === null) return true;
+    if (value === undefined || typeof value !== "object") return false;
+  }
+  return false;
+}
+
 describe("the compiled executor (GRAPHQL_EXECUTOR=compiled, the default)", () => {
-  it("answers every generated read exactly as the interpreter did the first time it was sent", async () => {
+  it("answers every generated read as the interpreter did the first time it was sent", async () => {
     let compared = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -161,21 +203,12 @@ describe("the compiled executor (GRAPHQL_EXECUTOR=compiled, the default)", () =>
           const compiled = await server.request(query, variables, { as: persona });
           const again = await server.request(query, variables, { as: persona });
           const context = JSON.stringify({ persona: persona?.scope ?? "anonymous", query }).slice(0, 2_000);
-          expect(compiled.status, context).toBe(interpreted.status);
-          expect(compiled.body.data, context).toEqual(interpreted.body.data);
-          // Once an error has nulled the whole response (data: null), graphql-js stops reporting
-          // its siblings' errors where graphql-jit lists them all: the same errors, more of them.
-          const kinds = (body: typeof interpreted.body) =>
-            [
-              ...new Set((body.errors ?? []).map((error) => `${String(error.extensions?.["code"])}: ${error.message}`)),
-            ].sort();
-          expect(kinds(compiled.body), context).toEqual(kinds(interpreted.body));
-          if (interpreted.body.data !== null) expect(compiled.body.errors, context).toEqual(interpreted.body.errors);
-          expect(again.body, context).toEqual(compiled.body);
+          expectSameAnswer(compiled, interpreted, context);
+          expectSameAnswer(again, interpreted, context);
           compared += 1;
         },
       ),
-      { numRuns: Math.min(RUNS, 200), interruptAfterTimeLimit: 120_000 },
+      { numRuns: COMPARED_RUNS, interruptAfterTimeLimit: 120_000 },
     );
     expect(compared).toBeGreaterThan(50);
   }, 300_000);
