@@ -155,7 +155,12 @@ async function measure(
   });
   const text = await response.text();
   const ms = performance.now() - startedAt;
-  if (response.status >= 500) throw new Error(`${persona.name}: HTTP ${response.status} for ${candidate.label}`);
+  if (response.status >= 500) {
+    const request = JSON.stringify({ query: candidate.query, variables: candidate.variables }).slice(0, 4_000);
+    throw new Error(
+      `${persona.name}: HTTP ${response.status} for ${candidate.label}: ${text.slice(0, 2_000)}\n${request}`,
+    );
+  }
   const body = JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] };
   if (body.errors?.some((error) => error.extensions?.code === "INTERNAL_SERVER_ERROR")) {
     throw new Error(`${persona.name}: internal error for ${candidate.label}`);

@@ -93,23 +93,24 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
 }
 
 /**
- * graphql-jit reports errors as objects of its own, which pass `instanceof GraphQLError` but
- * lack `extensions` (Apollo's error formatting then fails on them and answers "Internal server
- * error"); Apollo's handling and ours expect graphql-js's GraphQLError around the resolver's
- * error (path, locations, originalError).
+ * graphql-jit reports errors as objects of its own: they pass `instanceof GraphQLError`, but
+ * may lack `extensions` (Apollo's formatting then answers "Internal server error") and their
+ * `message` is read-only (a plugin that rewrites messages then throws, and the request ends in a
+ * 500). Each becomes a graphql-js GraphQLError around the resolver's error (path, locations,
+ * originalError), as graphql-js itself would have reported it.
  */
 function asGraphQLError(error: {
   message: string;
   path?: readonly (string | number)[];
   locations?: unknown;
   originalError?: unknown;
+  extensions?: Record<string, unknown>;
 }): GraphQLError {
-  if (error instanceof GraphQLError && error.extensions) return error;
   const original = error.originalError instanceof Error ? error.originalError : undefined;
   const converted = new GraphQLError(error.message, {
     path: error.path,
     originalError: original,
-    extensions: original instanceof GraphQLError ? original.extensions : undefined,
+    extensions: original instanceof GraphQLError ? original.extensions : error.extensions,
   });
   // Locations come computed from the compiled document; graphql-js would derive them from nodes.
   Object.assign(converted, { locations: error.locations });

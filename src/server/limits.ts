@@ -15,8 +15,8 @@ import {
 import type { Config } from "./config.ts";
 
 /**
- * Query limits from GraphQL Armor (depth, aliases, directives; field suggestions off in
- * production) and graphql-js's own parser (tokens). Each refusal is a validation or parse error:
+ * Query limits from GraphQL Armor (depth, aliases, directives) and graphql-js's own parser
+ * (tokens). Each refusal is a validation or parse error:
  * HTTP 400 with a message naming the limit.
  */
 export function queryLimits(config: Config): {
@@ -35,7 +35,10 @@ export function queryLimits(config: Config): {
     maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
     // Armor's cost limit reads literal arguments only; query-cost.ts computes cost with the variables.
     costLimit: { enabled: false },
-    blockFieldSuggestion: { enabled: config.isProduction },
+    // The error formatter hides suggestions (error-formatting.ts), for every error kind; Armor's
+    // plugin rewrites each error's message in place, which throws on an error whose message is
+    // read-only and turns the request into a 500.
+    blockFieldSuggestion: { enabled: false },
   });
   const { plugins, validationRules } = armor.protect();
   // graphql-armor is typed against Apollo's CommonJS build; the plugin objects are the same shape.

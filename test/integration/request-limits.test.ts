@@ -223,6 +223,23 @@ describe("in production", () => {
     expect(body.errors?.length).toBeGreaterThan(0);
     for (const error of body.errors ?? []) expect(error.message).not.toMatch(/Did you mean/);
   });
+
+  // From its second sighting an operation runs compiled (graphql-jit), whose errors once had a
+  // read-only message: rewriting it in production threw, and every refusal became a 500.
+  it.each([
+    ["a tenant member listing every tenant", `query Everyone { tenants(first: 1) { totalCount } }`, "member"],
+    [
+      "support reading a tenant it may read, then writing to it",
+      `mutation Rename($id: ID!) { updateTenant(input: { tenantId: $id, name: "renamed" }) { tenant { id } } }`,
+      "support",
+    ],
+  ] as const)("refuses %s with its code each time the operation is sent, never a 500", async (_case, query, who) => {
+    const persona = who === "member" ? member : personas.supportRead;
+    for (let sighting = 1; sighting <= 3; sighting += 1) {
+      const { status, body } = await production.request(query, { id: tenant.id }, { as: persona });
+      expect({ sighting, status, codes: codes(body) }).toEqual({ sighting, status: 200, codes: ["FORBIDDEN"] });
+    }
+  });
 });
 
 describe("request errors over HTTP (GraphQL-over-HTTP)", () => {
