@@ -104,6 +104,8 @@ interface ScenarioRequest {
   body(): string;
   /** What a correct answer contains; anything else counts as a mismatch. */
   verify(body: string): boolean;
+  /** Runs before each burst of requests (calibration, warm-up, measurement). */
+  prepare?(): Promise<void>;
 }
 
 interface TargetDefinition extends ProcessDefinition {
@@ -187,23 +189,51 @@ const POSTGRAPHILE_DASHBOARD = `query Dashboard($first: Int) { allTenants(first:
     onboardingSessionsByTenantId(first: 1) { nodes { status completedSteps } }
     operationRunsByTenantId(first: 5, orderBy: [CREATED_AT_DESC, ID_DESC]) { totalCount edges { node { id kind status progress } } } } } } }`;
 
-/** SUSPEND/REACTIVATE walk ACTIVE tenants round-robin; every target continues where the last left off. */
-function transitionWalk(fleet: SeededFleet) {
+/**
+ * SUSPEND/REACTIVATE walk the ACTIVE and SUSPENDED tenants round-robin; every target continues where the last left
+ * off. A tenant's next transition follows from the status its last answer reported, not from the
+ * bodies built: the load generator may build a body it never sends (autocannon prepares the next
+ * request ahead), which would otherwise flip the walk's record without flipping the tenant.
+ * Before each burst the statuses are read again, for a kept fleet and the requests in flight
+ * when the last burst ended.
+ */
+function transitionWalk(fleet: SeededFleet, databaseUrl: string) {
   const suspended = new Set<string>();
   let next = 0;
-  return () => {
-    const tenantId = fleet.activeTenantIds[next++ % fleet.activeTenantIds.length] as string;
-    const transition = suspended.has(tenantId) ? "REACTIVATE" : "SUSPEND";
-    if (transition === "SUSPEND") suspended.add(tenantId);
-    else suspended.delete(tenantId);
-    return { tenantId, transition, ...(transition === "SUSPEND" ? { reason: "bench: invoice overdue" } : {}) };
+  return {
+    next() {
+      const tenantId = fleet.walkableTenantIds[next++ % fleet.walkableTenantIds.length] as string;
+      const transition = suspended.has(tenantId) ? "REACTIVATE" : "SUSPEND";
+      return { tenantId, transition, ...(transition === "SUSPEND" ? { reason: "bench: invoice overdue" } : {}) };
+    },
+    /** Records the status an applied transition answered with. */
+    observe(answer: string) {
+      const applied = /"tenant":\{"id":"([0-9a-f-]{36})","status":"(ACTIVE|SUSPENDED)"/.exec(answer);
+      if (!applied) return;
+      if (applied[2] === "SUSPENDED") suspended.add(applied[1] as string);
+      else suspended.delete(applied[1] as string);
+    },
+    async resync() {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ id: string }>(
+          "SELECT id FROM tenants WHERE id = ANY($1::uuid[]) AND status = 'SUSPENDED'",
+          [fleet.walkableTenantIds],
+        );
+        suspended.clear();
+        for (const row of rows) suspended.add(row.id);
+      } finally {
+        await client.end();
+      }
+    },
   };
 }
 
-function defineTargets(fleet: SeededFleet): TargetDefinition[] {
+function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinition[] {
   const tenantIds = pick(fleet.tenantIds, 1000, 1);
   const entityBatches = Array.from({ length: 200 }, (_, index) => pick(fleet.tenantIds, 100, index + 2));
-  const nextTransition = transitionWalk(fleet);
+  const walk = transitionWalk(fleet, databaseUrl);
   // DATABASE_URL is given at start: the calibration run points it at the counting proxy.
   const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production" };
   const tsx = [process.execPath, ...RUNTIME_FLAGS, "--import", "tsx"];
@@ -224,7 +254,10 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
     entityBatches.map((ids) => JSON.stringify({ representations: ids.map((id) => ({ __typename: "Tenant", id })) })),
   );
   const postgraphileTenant = ring(tenantIds.map((id) => graphql(POSTGRAPHILE_TENANT, { id })));
-  const transitionApplied = (body: string) => noErrors(body) && body.includes('"userErrors":[]');
+  const transitionApplied = (body: string) => {
+    walk.observe(body);
+    return noErrors(body) && body.includes('"userErrors":[]');
+  };
 
   return [
     {
@@ -246,8 +279,9 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
         c_entities_100: { path: "/graphql", body: subgraphEntities, verify: noErrors },
         d_transition: {
           path: "/graphql",
-          body: () => graphql(SUBGRAPH_TRANSITION, { input: nextTransition() }),
+          body: () => graphql(SUBGRAPH_TRANSITION, { input: walk.next() }),
           verify: transitionApplied,
+          prepare: () => walk.resync(),
         },
         e_search_page: { path: "/graphql", body: subgraphSearch, verify: noErrors },
         f_audit_feed_page: { path: "/graphql", body: () => graphql(SUBGRAPH_AUDIT_FEED, {}), verify: noErrors },
@@ -265,8 +299,9 @@ function defineTargets(fleet: SeededFleet): TargetDefinition[] {
         c_entities_100: { path: "/entities", body: baselineEntities, verify: noErrors },
         d_transition: {
           path: "/transition",
-          body: () => JSON.stringify(nextTransition()),
+          body: () => JSON.stringify(walk.next()),
           verify: transitionApplied,
+          prepare: () => walk.resync(),
         },
       },
     },
@@ -334,6 +369,7 @@ async function calibrate(
   const counts: Partial<Record<ScenarioName, number>> = {};
   for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
     if (!selectedScenarios.has(scenario)) continue;
+    await request.prepare?.();
     for (let index = 0; index < 3; index += 1) await post(running.origin + request.path, token, request.body());
     proxy.reset();
     for (let index = 0; index < CALIBRATION_REQUESTS; index += 1) {
@@ -357,7 +393,9 @@ async function load(
   const sampler = setInterval(() => {
     void rssMb(running.process.pid as number).then((rss) => (peakRss = Math.max(peakRss, rss)));
   }, 200);
+  await request.prepare?.();
   const cpuBefore = await cpuMs(running.process.pid as number);
+  const failedAnswers: string[] = [];
   try {
     const result = await autocannon({
       url: running.origin + request.path,
@@ -370,8 +408,15 @@ async function load(
           setupRequest: (outgoing) => ({ ...outgoing, body: request.body() }),
         },
       ],
-      verifyBody: (body) => request.verify(String(body ?? "")),
+      verifyBody: (body) => {
+        const text = String(body ?? "");
+        const right = request.verify(text);
+        if (!right && failedAnswers.length < 3) failedAnswers.push(text.slice(0, 500));
+        return right;
+      },
     });
+    // A failure is reported with what was answered, not only counted.
+    for (const answer of failedAnswers) console.log(`    failed answer: ${answer}`);
     const cpu = (await cpuMs(running.process.pid as number)) - cpuBefore;
     return { result, peakRss, cpuMsPerRequest: result.requests.total > 0 ? cpu / result.requests.total : Number.NaN };
   } finally {
@@ -539,7 +584,7 @@ async function measureSize(tenants: number, token: string, logDir: string): Prom
     const measurements: Measurement[] = [];
     const singleClient: SingleClient[] = [];
     let chain: ChainWalk | null = null;
-    for (const target of defineTargets(fleet)) {
+    for (const target of defineTargets(fleet, database.url)) {
       if (!selected.has(target.name)) continue;
       const proxy = await startStatementProxy({ host: database.host, port: database.port });
       const counting = await startTarget(

@@ -513,8 +513,13 @@ export interface SeededFleet {
   /** A sample of tenant ids (all of them for a small fleet). */
   tenantIds: string[];
   tenantSlugs: string[];
-  /** ACTIVE tenants from the sample: the SUSPEND/REACTIVATE scenario walks them. */
+  /** ACTIVE tenants from the sample. */
   activeTenantIds: string[];
+  /**
+   * ACTIVE or SUSPENDED: what the transition scenario walks. A kept fleet's tenants are left in
+   * either status by the last run, so a walk over the ACTIVE ones alone would shrink run by run.
+   */
+  walkableTenantIds: string[];
   runIds: string[];
   /** The tenants with the longest audit chains, longest first. */
   longHistoryTenantIds: string[];
@@ -527,9 +532,8 @@ export async function readFleet(databaseUrl: string, sampleSize = 20_000): Promi
   await client.connect();
   try {
     // The long histories first, so that a sample never misses them; then an even spread.
-    const long = await client.query<{ id: string }>(
-      "SELECT id FROM tenants WHERE status = 'ACTIVE' ORDER BY version DESC LIMIT 5",
-    );
+    // Whatever their status: the transition scenario may have suspended one on a kept fleet.
+    const long = await client.query<{ id: string }>("SELECT id FROM tenants ORDER BY version DESC LIMIT 5");
     const total = Number(
       (await client.query<{ count: string }>("SELECT sum(count) AS count FROM tenant_status_counts")).rows[0]?.count ??
         0,
@@ -554,6 +558,9 @@ export async function readFleet(databaseUrl: string, sampleSize = 20_000): Promi
       tenantIds: sample.rows.map((row) => row.id),
       tenantSlugs: sample.rows.map((row) => row.slug),
       activeTenantIds: sample.rows.filter((row) => row.status === "ACTIVE").map((row) => row.id),
+      walkableTenantIds: sample.rows
+        .filter((row) => row.status === "ACTIVE" || row.status === "SUSPENDED")
+        .map((row) => row.id),
       runIds: runs.rows.map((row) => row.id),
       longHistoryTenantIds: long.rows.map((row) => row.id),
       counts: {
