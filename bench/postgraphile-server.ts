@@ -1,13 +1,11 @@
 // PostGraphile 4.14 on the benchmark database: the tool a user might pick instead of this
 // subgraph. v5 declares Node >= 22 and fails at query time on Node 20 (a TypeError inside @dataplan/pg).
-// Bearer tokens are verified with the subgraph's own verifier before PostGraphile runs, so every
-// target pays for authentication. Env: DATABASE_URL, AUTH_JWT_SECRET, PORT.
-import { createServer } from "node:http";
+// Bearer tokens are verified before PostGraphile runs (`peer-server.ts`). Env: DATABASE_URL, AUTH_JWT_SECRET, PORT.
 import Module, { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import pg from "pg";
 import type * as PostGraphile from "postgraphile";
-import { createTokenVerifier } from "../src/server/auth.ts";
+import { servePeer } from "./peer-server.ts";
 
 // PostGraphile 4 needs graphql 15 while this project uses 16, and npm leaves some of its
 // dependencies (graphql-parse-resolve-info) resolving the top-level 16 and others their own
@@ -25,12 +23,6 @@ loader._resolveFilename = function (this: unknown, request, ...rest) {
 const { postgraphile } = require("postgraphile") as typeof PostGraphile;
 
 const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 10 });
-const verify = createTokenVerifier({
-  kind: "secret",
-  secret: process.env["AUTH_JWT_SECRET"] ?? "",
-  isDevelopmentSecret: false,
-  maxTokenAgeSeconds: 24 * 3600,
-});
 const handler = postgraphile(pool, "public", {
   graphqlRoute: "/graphql",
   disableQueryLog: true,
@@ -41,23 +33,9 @@ const handler = postgraphile(pool, "public", {
   legacyRelations: "omit",
 });
 
-const server = createServer((request, response) => {
-  const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
-  void (token ? verify(token).catch(() => null) : Promise.resolve(null)).then((principal) => {
-    if (!principal?.scopes.includes("platform:operator")) {
-      response.writeHead(401, { "content-type": "application/json" });
-      response.end('{"errors":[{"message":"UNAUTHENTICATED"}]}');
-      return;
-    }
-    void handler(request, response);
-  });
+servePeer({
+  name: "postgraphile",
+  path: "/graphql",
+  handle: (request, response) => handler(request, response),
+  release: () => pool.end(),
 });
-
-server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  console.log(JSON.stringify({ msg: "postgraphile listening", url: `http://127.0.0.1:${port}/graphql` }));
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => server.close(() => void pool.end().then(() => process.exit(0))));
-}

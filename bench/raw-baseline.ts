@@ -2,11 +2,11 @@
 // four scenarios as the subgraph with the same token verification, the same domain rules (badge
 // catalog, operability, transition table) and, for writes, the service's own SQL stores —
 // everything except GraphQL, Apollo, Pothos and Prisma.
-// Env: DATABASE_URL, AUTH_JWT_SECRET, PORT (0 = any; the chosen URL is printed as JSON).
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+// Env: DATABASE_URL, AUTH_JWT_SECRET, PORT (0 = any; the chosen URL is printed as JSON). The token
+// check, listening and shutdown are every peer's (`peer-server.ts`).
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { createTokenVerifier } from "../src/server/auth.ts";
 import { appendAuditEvent, change } from "../src/services/audit/audit-store.ts";
 import type { Principal } from "../src/domain/principal.ts";
 import { createViewer } from "../src/services/authorization/viewer.ts";
@@ -16,6 +16,7 @@ import { judgeTransitions } from "../src/services/lifecycle/lifecycle-service.ts
 import { deriveOperability } from "../src/domain/operability.ts";
 import { lifecycleAuditAction } from "../src/domain/audit-actions.ts";
 import { TRANSITION_TABLE, transitionsLeaving } from "../src/domain/transition-table.ts";
+import { servePeer } from "./peer-server.ts";
 import { lockTenant, setTenantStatus } from "../src/services/tenants/tenant-store.ts";
 import type {
   LifecycleTransition,
@@ -26,12 +27,6 @@ import type {
 } from "../src/domain/vocabulary.ts";
 
 const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 10 });
-const verify = createTokenVerifier({
-  kind: "secret",
-  secret: process.env["AUTH_JWT_SECRET"] ?? "",
-  isDevelopmentSecret: false,
-  maxTokenAgeSeconds: 24 * 3600,
-});
 
 interface TenantRow {
   id: string;
@@ -224,12 +219,10 @@ function send(response: ServerResponse, status: number, body: unknown) {
   response.end(json);
 }
 
-const server = createServer((request, response) => {
-  void (async () => {
+servePeer({
+  name: "raw baseline",
+  async handle(request, response, principal) {
     try {
-      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
-      const principal = token ? await verify(token).catch(() => null) : null;
-      if (!principal?.scopes.includes("platform:operator")) return send(response, 401, { error: "UNAUTHENTICATED" });
       const body = (await readJson(request)) as never;
       switch (request.url) {
         case "/tenant":
@@ -246,14 +239,6 @@ const server = createServer((request, response) => {
     } catch (error) {
       send(response, 500, { error: (error as Error).message });
     }
-  })();
+  },
+  release: () => pool.end(),
 });
-
-server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  console.log(JSON.stringify({ msg: "raw baseline listening", url: `http://127.0.0.1:${port}` }));
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => server.close(() => void pool.end().then(() => process.exit(0))));
-}
