@@ -16,7 +16,7 @@ import { signDevelopmentToken } from "../src/server/auth.ts";
 import { loadConfig } from "../src/server/config.ts";
 import { queryCost } from "../src/server/query-cost.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
-import { OperationGenerator } from "../test/support/operation-generator.ts";
+import { generatorChoices, OperationGenerator } from "../test/support/operation-generator.ts";
 import { BENCH_SECRET, createBenchDatabase, rssMb, run, startTarget, viaProxy, type RunningTarget } from "./harness.ts";
 import { readFleet, seedFleet, type SeedOptions } from "./seed.ts";
 import { startStatementProxy, type StatementProxy } from "./statement-proxy.ts";
@@ -229,7 +229,7 @@ try {
   for (const persona of personas) {
     const token = await signDevelopmentToken(BENCH_SECRET, { ...persona.claims, expiresIn: "1h" });
     const generated = fc
-      .sample(fc.array(fc.nat({ max: 1_000_000 }), { minLength: 50, maxLength: 1_000 }), {
+      .sample(generatorChoices, {
         numRuns: Number(args.generated),
         seed: 42,
       })

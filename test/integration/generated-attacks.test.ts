@@ -10,7 +10,7 @@ import { apiSchemaOf } from "../../src/federation/schema-check.ts";
 import { printSubgraphSdl } from "../../src/schema/index.ts";
 import { canonicalJson, type JsonValue } from "../../src/services/canonical-json.ts";
 import { activeTenant, draftTenant, onboardingTenant, queuedRun, transition } from "../support/fixtures.ts";
-import { OperationGenerator, type GeneratorPool } from "../support/operation-generator.ts";
+import { generatorChoices, OperationGenerator, type GeneratorPool } from "../support/operation-generator.ts";
 import { personas, tenantAdmin, tenantMember, type Persona } from "../support/personas.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
@@ -86,6 +86,13 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** A generated request: which persona sends it, and the generator's choices for the operation. */
+const generatedRequest = [fc.nat({ max: 1_000 }), generatorChoices] as const;
+
+function requestFrom(personaChoice: number, choices: readonly number[]) {
+  return { persona: personaList[personaChoice % personaList.length] ?? null, ...generator.generate(choices) };
+}
+
 interface Outcome {
   status: number;
   ms: number;
@@ -110,29 +117,24 @@ describe("generated operations", () => {
     let peakRss = baseline;
     const tally = { answered: 0, refused: 0, slowest: 0, largest: 0 };
     await fc.assert(
-      fc.asyncProperty(
-        fc.nat({ max: 1_000 }),
-        fc.array(fc.nat({ max: 1_000_000 }), { minLength: 50, maxLength: 1_000 }),
-        async (personaChoice, choices) => {
-          const persona = personaList[personaChoice % personaList.length] ?? null;
-          const { query, variables } = generator.generate(choices);
-          const outcome = await send(query, variables, persona);
-          peakRss = Math.max(peakRss, process.memoryUsage().rss);
-          tally.slowest = Math.max(tally.slowest, outcome.ms);
-          tally.largest = Math.max(tally.largest, outcome.bytes);
-          const context = JSON.stringify({ persona: persona?.scope ?? "anonymous", query, outcome }).slice(0, 2_000);
-          expect(outcome.status, context).toBeLessThan(500);
-          expect(outcome.codes, context).not.toContain("INTERNAL_SERVER_ERROR");
-          const refused = outcome.codes.some((code) => CLIENT_CLASS_CODES.has(code));
-          if (process.env["GENERATED_ATTACK_DEBUG"])
-            console.log(outcome.codes.join(",") || "ok", outcome.bytes, query.slice(0, 300));
-          if (refused) tally.refused += 1;
-          else tally.answered += 1;
-          expect(outcome.ms, context).toBeLessThan(TIME_BUDGET_MS);
-          expect(outcome.bytes, context).toBeLessThan(SIZE_BUDGET_BYTES);
-          expect(peakRss - baseline, context).toBeLessThan(RSS_GROWTH_BUDGET_BYTES);
-        },
-      ),
+      fc.asyncProperty(...generatedRequest, async (personaChoice, choices) => {
+        const { persona, query, variables } = requestFrom(personaChoice, choices);
+        const outcome = await send(query, variables, persona);
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        tally.slowest = Math.max(tally.slowest, outcome.ms);
+        tally.largest = Math.max(tally.largest, outcome.bytes);
+        const context = JSON.stringify({ persona: persona?.scope ?? "anonymous", query, outcome }).slice(0, 2_000);
+        expect(outcome.status, context).toBeLessThan(500);
+        expect(outcome.codes, context).not.toContain("INTERNAL_SERVER_ERROR");
+        const refused = outcome.codes.some((code) => CLIENT_CLASS_CODES.has(code));
+        if (process.env["GENERATED_ATTACK_DEBUG"])
+          console.log(outcome.codes.join(",") || "ok", outcome.bytes, query.slice(0, 300));
+        if (refused) tally.refused += 1;
+        else tally.answered += 1;
+        expect(outcome.ms, context).toBeLessThan(TIME_BUDGET_MS);
+        expect(outcome.bytes, context).toBeLessThan(SIZE_BUDGET_BYTES);
+        expect(peakRss - baseline, context).toBeLessThan(RSS_GROWTH_BUDGET_BYTES);
+      }),
       { numRuns: RUNS, interruptAfterTimeLimit: 120_000 },
     );
     console.info(
@@ -244,24 +246,19 @@ describe("the compiled executor (GRAPHQL_EXECUTOR=compiled, the default)", () =>
   it("answers every generated read as the interpreter did the first time it was sent", async () => {
     let compared = 0;
     await fc.assert(
-      fc.asyncProperty(
-        fc.nat({ max: 1_000 }),
-        fc.array(fc.nat({ max: 1_000_000 }), { minLength: 50, maxLength: 1_000 }),
-        async (personaChoice, choices) => {
-          const persona = personaList[personaChoice % personaList.length] ?? null;
-          const { query, variables } = generator.generate(choices);
-          // A mutation would change what the second request reads.
-          if (/^\s*mutation\b/.test(query)) return;
-          // An operation's first request is interpreted by graphql-js, later ones run compiled.
-          const interpreted = await server.request(query, variables, { as: persona });
-          const compiled = await server.request(query, variables, { as: persona });
-          const again = await server.request(query, variables, { as: persona });
-          const context = JSON.stringify({ persona: persona?.scope ?? "anonymous", query }).slice(0, 2_000);
-          expectSameAnswer(compiled, interpreted, context);
-          expectSameAnswer(again, interpreted, context);
-          compared += 1;
-        },
-      ),
+      fc.asyncProperty(...generatedRequest, async (personaChoice, choices) => {
+        const { persona, query, variables } = requestFrom(personaChoice, choices);
+        // A mutation would change what the second request reads.
+        if (/^\s*mutation\b/.test(query)) return;
+        // An operation's first request is interpreted by graphql-js, later ones run compiled.
+        const interpreted = await server.request(query, variables, { as: persona });
+        const compiled = await server.request(query, variables, { as: persona });
+        const again = await server.request(query, variables, { as: persona });
+        const context = JSON.stringify({ persona: persona?.scope ?? "anonymous", query }).slice(0, 2_000);
+        expectSameAnswer(compiled, interpreted, context);
+        expectSameAnswer(again, interpreted, context);
+        compared += 1;
+      }),
       { numRuns: COMPARED_RUNS, interruptAfterTimeLimit: 120_000, examples: RACED_ERROR_EXAMPLES },
     );
     expect(compared).toBeGreaterThan(50);

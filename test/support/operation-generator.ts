@@ -2,6 +2,7 @@
 // served schema and, at every choice (which fields, how many aliases, which arguments and
 // values, variables or literals, fragments), reads the next number of an entropy array that
 // fast-check generates and shrinks: a failing case shrinks towards a shorter, simpler query.
+import fc from "fast-check";
 import {
   getNamedType,
   getNullableType,
@@ -20,6 +21,9 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from "graphql";
+
+/** The entropy `OperationGenerator.generate` reads: what fast-check generates, samples and shrinks. */
+export const generatorChoices = fc.array(fc.nat({ max: 1_000_000 }), { minLength: 50, maxLength: 1_000 });
 
 /** Values the generator draws ids from: real records of the seeded database and a few impostors. */
 export interface GeneratorPool {
