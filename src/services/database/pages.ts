@@ -46,6 +46,12 @@ export interface ListFilterSql {
   plannedPerCall?: boolean;
   /** Where counting stops (COUNT_CAP unless the store says). */
   countCap?: number;
+  /**
+   * The count reads what the page reads (a search: both collect every match from the trigram
+   * index): a first page with its total is then one statement that ranks up to `countCap + 1`
+   * matches, returns the page and counts the rest, instead of two that each collect the matches.
+   */
+  countWithPage?: boolean;
 }
 
 export const noFilter = (): ListFilterSql => ({ conditions: [], oneOf: [] });
@@ -128,6 +134,16 @@ export async function listPage<Row extends QueryResultRow>(
         ],
       }
     : filter;
+  if (
+    request.withTotalCount &&
+    !exactTotal &&
+    filter.countWithPage &&
+    request.after === null &&
+    request.first < cap &&
+    filter.oneOf.every((oneOf) => oneOf.values.length === 1)
+  ) {
+    return pageCountedInOneStatement(sql, source, filter, pageValues, request, cap);
+  }
   const limit = `$${pageValues.push(request.first + 1)}`;
   const countValues = [...values];
   const counted = countConditions(filter, countValues);
@@ -149,6 +165,34 @@ export async function listPage<Row extends QueryResultRow>(
             .then((counts) => cappedCount(counts[0]?.count ?? 0, cap)),
   ]);
   return toPage(rows, request, order, total, cursorScope);
+}
+
+/** The column a one-statement page counts its matches into (no record field is named so). */
+const MATCHES_COUNTED = "matchesCountedForTotal";
+
+/**
+ * The first page and its capped total from one statement: the first `cap + 1` rows in the list's
+ * order, counted by a window over them, of which the page keeps `first + 1`.
+ */
+async function pageCountedInOneStatement<Row extends QueryResultRow>(
+  sql: RequestSql,
+  source: ListSource<Row>,
+  filter: ListFilterSql,
+  values: unknown[],
+  request: PageRequest,
+  cap: number,
+): Promise<Page<Row>> {
+  const ranked = orderedRows(source, filter, values, `$${values.push(cap + 1)}`);
+  const order = source.order.keys.map((key) => `ranked."${fieldOf(key.column)}" DESC`).join(", ");
+  const rows = await sql.rows<Row & { [MATCHES_COUNTED]: number }>(
+    `SELECT ranked.*, count(*) OVER ()::int AS "${MATCHES_COUNTED}" FROM (${ranked}) ranked
+     ORDER BY ${order} LIMIT $${values.push(request.first + 1)}`,
+    values,
+    { plannedPerCall: filter.plannedPerCall },
+  );
+  const matches = rows[0]?.[MATCHES_COUNTED] ?? 0;
+  const pageRows = rows.map(({ [MATCHES_COUNTED]: _counted, ...row }) => row as unknown as Row);
+  return toPage(pageRows, request, source.order, cappedCount(matches, cap), source.cursorScope ?? "");
 }
 
 /** A list that every tenant has (its runs, its audit events), as a store describes it. */

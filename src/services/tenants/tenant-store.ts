@@ -124,7 +124,7 @@ function filterSql(filter: TenantListFilter, values: unknown[]): ListFilterSql {
   // for a common one. A walk per status would force the second.
   const conditions = [searchCondition(filter.search, values)];
   if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::tenant_status[])`);
-  return { conditions, oneOf: [], plannedPerCall: true, countCap: SEARCH_COUNT_CAP };
+  return { conditions, oneOf: [], plannedPerCall: true, countCap: SEARCH_COUNT_CAP, countWithPage: true };
 }
 
 /** Per-request reads of tenants: N lookups in one tick become one statement. */
