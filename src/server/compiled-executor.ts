@@ -9,18 +9,12 @@ import { printSubgraphSchema } from "@apollo/subgraph";
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
 import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import { touch } from "./lru.ts";
 
 /** Compiled operations kept, least recently used first out: a router sends few shapes. */
 const COMPILED_CACHE_SIZE = 500;
 /** Operations seen once, remembered so that a second sighting compiles them. */
 const SEEN_CACHE_SIZE = 5_000;
-
-/** A Map used as an LRU: `touch` moves a key to the newest end, the oldest fall out. */
-function touch<V>(map: Map<string, V>, key: string, value: V, capacity: number): void {
-  map.delete(key);
-  if (map.size >= capacity) map.delete(map.keys().next().value as string);
-  map.set(key, value);
-}
 
 export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
   const compiled = new Map<string, CompiledQuery | ExecutionResult>();
