@@ -32,18 +32,30 @@ export interface Connection<T> {
   totalCount: TotalCount | null;
 }
 
+/** PageInfo whose cursors are encoded only if selected (nested lists rarely select them). */
+class PageInfoOf<T> {
+  constructor(private readonly page: Page<T>) {}
+
+  get hasNextPage(): boolean {
+    return this.page.hasNextPage;
+  }
+
+  get hasPreviousPage(): boolean {
+    return this.page.hasPreviousPage;
+  }
+
+  get startCursor(): string | null {
+    return this.page.items[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.page.items.at(-1)?.cursor ?? null;
+  }
+}
+
 /** A service page in the shape of a Relay connection (plus its total, when counted). */
 export function toConnection<T>(page: Page<T>): Connection<T> {
-  return {
-    edges: page.items,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: page.hasPreviousPage,
-      startCursor: page.items[0]?.cursor ?? null,
-      endCursor: page.items.at(-1)?.cursor ?? null,
-    },
-    totalCount: page.totalCount ?? null,
-  };
+  return { edges: page.items, pageInfo: new PageInfoOf(page), totalCount: page.totalCount ?? null };
 }
 
 /** Connections are built by toConnection, whose totalCount is counted when the field is selected. */

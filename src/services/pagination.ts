@@ -17,9 +17,15 @@ export interface TotalCount {
   exact: boolean;
 }
 
+/** An item of a page: its node and its cursor. */
+export interface PageItem<T> {
+  readonly node: T;
+  readonly cursor: string;
+}
+
 /** A page in the shape Relay connections need, independent of GraphQL. */
 export interface Page<T> {
-  items: { cursor: string; node: T }[];
+  items: PageItem<T>[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   /** Present exactly when the request asked for it. */
@@ -143,6 +149,33 @@ export function afterCondition<Row>(order: KeysetOrder<Row>, position: KeysetPos
   return order.keys.length === 1 ? `${columns} < ${parameters}` : `(${columns}) < (${parameters})`;
 }
 
+/**
+ * An item whose cursor is encoded when read (~1 µs each): a dashboard page of 50 tenants with 5
+ * runs each has 300 items, and only the 50 tenants' cursors are usually selected.
+ */
+class KeysetPageItem<Row> implements PageItem<Row> {
+  constructor(
+    readonly node: Row,
+    private readonly list: { order: KeysetOrder<Row>; scope: string },
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.list.order, this.node, this.list.scope);
+  }
+}
+
+/** An item of a mapped page: another node, the source item's cursor (still encoded when read). */
+class MappedPageItem<T, U> implements PageItem<U> {
+  constructor(
+    private readonly source: PageItem<T>,
+    readonly node: U,
+  ) {}
+
+  get cursor(): string {
+    return this.source.cursor;
+  }
+}
+
 /** Builds the page from `first + 1` fetched rows. */
 export function toPage<Row>(
   rows: Row[],
@@ -153,8 +186,9 @@ export function toPage<Row>(
 ): Page<Row> {
   const hasNextPage = rows.length > request.first;
   const nodes = hasNextPage ? rows.slice(0, request.first) : rows;
+  const list = { order, scope };
   return {
-    items: nodes.map((node) => ({ cursor: encodeCursor(order, node, scope), node })),
+    items: nodes.map((node) => new KeysetPageItem(node, list)),
     hasNextPage,
     hasPreviousPage: request.after !== null,
     totalCount,
@@ -188,5 +222,5 @@ export function cappedCount(count: number, cap = COUNT_CAP): TotalCount {
 
 /** A page of other items (the same cursors, the same total). */
 export function mapPage<T, U>(page: Page<T>, map: (node: T) => U): Page<U> {
-  return { ...page, items: page.items.map((item) => ({ cursor: item.cursor, node: map(item.node) })) };
+  return { ...page, items: page.items.map((item) => new MappedPageItem(item, map(item.node))) };
 }
