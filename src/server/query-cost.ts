@@ -97,50 +97,48 @@ function declaredTypeName(type: TypeNode): string | null {
 export class QueryCosts {
   private readonly costs = new Map<string, number>();
 
-  cost(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    queryHash: string,
-    variables: Record<string, unknown>,
-    operationName: string | undefined,
-    context: GraphQLContext,
-  ): number {
-    const key = this.keyOf(schema, document, queryHash, variables, operationName, context);
+  cost(request: CostedRequest): number {
+    const key = costKey(request);
     const known = key === null ? undefined : this.costs.get(key);
     if (known !== undefined && key !== null) {
       touch(this.costs, key, known, COST_CACHE_SIZE);
       return known;
     }
+    const { schema, document, variables, operationName, context } = request;
     const cost = queryCost(schema, document, variables, operationName, context);
     if (key !== null) touch(this.costs, key, cost, COST_CACHE_SIZE);
     return cost;
   }
+}
 
-  /** Null when the cost is not to be cached: variables that do not coerce, or too long to key by. */
-  private keyOf(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    queryHash: string,
-    variables: Record<string, unknown>,
-    operationName: string | undefined,
-    context: GraphQLContext,
-  ): string | null {
-    const operation = getOperationAST(document, operationName);
-    if (!operation) return null;
-    const definitions = operation.variableDefinitions ?? [];
-    const coerced = getVariableValues(schema, definitions, variables);
-    // queryCost reports the errors, as it always has.
-    if (coerced.errors) return null;
-    const sizing = definitions
-      .filter((definition) => !["ID", "String"].includes(declaredTypeName(definition.type) ?? ""))
-      .map((definition) => coerced.coerced[definition.variable.name.value] ?? null);
-    const sized = JSON.stringify(sizing);
-    if (sized.length > LONGEST_CACHED_VARIABLES) return null;
-    const { access } = context;
-    const caller =
-      access.kind === "ok" ? `ok:${effectiveScopes(access.services.viewer.principal).sort().join(" ")}` : access.kind;
-    return [queryHash, operationName ?? "", caller, sized].join("\u0000");
-  }
+/** An operation to cost, as Apollo has resolved it (`queryHash` names the document's text). */
+export interface CostedRequest {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  queryHash: string;
+  variables: Record<string, unknown>;
+  operationName: string | undefined;
+  context: GraphQLContext;
+}
+
+/** Null when the cost is not to be cached: variables that do not coerce, or too long to key by. */
+function costKey({ schema, document, queryHash, variables, operationName, context }: CostedRequest): string | null {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return null;
+  const definitions = operation.variableDefinitions ?? [];
+  const { coerced, errors } = getVariableValues(schema, definitions, variables);
+  // queryCost reports the errors, as it always has.
+  if (errors) return null;
+  // A value as [value], an absent variable as [] (an argument's default applies, not null).
+  const sizing = definitions
+    .filter((definition) => !["ID", "String"].includes(declaredTypeName(definition.type) ?? ""))
+    .map(({ variable }) => (variable.name.value in coerced ? [coerced[variable.name.value]] : []));
+  const sized = JSON.stringify(sizing);
+  if (sized.length > LONGEST_CACHED_VARIABLES) return null;
+  const { access } = context;
+  const caller =
+    access.kind === "ok" ? `ok:${effectiveScopes(access.services.viewer.principal).sort().join(" ")}` : access.kind;
+  return [queryHash, operationName ?? "", caller, sized].join("\u0000");
 }
 
 export interface CostLimits {
@@ -174,14 +172,14 @@ export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext
         async didResolveOperation({ request, document, schema, queryHash, operationName }) {
           let cost: number;
           try {
-            cost = costs.cost(
+            cost = costs.cost({
               schema,
               document,
               queryHash,
-              request.variables ?? {},
-              operationName ?? undefined,
-              contextValue,
-            );
+              variables: request.variables ?? {},
+              operationName: operationName ?? undefined,
+              context: contextValue,
+            });
           } catch (error) {
             // The variables do not fit the operation (a missing or mistyped value): a client error.
             throw new GraphQLError((error as Error).message, {

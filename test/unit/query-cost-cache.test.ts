@@ -120,7 +120,14 @@ describe("the cost cache", () => {
               if (!send || !document) return;
               const context = callers[send.caller] as GraphQLContext;
               const cached = outcome(() =>
-                costs.cost(schema, document, `hash-${index}`, send.variables, undefined, context),
+                costs.cost({
+                  schema,
+                  document,
+                  queryHash: `hash-${index}`,
+                  variables: send.variables,
+                  operationName: undefined,
+                  context,
+                }),
               );
               const fresh = outcome(() => queryCost(schema, document, send.variables, undefined, context));
               expect(cached).toEqual(fresh);
@@ -137,12 +144,20 @@ describe("the cost cache", () => {
     const document = parse(`query($id: ID!, $first: Int) { tenant(id: $id) { operationRuns(first: $first) {
       edges { node { id summary } } } } }`);
     const cost = (variables: Record<string, unknown>, caller = callers[1] as GraphQLContext) =>
-      costs.cost(schema, document, "h", variables, undefined, caller);
+      costs.cost({ schema, document, queryHash: "h", variables, operationName: undefined, context: caller });
     expect(cost({ id: "a", first: 100 })).toBe(cost({ id: "b", first: 100 }));
     expect(cost({ id: "a", first: 5 })).toBeLessThan(cost({ id: "a", first: 100 }));
     // The platform list is refused to a tenant member, so it costs them 1 and an operator its page.
     const list = parse(`query($first: Int) { tenants(first: $first) { edges { node { id slug } } } }`);
-    const listCost = (caller: GraphQLContext) => costs.cost(schema, list, "l", { first: 100 }, undefined, caller);
+    const listCost = (caller: GraphQLContext) =>
+      costs.cost({
+        schema,
+        document: list,
+        queryHash: "l",
+        variables: { first: 100 },
+        operationName: undefined,
+        context: caller,
+      });
     const asOperator = listCost(callers[1] as GraphQLContext);
     expect(listCost(callers[5] as GraphQLContext)).toBeLessThan(asOperator);
     expect(listCost(callers[1] as GraphQLContext)).toBe(asOperator);
