@@ -417,11 +417,23 @@ interface DroppedIndex {
 }
 
 /**
+ * Indexes a seed has dropped and not yet rebuilt, recorded in the transaction that drops them: a
+ * seed stopped midway (killed, failed) leaves them here, and the next one rebuilds them too —
+ * otherwise they would be lost, since a seed learns what to rebuild from what it finds.
+ */
+const DROPPED_INDEXES = "bench_seed_dropped_indexes";
+
+/**
  * Drops the loaded tables' indexes — all but tenants' primary key, which the foreign keys hang
- * on — and returns what restores them. Building an index over sorted input is several times
- * cheaper than maintaining it row by row.
+ * on — and returns what restores them, with any an earlier, unfinished seed dropped. Building an
+ * index over sorted input is several times cheaper than maintaining it row by row.
  */
 async function dropIndexes(client: pg.Client): Promise<DroppedIndex[]> {
+  // No primary key: the table adds no index of its own to the database.
+  await client.query(
+    `CREATE TABLE IF NOT EXISTS ${DROPPED_INDEXES} (table_name text NOT NULL, index_name text NOT NULL, restore text NOT NULL)`,
+  );
+  await client.query("BEGIN");
   const { rows } = await client.query<{ table: string; index: string; constraint: string | null; definition: string }>(
     `SELECT t.relname AS table, i.relname AS index, c.conname AS constraint,
        CASE WHEN c.oid IS NOT NULL THEN format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, c.conname, pg_get_constraintdef(c.oid))
@@ -438,7 +450,22 @@ async function dropIndexes(client: pg.Client): Promise<DroppedIndex[]> {
         : `DROP INDEX ${client.escapeIdentifier(row.index)}`,
     );
   }
-  return rows.map((row) => ({ table: row.table, index: row.index, restore: row.definition }));
+  await client.query(
+    `INSERT INTO ${DROPPED_INDEXES} (table_name, index_name, restore)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS dropped (table_name, index_name, restore)
+     WHERE NOT EXISTS (SELECT 1 FROM ${DROPPED_INDEXES} recorded WHERE recorded.index_name = dropped.index_name)`,
+    [rows.map((row) => row.table), rows.map((row) => row.index), rows.map((row) => row.definition)],
+  );
+  await client.query("COMMIT");
+  const recorded = await client.query<DroppedIndex>(
+    `SELECT table_name AS table, index_name AS index, restore FROM ${DROPPED_INDEXES}`,
+  );
+  return recorded.rows;
+}
+
+/** Every dropped index is back. */
+async function forgetDroppedIndexes(client: pg.Client): Promise<void> {
+  await client.query(`DELETE FROM ${DROPPED_INDEXES}`);
 }
 
 async function copyInto(databaseUrl: string, table: Table, options: SeedOptions): Promise<void> {
@@ -583,6 +610,7 @@ export async function seedFleet(databaseUrl: string, options: SeedOptions): Prom
     // What is left after the loads, mostly the audit trail's indexes, on two workers.
     await phase("indexes", async () => {
       await Promise.all([besideLoads, builds.work()]);
+      await forgetDroppedIndexes(admin);
     });
     await phase("counters and statistics", async () => {
       await admin.query(`INSERT INTO tenant_status_counts (status, shard, count)

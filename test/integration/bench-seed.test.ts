@@ -2,6 +2,8 @@
 // every seeded audit chain verifies exactly as `auditChain` recomputes it (the seed writes its
 // own timestamps and hashes for speed), the per-status counters match the rows, and the indexes
 // dropped for the load are all back.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +76,28 @@ describe("the benchmark's seeded fleet", () => {
   it("restores every index and constraint it dropped for the load", async () => {
     expect(await indexDefinitions()).toEqual(indexesBefore);
   });
+});
+
+describe("a seed stopped midway", () => {
+  it("leaves the next seed what it dropped, so no index is lost", async () => {
+    // Killed once it has dropped the indexes (while it loads 20 000 tenants).
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("../support/seed-child.ts", import.meta.url)), db.url, "20000"],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    for (let waited = 0; (await indexDefinitions()).length >= indexesBefore.length; waited += 10) {
+      if (waited > 60_000) throw new Error("the seed never dropped the indexes");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    expect((await indexDefinitions()).length).toBeLessThan(indexesBefore.length);
+
+    await seedFleet(db.url, { tenants: 300 });
+    expect(await indexDefinitions()).toEqual(indexesBefore);
+  }, 120_000);
 });
 
 describe("the seed's timestamp text", () => {
