@@ -12,7 +12,8 @@ import { startTestServer, type CallOptions, type TestServer } from "../support/t
 
 let server: TestServer;
 const asOperator: CallOptions = { as: personas.operator };
-const prefix = `reads${process.pid}`;
+// Letters only: the searches below look for digits ("100"), which a process id may contain.
+const prefix = `reads${String(process.pid).replace(/\d/g, (digit) => "abcdefghij"[Number(digit)] ?? "")}`;
 const tenants: Record<string, TenantShape> = {};
 
 async function create(slug: string, name: string): Promise<TenantShape> {
