@@ -42,8 +42,8 @@ export class BinaryCopyRows {
     return this;
   }
 
-  /** A uuid from its 16 bytes. */
-  uuidBytes(bytes: Buffer): this {
+  /** A uuid from its 16 bytes (see uuidBytes). */
+  uuid(bytes: Buffer): this {
     this.reserve(20);
     this.offset = this.chunk.writeInt32BE(16, this.offset);
     this.offset += bytes.copy(this.chunk, this.offset, 0, 16);

@@ -4,7 +4,7 @@
 // them. 10 000 tenants or 1 000 000 come from the same generator (the same shape per tenant:
 // ~10 runs and ~30 events on average), so the two sizes compare like for like.
 //
-// Fast enough for 40M rows (1M tenants in ~255 s on 2 cores): the rows are generated straight
+// Fast enough for 40M rows (1M tenants in 255–341 s on 2 cores): the rows are generated straight
 // into the tables by COPY (four streams at once, one connection each; the 30M audit events in
 // binary format, which the server reads without parsing), with the tables' indexes dropped
 // during the load and each table's rebuilt as soon as its own load ends (see StatementQueue),
@@ -332,7 +332,7 @@ function* eventChunks(options: SeedOptions): Generator<Buffer> {
       out
         .row(13)
         .randomUuid()
-        .uuidBytes(tenantBytes)
+        .uuid(tenantBytes)
         .int4(position + 1)
         .text(step.action)
         .text("OPERATOR")
@@ -388,7 +388,7 @@ type Table = keyof typeof TABLES;
 /**
  * Sort memory for each index build: a sixth of the machine's memory, 256 MB to 4 GB. At 1M the
  * largest builds sort 30M entries; measured on a (tenant_id, action, sequence) build alone, 1 GB
- * took 45–58 s (the sort spills to disk), 3 GB 46 s and 6 GB 36–39 s. Two builds run at once,
+ * took 45–58 s, 3 GB 46 s and 6 GB 36–39 s. Two builds run at once,
  * and what they do not take stays page cache for the 10 GB audit table they scan.
  */
 const INDEX_BUILD_MEMORY_MB = Math.round(Math.min(4096, Math.max(256, totalmem() / 2 ** 20 / 6)));
@@ -497,7 +497,8 @@ async function copyInto(databaseUrl: string, table: Table, options: SeedOptions)
  */
 class StatementQueue {
   private readonly queue: string[] = [];
-  private wake: (() => void) | null = null;
+  /** Workers waiting for a release; each one wakes them all. */
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly databaseUrl: string,
@@ -508,14 +509,20 @@ class StatementQueue {
   release(statements: string[]): void {
     this.queue.push(...statements);
     this.sourcesRunning -= 1;
-    this.wake?.();
+    this.wakeAll();
   }
 
   /** A source failed: nothing more runs, and waiting workers return. */
   abandon(): void {
     this.queue.length = 0;
     this.sourcesRunning = 0;
-    this.wake?.();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
   }
 
   /** One worker: the next released statement, until every source is done and nothing is left. */
@@ -531,8 +538,7 @@ class StatementQueue {
         } else if (this.sourcesRunning === 0) {
           return;
         } else {
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = null;
+          await new Promise<void>((resolve) => this.waiting.push(resolve));
         }
       }
     } finally {
@@ -552,8 +558,8 @@ async function runConcurrently(databaseUrl: string, statements: string[], connec
  * The audit trail's builds, which two workers share once its load ends, slowest first (seconds
  * each at 1M, two at a time): the action-led index cannot use abbreviated sort keys (every
  * action starts "tenant.l") 75, (tenant_id, action, sequence) 51, the primary key 35,
- * (tenant_id, sequence) 30, (occurred_at, id) 19. Longest first on two workers finishes both
- * at ~105 s instead of 94 and 117.
+ * (tenant_id, sequence) 30, (occurred_at, id) 19. Longest first on two workers would, by those
+ * times, finish both at ~105 s instead of 94 and 117; the measured tails were 124–160 s.
  */
 const AUDIT_BUILDS_SLOWEST_FIRST = [
   "audit_events_action_occurred_at_id_idx",
