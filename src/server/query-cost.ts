@@ -80,22 +80,38 @@ const COST_CACHE_SIZE = 2_000;
 /** Variables whose text is longer (a batch of representations) are costed afresh each time. */
 const LONGEST_CACHED_VARIABLES = 1_024;
 
-/** The type a variable is declared with, without its non-null wrapper. */
+/** The type a variable is declared with, without its non-null wrapper; null for a list. */
 function declaredTypeName(type: TypeNode): string | null {
   const nullable = type.kind === Kind.NON_NULL_TYPE ? type.type : type;
   return nullable.kind === Kind.NAMED_TYPE ? nullable.name.value : null;
 }
 
 /**
+ * The variables a cost can depend on, by declared type: what the estimators above read — `first`
+ * (an Int), `representations` (a list) — and `@include`/`@skip`'s `if` (a Boolean). A variable
+ * of any other type (an id, a text, an enum, an input object) fits none of those positions.
+ */
+function canSizeOrSkip(type: TypeNode): boolean {
+  const name = declaredTypeName(type);
+  return name === null || name === "Int" || name === "Boolean";
+}
+
+/**
  * Costs of operations seen before. Computing one walks the whole document with type information
  * (~66 µs for a tenant by id — a sixth of that request's CPU — and ~89 µs for a dashboard page),
  * while a cost depends only on the document, the operation, what the caller may resolve and the
- * variables that can size a list or skip a field: an `ID` or `String` variable cannot (no size,
- * no `@include`), so requests that differ only in those — a tenant by id, a search term — share
- * one entry. Variables are still coerced on every request, so a bad one is refused as before.
+ * variables that can size a list or skip a field (canSizeOrSkip). Requests that differ
+ * only in the others — a tenant by id, a search term, a transition's input — share one entry;
+ * were those keyed by value, every mutation would add an entry and push out the dashboard's.
+ * Variables are still coerced on every request, so a bad one is refused as before.
  */
 export class QueryCosts {
   private readonly costs = new Map<string, number>();
+
+  /** Operations whose cost is kept. */
+  get size(): number {
+    return this.costs.size;
+  }
 
   cost(request: CostedRequest): number {
     const key = costKey(request);
@@ -131,7 +147,7 @@ function costKey({ schema, document, queryHash, variables, operationName, contex
   if (errors) return null;
   // A value as [value], an absent variable as [] (an argument's default applies, not null).
   const sizing = definitions
-    .filter((definition) => !["ID", "String"].includes(declaredTypeName(definition.type) ?? ""))
+    .filter((definition) => canSizeOrSkip(definition.type))
     .map(({ variable }) => (variable.name.value in coerced ? [coerced[variable.name.value]] : []));
   const sized = JSON.stringify(sizing);
   if (sized.length > LONGEST_CACHED_VARIABLES) return null;

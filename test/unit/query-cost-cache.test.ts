@@ -164,4 +164,22 @@ describe("the cost cache", () => {
     // A missing required variable is refused on a cached operation too.
     expect(() => cost({ first: 100 })).toThrow(/\$id/);
   });
+
+  it("keeps one entry for a mutation sent with a new input each time, so it pushes out no other", () => {
+    const costs = new QueryCosts();
+    const transition = parse(`mutation($input: TransitionTenantInput!) { transitionTenant(input: $input) {
+      tenant { id status } userErrors { code } } }`);
+    const cost = (tenantId: string) =>
+      costs.cost({
+        schema,
+        document: transition,
+        queryHash: "t",
+        variables: { input: { tenantId, transition: tenantId.startsWith("a") ? "SUSPEND" : "REACTIVATE" } },
+        operationName: undefined,
+        context: callers[1] as GraphQLContext,
+      });
+    const first = cost(randomUUID());
+    for (let request = 0; request < 50; request += 1) expect(cost(randomUUID())).toBe(first);
+    expect(costs.size).toBe(1);
+  });
 });
