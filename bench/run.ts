@@ -571,36 +571,51 @@ async function measureSize(tenants: number, token: string, logDir: string): Prom
     const measurements: Measurement[] = [];
     const singleClient: SingleClient[] = [];
     let chain: ChainWalk | null = null;
-    for (const target of defineTargets(fleet, database.url)) {
-      if (!selected.has(target.name)) continue;
+    const targets = defineTargets(fleet, database.url).filter((target) => selected.has(target.name));
+    const statementsOf = new Map<TargetName, Partial<Record<ScenarioName, number>>>();
+    for (const target of targets) {
       const proxy = await startStatementProxy({ host: database.host, port: database.port });
       const counting = await startTarget(
         target,
         viaProxy(database.url, proxy.port),
         join(logDir, `${target.name}-${tenants}-calibration.log`),
       );
-      const statements = await calibrate(target, counting, proxy, token).finally(() => counting.stop());
+      statementsOf.set(target.name, await calibrate(target, counting, proxy, token).finally(() => counting.stop()));
       await proxy.close();
+    }
 
-      const profileDir = args["cpu-prof"];
-      const running = await startTarget(
-        target,
-        database.url,
-        join(logDir, `${target.name}-${tenants}.log`),
-        profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, `${target.name}-${tenants}`)}`] : [],
-      );
-      try {
-        for (const [scenario, request] of Object.entries(target.scenarios) as [ScenarioName, ScenarioRequest][]) {
-          if (!selectedScenarios.has(scenario)) continue;
-          await load(running, request, token, WARMUP_S);
-          const { result, peakRss, cpuMsPerRequest } = await load(running, request, token, DURATION_S);
+    // Every target runs at once and each scenario is measured on each in turn: the targets'
+    // numbers for one scenario are taken within a minute or two of each other, so a slow spell of
+    // the machine (or the database's background work after a seed) falls on all of them alike.
+    const profileDir = args["cpu-prof"];
+    const running = new Map<TargetName, RunningTarget>();
+    try {
+      for (const target of targets) {
+        running.set(
+          target.name,
+          await startTarget(
+            target,
+            database.url,
+            join(logDir, `${target.name}-${tenants}.log`),
+            profileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(profileDir, `${target.name}-${tenants}`)}`] : [],
+          ),
+        );
+      }
+      for (const scenario of Object.keys(SCENARIO_TITLES) as ScenarioName[]) {
+        if (!selectedScenarios.has(scenario)) continue;
+        for (const target of targets) {
+          const request = target.scenarios[scenario];
+          const server = running.get(target.name);
+          if (!request || !server) continue;
+          await load(server, request, token, WARMUP_S);
+          const { result, peakRss, cpuMsPerRequest } = await load(server, request, token, DURATION_S);
           const measurement: Measurement = {
             target: target.name,
             scenario,
             requestsPerSecond: result.requests.total / DURATION_S,
             latencyP50Ms: result.latency.p50,
             latencyP99Ms: result.latency.p99,
-            statementsPerRequest: statements[scenario] ?? Number.NaN,
+            statementsPerRequest: statementsOf.get(target.name)?.[scenario] ?? Number.NaN,
             peakRssMb: peakRss,
             cpuMsPerRequest,
             kbPerResponse:
@@ -613,7 +628,7 @@ async function measureSize(tenants: number, token: string, logDir: string): Prom
             `${String(tenants).padStart(8)} ${target.name.padEnd(12)} ${SCENARIO_TITLES[scenario].padEnd(36)} ${fixed(measurement.requestsPerSecond).padStart(6)} req/s  p50 ${fixed(measurement.latencyP50Ms, 1)} ms  p99 ${fixed(measurement.latencyP99Ms, 1)} ms  ${fixed(measurement.statementsPerRequest, 1)} SQL/req  ${fixed(cpuMsPerRequest, 2)} CPU ms/req  ${fixed(peakRss)} MB  ${measurement.failures} failures`,
           );
           if (target.name === "subgraph" && LIST_SCENARIOS.includes(scenario)) {
-            const one = await load(running, request, token, DURATION_S, 1);
+            const one = await load(server, request, token, DURATION_S, 1);
             singleClient.push({
               scenario,
               latencyP50Ms: one.result.latency.p50,
@@ -625,23 +640,25 @@ async function measureSize(tenants: number, token: string, logDir: string): Prom
             );
           }
         }
+      }
+    } finally {
+      await Promise.all([...running.values()].map((server) => server.stop()));
+    }
+
+    const subgraph = targets.find((target) => target.name === "subgraph");
+    const longest = fleet.longHistoryTenantIds[0];
+    if (subgraph && longest) {
+      // A process of its own: its memory before the walk is a fresh server's, and the hashing
+      // of 100 000 events stays out of the scenarios' CPU profiles.
+      const walking = await startTarget(subgraph, database.url, join(logDir, `subgraph-${tenants}-chain.log`));
+      try {
+        chain = await walkLongestChain(walking, token, longest);
       } finally {
-        await running.stop();
+        await walking.stop();
       }
-      const longest = fleet.longHistoryTenantIds[0];
-      if (target.name === "subgraph" && longest) {
-        // A process of its own: its memory before the walk is a fresh server's, and the hashing
-        // of 100 000 events stays out of the scenarios' CPU profiles.
-        const walking = await startTarget(target, database.url, join(logDir, `${target.name}-${tenants}-chain.log`));
-        try {
-          chain = await walkLongestChain(walking, token, longest);
-        } finally {
-          await walking.stop();
-        }
-        console.log(
-          `${String(tenants).padStart(8)} auditChain over ${chain.events} events: ${chain.seconds.toFixed(2)} s, ${fixed(chain.eventsPerSecond)} events/s, RSS ${fixed(chain.rssBeforeMb)} → ${fixed(chain.rssPeakMb)} MB`,
-        );
-      }
+      console.log(
+        `${String(tenants).padStart(8)} auditChain over ${chain.events} events: ${chain.seconds.toFixed(2)} s, ${fixed(chain.eventsPerSecond)} events/s, RSS ${fixed(chain.rssBeforeMb)} → ${fixed(chain.rssPeakMb)} MB`,
+      );
     }
     const violations = await auditInvariantViolations(database.url);
     if (violations > 0) {
