@@ -13,6 +13,7 @@ import {
   type ValidationRule,
 } from "graphql";
 import type { Config } from "./config.ts";
+import { withVariableDefaults } from "./variable-defaults.ts";
 
 /**
  * Query limits from GraphQL Armor (depth, aliases, directives) and graphql-js's own parser
@@ -113,9 +114,10 @@ export function entityBatchLimit(maxRepresentations: number): ApolloServerPlugin
         async didResolveOperation({ operation, document, request, schema }) {
           // No operation (unknown or missing operationName): Apollo reports that itself.
           if (!operation) return;
+          const variables = withVariableDefaults(operation, request.variables ?? {});
           const representations = entityFieldsOf(operation.selectionSet, document).flatMap((field) => {
             const argument = field.arguments?.find((arg) => arg.name.value === "representations");
-            const value: unknown = argument ? valueFromASTUntyped(argument.value, request.variables) : undefined;
+            const value: unknown = argument ? valueFromASTUntyped(argument.value, variables) : undefined;
             // A single value where a list is expected is coerced to a list of one.
             return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
           });

@@ -198,6 +198,52 @@ describe("input bounds", () => {
     expect(codes(refused.body)).toEqual(["BAD_USER_INPUT"]);
     expect(refused.body.errors?.[0]?.message).toMatch(/filter\.search must be at most 200 characters/);
   });
+
+  it("counts a search term's characters as names count them: 200 emoji are accepted, 201 are not", async () => {
+    const query = `query($search: String) { tenants(filter: { search: $search }) { edges { node { id } } } }`;
+    for (const search of ["🚀".repeat(200), `${"a".repeat(199)}🚀`]) {
+      const accepted = await server.request(query, { search }, { as: personas.operator });
+      expect(accepted.body.errors).toBeUndefined();
+    }
+    const refused = await server.request(query, { search: "🚀".repeat(201) }, { as: personas.operator });
+    expect(codes(refused.body)).toEqual(["BAD_USER_INPUT"]);
+  });
+});
+
+describe("variable defaults (an outside pass found each one answering an internal error)", () => {
+  /** Sent twice: the first request is interpreted by graphql-js, the second runs compiled. */
+  async function twice(query: string, variables: Record<string, unknown> = {}) {
+    const first = await server.request(query, variables, { as: personas.operator });
+    const second = await server.request(query, variables, { as: personas.operator });
+    return [first.body, second.body];
+  }
+
+  it.each([
+    ["Int!", `query($n: Int! = 2) { tenants(first: $n) { edges { node { id } } } }`],
+    ["ID!", `query($id: ID! = "00000000-0000-4000-8000-000000000000") { tenant(id: $id) { id } }`],
+    ["String!", `query($s: String! = "acme") { tenants(first: 1, filter: { search: $s }) { edges { node { id } } } }`],
+    ["Boolean!", `query($b: Boolean! = true) { tenants(first: 1) { totalCount @include(if: $b) } }`],
+  ])("an omitted %s variable with a default answers alike when compiled", async (_type, query) => {
+    const [interpreted, compiled] = await twice(query);
+    expect(interpreted?.errors).toBeUndefined();
+    expect(compiled).toEqual(interpreted);
+  });
+
+  it("checks representations that come from a variable default, and resolves valid ones", async () => {
+    for (const representations of ["[1]", "[{}]", '[{ __typename: "Nope" }]']) {
+      const [first, second] = await twice(
+        `query($r: [_Any!]! = ${representations}) { _entities(representations: $r) { __typename } }`,
+      );
+      expect(codes(first as GraphQLResponseBody)).toEqual(["BAD_USER_INPUT"]);
+      expect(codes(second as GraphQLResponseBody)).toEqual(["BAD_USER_INPUT"]);
+    }
+    const [first, second] = await twice(
+      `query($a: _Any! = { __typename: "Tenant", id: "${tenant.id}" }) {
+        _entities(representations: [$a]) { ... on Tenant { id } } }`,
+    );
+    expect(first?.data).toEqual({ _entities: [{ id: tenant.id }] });
+    expect(second).toEqual(first);
+  });
 });
 
 describe("in production", () => {

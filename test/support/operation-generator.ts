@@ -195,8 +195,10 @@ export class OperationGenerator {
     if (this.entropy.chance(35)) {
       const withDefault = this.entropy.chance(30) && !isInputObjectType(getNamedType(argument.type));
       const typeName = String(argument.type);
+      // A variable with a default may be declared non-null too (`Int! = 5`) and still be omitted.
+      const declared = this.entropy.chance(50) ? typeName : typeName.replace(/!$/, "");
       const name = withDefault
-        ? this.variable(typeName.replace(/!$/, ""), undefined, this.literal(argument.type, value))
+        ? this.variable(declared, undefined, this.literal(argument.type, value))
         : this.variable(typeName, value);
       return [`${argument.name}: ${name}`];
     }

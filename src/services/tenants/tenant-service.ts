@@ -16,7 +16,7 @@ import { defineCreation, defineMutation } from "../mutation.ts";
 import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
-import { hasControlCharacters, isStorableText, TEXT_LIMITS } from "../text.ts";
+import { characterLength, hasControlCharacters, isStorableText, TEXT_LIMITS } from "../text.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
 import { insertTenant, isSlugTaken, renameTenant, SLUG_CONSTRAINT, type TenantListFilter } from "./tenant-store.ts";
 
@@ -66,7 +66,9 @@ export async function getViewerTenant(context: ServiceContext): Promise<Presente
 /** The list filter as the store takes it; a search term is bounded (a long term costs the database, not us). */
 function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
   const search = filter?.search?.trim() || null;
-  if (search !== null && search.length > TEXT_LIMITS.search) {
+  // Characters as every other text limit counts them (code points): a name of 200 emoji is
+  // storable, so a search for it must be accepted.
+  if (search !== null && characterLength(search) > TEXT_LIMITS.search) {
     throw new InvalidArgumentError(`filter.search must be at most ${TEXT_LIMITS.search} characters`, "filter");
   }
   if (search !== null && (!isStorableText(search) || hasControlCharacters(search, { allowLineBreaks: false }))) {
