@@ -38,10 +38,12 @@ export function characterLength(value: string): number {
   return length;
 }
 
+// Unicode's control characters (category Cc): C0, DEL and the C1 range U+0080–U+009F, whose
+// NEL (U+0085) some terminals and parsers take as a line break.
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL_CHARACTERS_BUT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /** Control characters: none at all in single-line text (names, subjects), tab and line breaks allowed in free text. */
 export function hasControlCharacters(value: string, options: { allowLineBreaks: boolean }): boolean {

@@ -150,6 +150,20 @@ describe("validateText", () => {
     expect(validateText("a\u0007b", options)).toMatchObject({ error: { code: "INVALID_INPUT" } });
     expect(validateText("a\u007fb", options)).toMatchObject({ error: { code: "INVALID_INPUT" } });
   });
+
+  it("refuses every control character Unicode names (category Cc), in free text and in names alike", () => {
+    const controls = Array.from({ length: 0xa0 }, (_, code) => String.fromCharCode(code)).filter((character) =>
+      /\p{Cc}/u.test(character),
+    );
+    expect(controls).toHaveLength(65);
+    for (const control of controls.filter((character) => !"\t\n\r".includes(character))) {
+      const label = `U+${control.charCodeAt(0).toString(16).padStart(4, "0")}`;
+      expect(validateText(`a${control}b`, options), label).toMatchObject({ error: { code: "INVALID_INPUT" } });
+      expect(validateName(`Acme${control}Corp`, ["input", "name"]), label).toMatchObject({
+        error: { code: "INVALID_INPUT" },
+      });
+    }
+  });
 });
 
 describe("characterLength", () => {
