@@ -1,7 +1,7 @@
 // Starts the subgraph: config → database (embedded when DATABASE_URL is unset) → migrations → HTTP.
 import { resolve } from "node:path";
 import { signDevelopmentToken, createTokenVerifier } from "./server/auth.ts";
-import { ConfigError, loadConfig, type Config } from "./server/config.ts";
+import { ConfigError, loadConfig, poolOptionsOf, type Config } from "./server/config.ts";
 import { startHttpServer } from "./server/http-server.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
 import { buildSubgraphSchema } from "./schema/index.ts";
@@ -53,9 +53,7 @@ async function main(): Promise<void> {
 
   const database = openDatabase({
     url: databaseUrl,
-    poolMax: config.databasePoolMax,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    ...poolOptionsOf(config),
     onPoolError: (error) => logger.warn({ err: { message: error.message } }, "idle database connection lost"),
   });
   const http = await startHttpServer({

@@ -201,3 +201,19 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
   };
 }
+
+/** The pool's bounds as the configuration sets them (the database URL aside). */
+export function poolOptionsOf(config: Config): {
+  poolMax: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  connectTimeoutMs: number;
+} {
+  return {
+    poolMax: config.databasePoolMax,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    // A lock wait ends within the request's own time limit, then fails as that limit does.
+    lockTimeoutMs: config.limits.requestTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  };
+}

@@ -19,10 +19,21 @@ const CLIENT_FACING_CODES = new Set([
   "SERVICE_UNAVAILABLE",
 ]);
 
+/**
+ * A request error Apollo raises with an HTTP 4xx status and no code — a persisted query whose
+ * hash does not match its text, an unsupported persisted-query version: the client's mistake.
+ */
+function isCodelessBadRequest(error: unknown): boolean {
+  const extensions = (error as { extensions?: { code?: unknown; http?: { status?: unknown } } } | null)?.extensions;
+  const status = extensions?.http?.status;
+  return extensions?.code === undefined && typeof status === "number" && status >= 400 && status < 500;
+}
+
 /** Whether an error is one the client caused or may know about (else it is logged as unexpected). */
 export function isExpectedError(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (
+    isCodelessBadRequest(original) ||
     original instanceof ForbiddenError ||
     original instanceof InvalidArgumentError ||
     original instanceof RequestLimitError ||
@@ -95,6 +106,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === "string" && CLIENT_FACING_CODES.has(code)) {
     const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
+  }
+  if (isCodelessBadRequest(original)) {
+    return { message: formatted.message, path: formatted.path, extensions: { code: "BAD_REQUEST" } };
   }
   return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }

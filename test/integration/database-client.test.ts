@@ -9,7 +9,13 @@ let database: Database;
 
 beforeAll(async () => {
   testDatabase = await createTestDatabase();
-  database = openDatabase({ url: testDatabase.url, poolMax: 2, statementTimeoutMs: 300, connectTimeoutMs: 3_000 });
+  database = openDatabase({
+    url: testDatabase.url,
+    poolMax: 2,
+    statementTimeoutMs: 300,
+    lockTimeoutMs: 300,
+    connectTimeoutMs: 3_000,
+  });
 });
 afterAll(async () => {
   await database?.close();

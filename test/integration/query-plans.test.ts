@@ -30,7 +30,13 @@ beforeAll(async () => {
     longHistories: { tenants: 1, historyPairs: 2_000, extraRuns: 300 },
   });
   fleet = await readFleet(testDatabase.url, 200);
-  database = openDatabase({ url: testDatabase.url, poolMax: 4, statementTimeoutMs: 30_000, connectTimeoutMs: 5_000 });
+  database = openDatabase({
+    url: testDatabase.url,
+    poolMax: 4,
+    statementTimeoutMs: 30_000,
+    lockTimeoutMs: 30_000,
+    connectTimeoutMs: 5_000,
+  });
 }, 120_000);
 afterAll(async () => {
   await database?.close();

@@ -1,9 +1,10 @@
 // docs/design.md §6: no single request — from any persona, the least privileged included — takes
 // more than a bounded share of the service. Each attack an outside pass found is kept here, with
 // the server answering a normal request right after it.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activeTenant, queuedRun, type TenantFixture } from "../support/fixtures.ts";
-import { personas, tenantMember, type Persona } from "../support/personas.ts";
+import { personas, tenantMember, tokenFor, type Persona } from "../support/personas.ts";
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
 
 let server: TestServer;
@@ -243,6 +244,61 @@ describe("variable defaults (an outside pass found each one answering an interna
     );
     expect(first?.data).toEqual({ _entities: [{ id: tenant.id }] });
     expect(second).toEqual(first);
+  });
+});
+
+describe("a request that waits on a lock (an outside pass held a tenant's row in psql)", () => {
+  it("is stopped at its time limit with REQUEST_LIMIT_EXCEEDED, writing nothing", async () => {
+    const bounded = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: { LIMIT_REQUEST_TIMEOUT_MS: "300" },
+    });
+    const nameQuery = `query($id: ID) { tenant(id: $id) { name } }`;
+    const before = await server.request(nameQuery, { id: tenant.id }, { as: personas.operator });
+    const holder = new pg.Client({ connectionString: server.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", [tenant.id]);
+      const startedAt = Date.now();
+      const { body } = await bounded.request(
+        `mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { tenant { name } userErrors { code } } }`,
+        { input: { tenantId: tenant.id, name: "Renamed While Locked" } },
+        { as: personas.operator },
+      );
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+      expect(codes(body)).toEqual(["REQUEST_LIMIT_EXCEEDED"]);
+      expect(body.errors?.[0]?.extensions?.["limit"]).toBe("executionTime");
+      expect(bounded.logs.filter((line) => line.includes("unexpected error"))).toEqual([]);
+    } finally {
+      await holder.query("ROLLBACK");
+      await holder.end();
+      await bounded.close();
+    }
+    const after = await server.request(nameQuery, { id: tenant.id }, { as: personas.operator });
+    expect(after.body.data).toEqual(before.body.data);
+  });
+});
+
+describe("a persisted query the client got wrong", () => {
+  async function post(extensions: Record<string, unknown>) {
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${await tokenFor(personas.operator)}` },
+      body: JSON.stringify({ query: "{ lifecycleTransitions { to } }", extensions }),
+    });
+    return (await response.json()) as GraphQLResponseBody;
+  }
+
+  it.each([
+    ["a hash that is not the query's", { persistedQuery: { version: 1, sha256Hash: "b".repeat(64) } }, /sha/],
+    ["an unsupported version", { persistedQuery: { version: 2, sha256Hash: "b".repeat(64) } }, /version/],
+  ])("is a BAD_REQUEST naming the mistake for %s, not an internal error", async (_case, extensions, message) => {
+    const logged = server.logs.length;
+    const body = await post(extensions);
+    expect(codes(body)).toEqual(["BAD_REQUEST"]);
+    expect(body.errors?.[0]?.message).toMatch(message);
+    expect(server.logs.slice(logged).filter((line) => line.includes("unexpected error"))).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
 // verified request (viewer from createViewer, a bounded RequestSql on the pool, fresh readers).
 import { randomUUID } from "node:crypto";
 import type { QueryResultRow } from "pg";
-import { loadConfig } from "../../src/server/config.ts";
+import { loadConfig, poolOptionsOf } from "../../src/server/config.ts";
 import { createViewer } from "../../src/services/authorization/viewer.ts";
 import { openDatabase, type Database } from "../../src/services/database/client.ts";
 import { RequestSql } from "../../src/services/database/sql.ts";
@@ -51,9 +51,7 @@ export async function openServiceDatabase(): Promise<ServiceDatabase> {
   const config = loadConfig({ NODE_ENV: "test", DATABASE_URL: created.url, AUTH_JWT_SECRET: TEST_JWT_SECRET });
   const database = openDatabase({
     url: created.url,
-    poolMax: config.databasePoolMax,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    ...poolOptionsOf(config),
   });
   const { maxResolvedItems, requestTimeoutMs } = config.limits;
   return {

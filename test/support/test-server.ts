@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { createTokenVerifier } from "../../src/server/auth.ts";
-import { loadConfig } from "../../src/server/config.ts";
+import { loadConfig, poolOptionsOf } from "../../src/server/config.ts";
 import { startHttpServer, type RunningHttpServer } from "../../src/server/http-server.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { buildSubgraphSchema } from "../../src/schema/index.ts";
@@ -67,9 +67,7 @@ export async function startTestServer(
   );
   const database = openDatabase({
     url: databaseUrl,
-    poolMax: config.databasePoolMax,
-    statementTimeoutMs: config.databaseStatementTimeoutMs,
-    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    ...poolOptionsOf(config),
   });
   const http: RunningHttpServer = await startHttpServer({
     config,

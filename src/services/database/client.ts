@@ -6,6 +6,11 @@ export interface DatabaseOptions {
   poolMax: number;
   /** Bounds every statement so a stuck query cannot hold a request (and a pool slot) forever. */
   statementTimeoutMs: number;
+  /**
+   * Bounds every wait for a lock: a transaction holding a tenant's row (another request, an
+   * operator's psql session) must not keep its waiters past their request's time limit.
+   */
+  lockTimeoutMs: number;
   /** Fail fast while the database is unreachable instead of queueing requests behind it. */
   connectTimeoutMs: number;
   onPoolError?: (error: Error) => void;
@@ -24,6 +29,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
+    lock_timeout: options.lockTimeoutMs,
     // A transaction left open by a stalled request must not hold its row locks for longer than
     // one statement may run: PostgreSQL ends the session and the locks go with it.
     idle_in_transaction_session_timeout: options.statementTimeoutMs,

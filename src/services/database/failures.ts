@@ -34,6 +34,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A statement PostgreSQL stopped for taking too long: a lock wait past `lock_timeout`
+ * (lock_not_available) or a statement past `statement_timeout` (query_canceled).
+ */
+export function isOutOfTime(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "55P03" || code === "57014";
+}
+
 /** A statement that failed on the named unique index (PostgreSQL's unique_violation). */
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   if (typeof error !== "object" || error === null) return false;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
 import { RequestLimitError } from "../errors.ts";
-import { isDatabaseUnavailable } from "./failures.ts";
+import { isDatabaseUnavailable, isOutOfTime } from "./failures.ts";
 
 /** The driver-level interface the stores need (a pg.Pool in the service). */
 export interface SqlRunner {
@@ -94,8 +94,16 @@ export class RequestSql implements SqlRows {
     }
   }
 
-  private noteFailure(error: unknown): void {
+  /** What a failed statement becomes: a request out of time fails as its time limit does. */
+  private noteFailure(error: unknown): unknown {
     if (isDatabaseUnavailable(error)) this.unreachable ??= error as Error;
+    if (isOutOfTime(error)) {
+      return (this.stopped ??= new RequestLimitError(
+        "executionTime",
+        "The request waited longer than it may (for a lock held by another change, or a slow statement) and was stopped; retry it",
+      ));
+    }
+    return error;
   }
 
   async rows<Row extends QueryResultRow>(
@@ -110,8 +118,7 @@ export class RequestSql implements SqlRows {
         options.plannedPerCall ? { text, values: values as unknown[] } : prepared(text, values),
       );
     } catch (error) {
-      this.noteFailure(error);
-      throw error;
+      throw this.noteFailure(error);
     }
     if (!options.streamed) this.afterStatement(result.rows.length);
     return result.rows;
@@ -123,8 +130,7 @@ export class RequestSql implements SqlRows {
     try {
       return await inTransaction(this.pool, work);
     } catch (error) {
-      this.noteFailure(error);
-      throw error;
+      throw this.noteFailure(error);
     }
   }
 }
