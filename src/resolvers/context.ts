@@ -1,10 +1,11 @@
 // The request context every resolver receives, and the two ways a resolver reaches the
 // services: `servicesOf` (an authorized request's service context) or the error saying why not.
-import { GraphQLError } from "graphql";
+import { GraphQLError, OperationTypeNode } from "graphql";
 import type { Logger } from "pino";
 import { hasAnyCapability, type Capability } from "../domain/capabilities.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { ServiceContext } from "../services/service-context.ts";
+import { OPERATOR_OVERRIDE_READ_ONLY, OVERRIDE_READ_ONLY_MESSAGE } from "../services/authorization/viewer.ts";
 
 /**
  * Per-request access as the resolvers see it. `ok` carries the services' context; the other
@@ -45,8 +46,19 @@ export function authScopesAllow(context: GraphQLContext, scopes: Partial<AuthSco
 }
 
 /** The error an unauthorized field raises: UNAUTHENTICATED without a valid token, else FORBIDDEN. */
-export function accessError(context: GraphQLContext): GraphQLError {
+export function accessError(context: GraphQLContext, operation?: OperationTypeNode): GraphQLError {
   const { access } = context;
+  // A mutation under an override is refused for the override whatever the caller's scopes, so
+  // support:read (which may not write anyway) learns the same reason as an operator.
+  if (
+    operation === OperationTypeNode.MUTATION &&
+    access.kind === "ok" &&
+    access.services.viewer.tenantScope?.viaOperatorOverride
+  ) {
+    return new GraphQLError(OVERRIDE_READ_ONLY_MESSAGE, {
+      extensions: { code: "FORBIDDEN", reason: OPERATOR_OVERRIDE_READ_ONLY },
+    });
+  }
   if (access.kind === "anonymous") {
     return new GraphQLError(access.tokenProblem ?? "Authentication required", {
       extensions: { code: "UNAUTHENTICATED" },

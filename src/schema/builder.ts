@@ -27,7 +27,7 @@ export const builder = new SchemaBuilder<{
       authenticated: context.access.kind === "ok",
       anyCapability: (capabilities) => holdsAnyCapability(context, capabilities),
     }),
-    unauthorizedError: (_parent, context) => accessError(context),
+    unauthorizedError: (_parent, context, info) => accessError(context, info.operation.operation),
   },
   relay: {
     clientMutationId: "omit",

@@ -19,7 +19,7 @@ import {
 import type { UserError } from "../domain/user-errors.ts";
 import type { ServiceContext } from "./service-context.ts";
 import { lockTenant, readTenant } from "./tenants/tenant-store.ts";
-import { isStorableText, TEXT_LIMITS } from "./text.ts";
+import { characterLength, hasControlCharacters, isStorableText, TEXT_LIMITS } from "./text.ts";
 
 /** The one audit event a mutation may write: on the locked (or newly created) tenant's chain. */
 export interface AuditDraft {
@@ -106,11 +106,16 @@ export function versionConflict(what: string, current: number, expected: number)
 function validateIdempotencyKey(key: string | null | undefined): Outcome<string | null> {
   const field = ["input", "idempotencyKey"];
   if (key === null || key === undefined) return { ok: true, value: null };
-  if (key.length === 0 || key.length > TEXT_LIMITS.idempotencyKey) {
-    return fail("INVALID_INPUT", `idempotencyKey must be 1..${TEXT_LIMITS.idempotencyKey} characters`, field);
+  // A key is taken as sent (trimming would make two keys one); a blank one names nothing.
+  if (key.trim().length === 0 || characterLength(key) > TEXT_LIMITS.idempotencyKey) {
+    return fail("INVALID_INPUT", `idempotencyKey must be 1..${TEXT_LIMITS.idempotencyKey} characters, not blank`, field);
   }
-  if (!isStorableText(key)) {
-    return fail("INVALID_INPUT", "idempotencyKey must not contain NUL or unpaired surrogate characters", field);
+  if (!isStorableText(key) || hasControlCharacters(key, { allowLineBreaks: false })) {
+    return fail(
+      "INVALID_INPUT",
+      "idempotencyKey must not contain control characters or unpaired surrogate characters",
+      field,
+    );
   }
   return { ok: true, value: key };
 }

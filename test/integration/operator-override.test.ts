@@ -20,7 +20,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const override = (tenantId: string) => ({ as: personas.operator, headers: { "x-operator-override": tenantId } });
+const override = (tenantId: string, as = personas.operator) => ({ as, headers: { "x-operator-override": tenantId } });
 
 describe("X-Operator-Override", () => {
   it("gives a platform reader the tenant admin's read-only view of the target", async () => {
@@ -41,8 +41,14 @@ describe("X-Operator-Override", () => {
       () => ({ input: { tenantId: target.id, transition: "SUSPEND", reason: "x" } }),
     ],
   ])("refuses %s with FORBIDDEN / OPERATOR_OVERRIDE_READ_ONLY", async (_name, document, variables) => {
-    const { body } = await server.request(document, variables(), override(target.id));
-    expect(body.errors?.[0]?.extensions).toMatchObject({ code: "FORBIDDEN", reason: "OPERATOR_OVERRIDE_READ_ONLY" });
+    // support:read may not write at all, and is told the override is why all the same (design §3).
+    for (const reader of [personas.operator, personas.supportRead]) {
+      const { body } = await server.request(document, variables(), override(target.id, reader));
+      expect(body.errors?.[0]?.extensions, reader.scope).toMatchObject({
+        code: "FORBIDDEN",
+        reason: "OPERATOR_OVERRIDE_READ_ONLY",
+      });
+    }
     const { rows } = await server.database.pool.query("SELECT name, version FROM tenants WHERE id = $1", [target.id]);
     expect(rows[0]?.version).toBe(3);
   });

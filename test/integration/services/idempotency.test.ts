@@ -220,10 +220,10 @@ describe("same key, another input", () => {
     expect(record?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 24 * 60 * 60 * 1000 - 60_000);
   });
 
-  it("a key must be 1..255 characters of storable text: INVALID_INPUT, nothing written", async () => {
+  it("a key must be 1..255 characters of storable text, not blank, without control characters: INVALID_INPUT, nothing written", async () => {
     const tenant = await tenantIn(db, TenantStatus.ACTIVE);
     const before = await footprint(db, tenant.id);
-    for (const idempotencyKey of ["", "k".repeat(256), "nul\u0000", "\ud800"]) {
+    for (const idempotencyKey of ["", "   ", "k".repeat(256), "nul\u0000", "\ud800", "tab\tkey", "nel\u0085key"]) {
       const errors = refusal(
         await updateTenant(db.context(personas.operator), { tenantId: tenant.id, name: "x", idempotencyKey }),
       );
@@ -237,6 +237,14 @@ describe("same key, another input", () => {
         tenantId: tenant.id,
         name: "Long key",
         idempotencyKey: "k".repeat(255),
+      }),
+    );
+    // Characters, as every text limit counts them: 255 emoji are a key of 255.
+    ok(
+      await updateTenant(db.context(personas.operator), {
+        tenantId: tenant.id,
+        name: "Emoji key",
+        idempotencyKey: "🔑".repeat(255),
       }),
     );
   });
