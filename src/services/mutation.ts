@@ -108,7 +108,11 @@ function validateIdempotencyKey(key: string | null | undefined): Outcome<string 
   if (key === null || key === undefined) return { ok: true, value: null };
   // A key is taken as sent (trimming would make two keys one); a blank one names nothing.
   if (key.trim().length === 0 || characterLength(key) > TEXT_LIMITS.idempotencyKey) {
-    return fail("INVALID_INPUT", `idempotencyKey must be 1..${TEXT_LIMITS.idempotencyKey} characters, not blank`, field);
+    return fail(
+      "INVALID_INPUT",
+      `idempotencyKey must be 1..${TEXT_LIMITS.idempotencyKey} characters, not blank`,
+      field,
+    );
   }
   if (!isStorableText(key) || hasControlCharacters(key, { allowLineBreaks: false })) {
     return fail(
