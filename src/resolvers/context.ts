@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { hasAnyCapability, type Capability } from "../domain/capabilities.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { ServiceContext } from "../services/service-context.ts";
-import { OPERATOR_OVERRIDE_READ_ONLY, OVERRIDE_READ_ONLY_MESSAGE } from "../services/authorization/viewer.ts";
+import { overrideReadOnlyError } from "../services/authorization/viewer.ts";
 
 /**
  * Per-request access as the resolvers see it. `ok` carries the services' context; the other
@@ -46,7 +46,7 @@ export function authScopesAllow(context: GraphQLContext, scopes: Partial<AuthSco
 }
 
 /** The error an unauthorized field raises: UNAUTHENTICATED without a valid token, else FORBIDDEN. */
-export function accessError(context: GraphQLContext, operation?: OperationTypeNode): GraphQLError {
+export function accessError(context: GraphQLContext, operation?: OperationTypeNode): Error {
   const { access } = context;
   // A mutation under an override is refused for the override whatever the caller's scopes, so
   // support:read (which may not write anyway) learns the same reason as an operator.
@@ -55,9 +55,7 @@ export function accessError(context: GraphQLContext, operation?: OperationTypeNo
     access.kind === "ok" &&
     access.services.viewer.tenantScope?.viaOperatorOverride
   ) {
-    return new GraphQLError(OVERRIDE_READ_ONLY_MESSAGE, {
-      extensions: { code: "FORBIDDEN", reason: OPERATOR_OVERRIDE_READ_ONLY },
-    });
+    return overrideReadOnlyError();
   }
   if (access.kind === "anonymous") {
     return new GraphQLError(access.tokenProblem ?? "Authentication required", {

@@ -7,14 +7,7 @@
 // federation included), so the answers are the same; the whole suite runs against it.
 import { printSubgraphSchema } from "@apollo/subgraph";
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
-import {
-  execute,
-  getOperationAST,
-  GraphQLError,
-  type DocumentNode,
-  type ExecutionResult,
-  type GraphQLSchema,
-} from "graphql";
+import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { touch } from "./lru.ts";
 import { withVariableDefaults } from "./variable-defaults.ts";
@@ -75,8 +68,11 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     }
     // A document that does not compile (an unknown operation name) answers with its errors.
     if (!isCompiledQuery(entry)) return { ...entry, errors: entry.errors?.map(asGraphQLError) } as never;
-    const operation = requestContext.operation ?? getOperationAST(requestContext.document, operationName);
-    const result = await entry.query(undefined, requestContext.context, withVariableDefaults(operation, variables));
+    const result = await entry.query(
+      undefined,
+      requestContext.context,
+      withVariableDefaults(requestContext.operation, variables),
+    );
     return { ...result, errors: result.errors?.map(asGraphQLError) } as never;
   };
 

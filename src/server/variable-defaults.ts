@@ -8,13 +8,16 @@ import { valueFromASTUntyped, type OperationDefinitionNode } from "graphql";
  * a spec-valid request that then ended in an internal error).
  */
 export function withVariableDefaults(
-  operation: OperationDefinitionNode | null | undefined,
+  operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const completed: Record<string, unknown> = { ...variables };
-  for (const definition of operation?.variableDefinitions ?? []) {
+): Readonly<Record<string, unknown>> {
+  // The request's own object unless a default is missing: this runs on every compiled request.
+  let completed: Record<string, unknown> | null = null;
+  for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
-    if (definition.defaultValue && !(name in completed)) completed[name] = valueFromASTUntyped(definition.defaultValue);
+    if (!definition.defaultValue || name in variables) continue;
+    completed ??= { ...variables };
+    completed[name] = valueFromASTUntyped(definition.defaultValue);
   }
-  return completed;
+  return completed ?? variables;
 }

@@ -28,7 +28,11 @@ export class OperatorOverrideNotAllowedError extends Error {
 }
 
 export const OPERATOR_OVERRIDE_READ_ONLY = "OPERATOR_OVERRIDE_READ_ONLY";
-export const OVERRIDE_READ_ONLY_MESSAGE = "Requests under X-Operator-Override are read-only";
+
+/** The refusal of any write under an override, wherever it is refused (service or schema). */
+export function overrideReadOnlyError(): ForbiddenError {
+  return new ForbiddenError("Requests under X-Operator-Override are read-only", OPERATOR_OVERRIDE_READ_ONLY);
+}
 
 export function createViewer(
   principal: Principal,
@@ -62,7 +66,7 @@ export function masksInternalFields(viewer: Viewer): boolean {
 /** A write needs its capability: FORBIDDEN before anything about the record (an override view is read-only). */
 export function requireWrite(viewer: Viewer, write: TenantWrite): void {
   if (viewer.tenantScope?.viaOperatorOverride) {
-    throw new ForbiddenError(OVERRIDE_READ_ONLY_MESSAGE, OPERATOR_OVERRIDE_READ_ONLY);
+    throw overrideReadOnlyError();
   }
   if (!holdsWriteCapability(viewer, write))
     throw new ForbiddenError("You do not have permission to perform this action");
