@@ -11,6 +11,7 @@ import type { Presented } from "../services/authorization/presentation.ts";
 import { getTenant } from "../services/tenants/tenant-service.ts";
 import type { ActorParent } from "./actor.ts";
 import { pageArgs, toConnection } from "./connection.ts";
+import { chainRefund } from "../server/query-cost.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
 export type AuditEventParent = Presented<AuditEventRecord>;
@@ -25,8 +26,12 @@ export async function auditEventsPage(
   return toConnection(await listAuditEvents(servicesOf(context), { ...pageArgs(args, info), filter: args.filter }));
 }
 
-export const auditChain = (_root: unknown, args: { tenantId: string }, context: GraphQLContext) =>
-  verifyAuditChain(servicesOf(context), args.tenantId);
+export async function auditChain(_root: unknown, args: { tenantId: string }, context: GraphQLContext) {
+  const chain = await verifyAuditChain(servicesOf(context), args.tenantId);
+  // Charged for the longest chain before it ran; the caller gets back what this one did not walk.
+  context.admission?.refund(chainRefund(chain.eventCount));
+  return chain;
+}
 
 export const eventTenant = (event: AuditEventParent, _args: unknown, context: GraphQLContext) =>
   getTenant(servicesOf(context), { id: event.tenantId });

@@ -6,6 +6,7 @@ import { hasAnyCapability, type Capability } from "../domain/capabilities.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { ServiceContext } from "../services/service-context.ts";
 import { overrideReadOnlyError } from "../services/authorization/viewer.ts";
+import type { Ticket } from "../server/admission/admission.ts";
 
 /**
  * Per-request access as the resolvers see it. `ok` carries the services' context; the other
@@ -22,6 +23,8 @@ export interface GraphQLContext {
   access: RequestAccess;
   /** Filled in while the request runs; the request log line reports it. */
   record: { operationName?: string; operationType?: string; sub?: string; cost?: number };
+  /** The request's admission (its caller's cost buckets); absent where no HTTP server admitted it. */
+  admission?: Ticket;
   /** Domain counters the resolvers report (e.g. lifecycle transitions). */
   metrics: { transitions: { inc(labels: { transition: string }): void } };
 }
@@ -73,5 +76,8 @@ export function accessError(context: GraphQLContext, operation?: OperationTypeNo
 /** The services' context of an authorized request (scope-auth has already refused the others). */
 export function servicesOf(context: GraphQLContext): ServiceContext {
   if (context.access.kind !== "ok") throw accessError(context);
+  // Every resolver that does work comes here first: a request past its time stops at the next
+  // one, even when nothing it does reads the database (design §6).
+  context.access.services.sql.assertInTime();
   return context.access.services;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AdmissionRules } from "./admission/admission.ts";
 
 /** Signs dev tokens when no secret is configured outside production; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production-0123456789";
@@ -62,6 +63,19 @@ const environmentSchema = z.object({
   LIMIT_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(10_000),
+  RATE_LIMIT_TENANT_USER_POINTS: positiveInt(20_000),
+  RATE_LIMIT_TENANT_USER_RESTORE_RATE: positiveInt(2_000),
+  RATE_LIMIT_TENANT_POINTS: positiveInt(40_000),
+  RATE_LIMIT_TENANT_RESTORE_RATE: positiveInt(5_000),
+  RATE_LIMIT_PLATFORM_POINTS: positiveInt(100_000),
+  RATE_LIMIT_PLATFORM_RESTORE_RATE: positiveInt(25_000),
+  RATE_LIMIT_ANONYMOUS_POINTS: positiveInt(10_000),
+  RATE_LIMIT_ANONYMOUS_RESTORE_RATE: positiveInt(1_000),
+  RATE_LIMIT_CONCURRENT_TENANT_USER: positiveInt(8),
+  RATE_LIMIT_CONCURRENT_PLATFORM: positiveInt(64),
+  RATE_LIMIT_CONCURRENT_ANONYMOUS: positiveInt(8),
+  SHED_EVENT_LOOP_DELAY_MS: positiveInt(200),
+  SHED_MAX_IN_FLIGHT: positiveInt(256),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -95,6 +109,8 @@ export interface RequestLimits {
 }
 
 export interface Config {
+  /** Per-caller cost buckets, concurrency caps and load shedding (design §6). */
+  admission: AdmissionRules;
   nodeEnv: "development" | "production" | "test";
   isProduction: boolean;
   port: number;
@@ -155,6 +171,29 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
   }
+  if (parsed.success) {
+    const env = parsed.data;
+    // A request the cost limit accepts must fit in its caller's bucket, or it could never run.
+    const tooSmall = [
+      [
+        "RATE_LIMIT_TENANT_USER_POINTS",
+        env.RATE_LIMIT_TENANT_USER_POINTS,
+        "LIMIT_MAX_COST_TENANT",
+        env.LIMIT_MAX_COST_TENANT,
+      ],
+      ["RATE_LIMIT_TENANT_POINTS", env.RATE_LIMIT_TENANT_POINTS, "LIMIT_MAX_COST_TENANT", env.LIMIT_MAX_COST_TENANT],
+      [
+        "RATE_LIMIT_ANONYMOUS_POINTS",
+        env.RATE_LIMIT_ANONYMOUS_POINTS,
+        "LIMIT_MAX_COST_TENANT",
+        env.LIMIT_MAX_COST_TENANT,
+      ],
+      ["RATE_LIMIT_PLATFORM_POINTS", env.RATE_LIMIT_PLATFORM_POINTS, "LIMIT_MAX_COST", env.LIMIT_MAX_COST],
+    ] as const;
+    for (const [bucket, points, limit, maxCost] of tooSmall) {
+      if (points < maxCost) problems.push(`${bucket} (${points}) must be at least ${limit} (${maxCost})`);
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const env = parsed.data;
@@ -187,6 +226,26 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     executor: env.GRAPHQL_EXECUTOR,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    admission: {
+      buckets: {
+        tenantUser: {
+          capacity: env.RATE_LIMIT_TENANT_USER_POINTS,
+          restorePerSecond: env.RATE_LIMIT_TENANT_USER_RESTORE_RATE,
+        },
+        tenant: { capacity: env.RATE_LIMIT_TENANT_POINTS, restorePerSecond: env.RATE_LIMIT_TENANT_RESTORE_RATE },
+        platform: { capacity: env.RATE_LIMIT_PLATFORM_POINTS, restorePerSecond: env.RATE_LIMIT_PLATFORM_RESTORE_RATE },
+        anonymous: {
+          capacity: env.RATE_LIMIT_ANONYMOUS_POINTS,
+          restorePerSecond: env.RATE_LIMIT_ANONYMOUS_RESTORE_RATE,
+        },
+      },
+      concurrency: {
+        tenantUser: env.RATE_LIMIT_CONCURRENT_TENANT_USER,
+        platform: env.RATE_LIMIT_CONCURRENT_PLATFORM,
+        anonymous: env.RATE_LIMIT_CONCURRENT_ANONYMOUS,
+      },
+      shedding: { maxEventLoopDelayMs: env.SHED_EVENT_LOOP_DELAY_MS, maxInFlight: env.SHED_MAX_IN_FLIGHT },
+    },
     limits: {
       maxDepth: env.LIMIT_MAX_DEPTH,
       maxAliases: env.LIMIT_MAX_ALIASES,

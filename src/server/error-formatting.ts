@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLError, GraphQLFormattedError } from "graphql";
 import { isDatabaseUnavailable } from "../services/database/failures.ts";
-import { ForbiddenError, InvalidArgumentError, RequestLimitError } from "../services/errors.ts";
+import { ForbiddenError, InvalidArgumentError, OverloadedError, RequestLimitError } from "../services/errors.ts";
 
 /** Codes that are safe to pass through as Apollo or the schema produced them. */
 const CLIENT_FACING_CODES = new Set([
@@ -17,6 +17,7 @@ const CLIENT_FACING_CODES = new Set([
   "QUERY_TOO_COMPLEX",
   "REQUEST_LIMIT_EXCEEDED",
   "SERVICE_UNAVAILABLE",
+  "RATE_LIMITED",
 ]);
 
 /**
@@ -37,6 +38,7 @@ export function isExpectedError(error: unknown): boolean {
     original instanceof ForbiddenError ||
     original instanceof InvalidArgumentError ||
     original instanceof RequestLimitError ||
+    original instanceof OverloadedError ||
     isDatabaseUnavailable(original)
   ) {
     return true;
@@ -93,6 +95,13 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       message: original.message,
       path: formatted.path,
       extensions: { code: "REQUEST_LIMIT_EXCEEDED", limit: original.limit },
+    };
+  }
+  if (original instanceof OverloadedError) {
+    return {
+      message: original.message,
+      path: formatted.path,
+      extensions: { code: "SERVICE_UNAVAILABLE", reason: "OVERLOADED" },
     };
   }
   if (isDatabaseUnavailable(original)) {

@@ -3,6 +3,8 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { Admission, callerFor } from "./admission/admission.ts";
+import { refusalExtensions, refusalReason, refusalStatus, retryAfterSeconds } from "./admission/refusals.ts";
 import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext } from "../resolvers/context.ts";
 import type { Database } from "../services/database/client.ts";
@@ -98,7 +100,9 @@ function parseBody(request: IncomingMessage, text: string): unknown {
 /** Builds the HTTP server: POST/GET /graphql (Apollo), /healthz, /readyz. */
 export async function startHttpServer(dependencies: HttpServerDependencies): Promise<RunningHttpServer> {
   const { config, logger, database, schema, verifyToken } = dependencies;
-  const metrics = new ServiceMetrics(database.pool);
+  const admission = new Admission(config.admission);
+  admission.shedder.start();
+  const metrics = new ServiceMetrics(database.pool, () => admission.shedder.eventLoopDelayMs);
   const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     // graphql-js runs only what the compiled executor has not compiled yet, unless configured to run everything.
@@ -215,7 +219,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       return;
     }
     if (url.pathname === "/readyz" && request.method === "GET") {
-      const ready = await databaseReachable(database);
+      const ready = await database.reachable(READINESS_TIMEOUT_MS);
       sendJson(response, ready ? 200 : 503, { status: ready ? "ready" : "database unavailable" });
       return;
     }
@@ -238,6 +242,34 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       sendGraphQLError(response, new HttpError(405, "Use GET or POST", "BAD_REQUEST"));
       return;
     }
+    // Who is calling decides whether the request may start: before its body is read or parsed,
+    // the cheapest moment to refuse it (design §6).
+    const context = await createRequestContext(
+      {
+        pool: database.pool,
+        limits: { maxRows: config.limits.maxResolvedItems, timeoutMs: config.limits.requestTimeoutMs },
+        verifyToken,
+        metrics,
+      },
+      { headers: request.headers, requestId, logger: requestLogger, record },
+    );
+    const { access } = context;
+    const principal =
+      access.kind === "ok" ? access.services.viewer.principal : access.kind === "refused" ? access.principal : null;
+    const entry = admission.enter(callerFor(principal, request.socket.remoteAddress));
+    if (!entry.admitted) {
+      const { refusal } = entry;
+      metrics.admissionRefusals.inc({ reason: refusalReason(refusal) });
+      sendJson(
+        response,
+        refusalStatus(refusal),
+        { errors: [{ message: refusal.message, extensions: refusalExtensions(refusal) }] },
+        { "retry-after": String(retryAfterSeconds(refusal)) },
+      );
+      return;
+    }
+    response.once("close", entry.ticket.leave);
+    context.admission = entry.ticket;
     let body: unknown;
     try {
       body =
@@ -260,16 +292,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method, headers, search: url.search, body },
-      context: () =>
-        createRequestContext(
-          {
-            pool: database.pool,
-            limits: { maxRows: config.limits.maxResolvedItems, timeoutMs: config.limits.requestTimeoutMs },
-            verifyToken,
-            metrics,
-          },
-          { headers: request.headers, requestId, logger: requestLogger, record },
-        ),
+      context: async () => context,
     });
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of result.headers) responseHeaders[name] = value;
@@ -297,6 +320,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     apollo,
     async drain(deadlineMs) {
       draining = true;
+      admission.shedder.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const finished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
@@ -327,21 +351,5 @@ function statusForJson(status: number, contentType: string | undefined, body: HT
     return codes.length > 0 && !codes.includes("BAD_REQUEST") ? 200 : status;
   } catch {
     return status;
-  }
-}
-
-async function databaseReachable(database: Database): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      database.pool.query("SELECT 1").then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), READINESS_TIMEOUT_MS);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -17,6 +17,7 @@ const ERROR_CODES = new Set([
   "QUERY_TOO_COMPLEX",
   "REQUEST_LIMIT_EXCEEDED",
   "SERVICE_UNAVAILABLE",
+  "RATE_LIMITED",
   "INTERNAL_SERVER_ERROR",
 ]);
 
@@ -47,7 +48,20 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(pool: pg.Pool) {
+  readonly admissionRefusals = new Counter({
+    name: "graphql_admission_refusals_total",
+    help: "Requests refused before they ran: rate limits (cost, concurrency) and load shedding (overload)",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly overloads = new Counter({
+    name: "graphql_overloaded_requests_total",
+    help: "Requests stopped because no database connection was free in time (busy, not an outage)",
+    registers: [this.registry],
+  });
+
+  constructor(pool: pg.Pool, eventLoopDelayMs: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: "db_pool_connections",
@@ -58,6 +72,14 @@ export class ServiceMetrics {
         this.set({ state: "total" }, pool.totalCount);
         this.set({ state: "idle" }, pool.idleCount);
         this.set({ state: "waiting" }, pool.waitingCount);
+      },
+    });
+    new Gauge({
+      name: "graphql_event_loop_delay_p99_seconds",
+      help: "p99 event-loop delay of the load shedder's last window (what sheds requests)",
+      registers: [this.registry],
+      collect() {
+        this.set(eventLoopDelayMs() / 1000);
       },
     });
   }

@@ -13,6 +13,7 @@ import { authScopesAllow, type AuthScopes, type GraphQLContext } from "../resolv
 import { effectiveScopes, hasAnyCapability } from "../domain/capabilities.ts";
 import { touch } from "./lru.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
+import { refusalError } from "./admission/refusals.ts";
 
 /**
  * What a request may cost before it runs, computed by graphql-query-complexity over the
@@ -28,8 +29,18 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "AuditEvent.reason": 10,
   "AuditEvent.changes": 10,
   // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
+  // Charged for that before it runs; what a shorter chain did not walk is refunded (chainRefund).
   "Query.auditChain": 20_000,
 };
+
+/** A chain walk's cost per event: FIELD_WEIGHTS' 20 000 points pay for 100 000 events. */
+const CHAIN_EVENTS_PER_POINT = 5;
+
+/** The points an `auditChain` walk of `eventCount` events was charged and did not use. */
+export function chainRefund(eventCount: number): number {
+  const charged = FIELD_WEIGHTS["Query.auditChain"] as number;
+  return Math.max(0, charged - Math.max(1, Math.ceil(eventCount / CHAIN_EVENTS_PER_POINT)));
+}
 
 const listSize = (value: unknown, fallback: number) =>
   typeof value === "number" && Number.isFinite(value)
@@ -172,7 +183,8 @@ function queryTooComplex(message: string, extensions: Record<string, unknown> = 
 
 /**
  * Refuses a request whose cost exceeds its caller's limit, after validation and before any
- * resolver runs (so a refused request does no work).
+ * resolver runs (so a refused request does no work); then spends the cost from the caller's
+ * buckets (429 RATE_LIMITED when they hold too little), and reports both in `extensions.cost`.
  */
 export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext> {
   const costs = new QueryCosts();
@@ -184,6 +196,7 @@ export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext
         access.services.viewer.tenantScope === null &&
         hasAnyCapability(access.services.viewer.principal, ["readPlatform", "operateRuns", "administerTenants"]);
       const maxCost = platformWide ? limits.platform : limits.tenant;
+      let charged = false;
       return {
         async didResolveOperation({ request, document, schema, queryHash, operationName }) {
           let cost: number;
@@ -209,6 +222,27 @@ export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext
               { cost, maxCost },
             );
           }
+          const refusal = contextValue.admission?.charge(cost);
+          if (refusal) throw refusalError(refusal);
+          charged = true;
+        },
+        async willSendResponse({ response }) {
+          const ticket = contextValue.admission;
+          const requested = contextValue.record.cost;
+          if (!ticket || requested === undefined || response.body.kind !== "single") return;
+          const { caller, tenant } = ticket.throttleStatus();
+          const result = response.body.singleResult;
+          result.extensions = {
+            ...result.extensions,
+            cost: {
+              requestedQueryCost: requested,
+              // What was charged less what was given back (a chain shorter than the longest);
+              // nothing when refused before it ran.
+              actualQueryCost: charged ? ticket.spent : 0,
+              throttleStatus: caller,
+              ...(tenant ? { tenantThrottleStatus: tenant } : {}),
+            },
+          };
         },
       };
     },

@@ -1,4 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
+import { OverloadedError } from "../services/errors.ts";
 import type { GraphQLFormattedError } from "graphql";
 import type { GraphQLContext } from "../resolvers/context.ts";
 import { clientCodeOf, isExpectedError } from "./error-formatting.ts";
@@ -53,7 +55,19 @@ export function observeRequests(metrics: ServiceMetrics): ApolloServerPlugin<Gra
               "unexpected error while executing a request",
             );
           }
-          if (stoppedWith) contextValue.logger.warn({ code: stoppedWith, operationName }, "request stopped");
+          // Busy and broken look alike to a client (both SERVICE_UNAVAILABLE); operators must tell them apart.
+          const overloaded = errors.some((error) => unwrapResolverError(error) instanceof OverloadedError);
+          if (overloaded) metrics.overloads.inc();
+          if (stoppedWith) {
+            contextValue.logger.warn(
+              {
+                code: stoppedWith,
+                ...(overloaded ? { reason: "OVERLOADED", detail: "no database connection was free in time" } : {}),
+                operationName,
+              },
+              "request stopped",
+            );
+          }
         },
         async willSendResponse({ response }) {
           const body = response.body;

@@ -43,3 +43,14 @@ export class RequestLimitError extends Error {
     this.name = "RequestLimitError";
   }
 }
+
+/**
+ * The request could not get the resources it needed in time (no database connection was free):
+ * the service is busy, not broken — retry, unlike an outage, is expected to succeed soon.
+ */
+export class OverloadedError extends Error {
+  constructor(message = "The service is overloaded (no database connection was free in time); retry shortly") {
+    super(message);
+    this.name = "OverloadedError";
+  }
+}

@@ -100,10 +100,10 @@ describe("ftv1 inline traces are for the router only", () => {
   });
 
   it("returns none when the router does not ask", async () => {
-    expect(await extensionsOf(behindRouter, { "x-router-secret": ROUTER_SECRET })).toBeUndefined();
+    expect((await extensionsOf(behindRouter, { "x-router-secret": ROUTER_SECRET }))?.ftv1).toBeUndefined();
   });
 
   it("returns none to a plain client, even one that asks, when no router secret is configured", async () => {
-    expect(await extensionsOf(server, { "apollo-federation-include-trace": "ftv1" })).toBeUndefined();
+    expect((await extensionsOf(server, { "apollo-federation-include-trace": "ftv1" }))?.ftv1).toBeUndefined();
   });
 });

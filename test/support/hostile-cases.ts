@@ -485,7 +485,8 @@ export function hostileHarness(): HostileHarness {
           { id: active.id },
           { token: tokens.admin },
         );
-        expect(asAdmin.body).toEqual({ data: { tenant: { id: active.id, lifecycle: { statusReason: null } } } });
+        expect(asAdmin.body.errors).toBeUndefined();
+        expect(asAdmin.body.data).toEqual({ tenant: { id: active.id, lifecycle: { statusReason: null } } });
       });
 
       it("changed nothing: the fixture's tenants, audit chains and runs are as they were before the cases", async () => {

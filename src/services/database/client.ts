@@ -19,6 +19,11 @@ export interface DatabaseOptions {
 export interface Database {
   /** The one pool: every store's SQL runs on it. */
   pool: pg.Pool;
+  /**
+   * Whether the database answers, on a connection of its own: a pool busy with requests must not
+   * read as an outage (an orchestrator would pull a healthy replica out of rotation).
+   */
+  reachable(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -39,13 +44,37 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", (error) => options.onPoolError?.(error));
+  // One connection for readiness probes, kept apart from the requests' pool.
+  const probe = new pg.Pool({
+    connectionString: options.url,
+    max: 1,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 60_000,
+    application_name: "tenant-lifecycle-subgraph readiness",
+  });
+  probe.on("error", () => undefined);
   let closed = false;
   return {
     pool,
+    async reachable(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([
+          probe.query("SELECT 1").then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), timeoutMs);
+          }),
+        ]);
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all([pool.end(), probe.end()]);
     },
   };
 }

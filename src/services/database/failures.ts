@@ -5,12 +5,19 @@ const UNAVAILABLE_PATTERNS = [
   /ECONNREFUSED/,
   /ECONNRESET/,
   /Connection terminated/i,
-  /timeout exceeded when trying to connect/i,
   /the database system is (starting up|shutting down)/i,
   /terminating connection due to administrator command/i,
   /Can't reach database server/i,
   /Server has closed the connection/i,
 ];
+
+/**
+ * pg-pool's wait for a free connection ran out: every connection was busy. (A connection that
+ * could not be opened in time fails as "Connection terminated due to connection timeout".)
+ */
+export function isPoolExhausted(error: unknown): boolean {
+  return error instanceof Error && /timeout exceeded when trying to connect/i.test(error.message);
+}
 
 /** Connection-level failures, however the driver or Prisma wrapped them. */
 export function isDatabaseUnavailable(error: unknown): boolean {

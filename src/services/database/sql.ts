@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
-import { RequestLimitError } from "../errors.ts";
-import { isDatabaseUnavailable, isOutOfTime } from "./failures.ts";
+import { OverloadedError, RequestLimitError } from "../errors.ts";
+import { isDatabaseUnavailable, isOutOfTime, isPoolExhausted } from "./failures.ts";
 
 /** The driver-level interface the stores need (a pg.Pool in the service). */
 export interface SqlRunner {
@@ -73,6 +73,14 @@ export class RequestSql implements SqlRows {
     return this.unreachable ?? this.stopped;
   }
 
+  /**
+   * Ends the request once its time is up, also between pieces of work that read nothing (a
+   * resolver about to run): CPU-bound work stops there, not only at the next statement.
+   */
+  assertInTime(): void {
+    this.beforeStatement();
+  }
+
   private beforeStatement(): void {
     if (this.unreachable) throw this.unreachable;
     if (this.stopped) throw this.stopped;
@@ -96,6 +104,8 @@ export class RequestSql implements SqlRows {
 
   /** What a failed statement becomes: a request out of time fails as its time limit does. */
   private noteFailure(error: unknown): unknown {
+    // Busy, not broken: one wait for a connection per request, then it fails as overloaded.
+    if (isPoolExhausted(error)) return (this.unreachable ??= new OverloadedError());
     if (isDatabaseUnavailable(error)) this.unreachable ??= error as Error;
     if (isOutOfTime(error)) {
       return (this.stopped ??= new RequestLimitError(
