@@ -16,6 +16,14 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
 import { refusalError } from "./admission/refusals.ts";
 
 /**
+ * What a cost point is worth in CPU on the reference machine (2 cores; `npm run bench:calibrate`
+ * measures it): the weights below are set so that no shape a caller may send costs more CPU per
+ * point than this. The tenant limit (10 000) is then ≤ 50 ms of CPU, the platform one (50 000)
+ * ≤ 250 ms.
+ */
+export const COST_BUDGET_MICROSECONDS_PER_POINT = 5;
+
+/**
  * What a request may cost before it runs, computed by graphql-query-complexity over the
  * operation with its actual variables: list sizes come from literals, variables, variable
  * defaults and argument defaults alike; nested lists multiply; `_entities` multiplies by its
