@@ -194,7 +194,11 @@ const entityCases: HostileCase[] = [
   {
     name: "_entities with 10 000 representations under an override refused to a tenant admin: one FORBIDDEN",
     call: () =>
-      gql(Q.entities, { r: manyRepresentations(10_000) }, { as: "admin", headers: { "x-operator-override": MISSING_ID } })(),
+      gql(
+        Q.entities,
+        { r: manyRepresentations(10_000) },
+        { as: "admin", headers: { "x-operator-override": MISSING_ID } },
+      )(),
     expect: refusedOnce("FORBIDDEN", /only accepted from platform readers/),
   },
   {

@@ -156,13 +156,11 @@ const tokenCases: HostileCase[] = [
     ["a soft hyphen (U+00AD)", "oper\u00ADator"],
     ["a line separator (U+2028)", "operator\u2028forged log line"],
     ["a paragraph separator (U+2029)", "operator\u2029x"],
-  ].map(
-    ([what, sub]): HostileCase => ({
-      name: `sub with ${what}`,
-      call: probeWith(() => signed({ ...operatorClaims, sub })),
-      expect: unauthenticated(/Token has no valid "sub" claim/),
-    }),
-  ),
+  ].map(([what, sub]): HostileCase => ({
+    name: `sub with ${what}`,
+    call: probeWith(() => signed({ ...operatorClaims, sub })),
+    expect: unauthenticated(/Token has no valid "sub" claim/),
+  })),
   {
     name: "sub with surrounding spaces and ordinary non-ASCII letters is accepted as sent",
     call: probeWith(() => signed({ ...operatorClaims, sub: " Zoë Ångström " })),
@@ -205,16 +203,24 @@ const tokenCases: HostileCase[] = [
   },
   {
     name: "no token, _service, __typename and introspection only: answered",
-    call: gql(`{ __typename _service { sdl } __schema { queryType { name } } __type(name: "Tenant") { name } }`, undefined, {
-      as: "anonymous",
-    }),
+    call: gql(
+      `{ __typename _service { sdl } __schema { queryType { name } } __type(name: "Tenant") { name } }`,
+      undefined,
+      {
+        as: "anonymous",
+      },
+    ),
     expect: answered((data) => expect(field(data, "__type", "name")).toBe("Tenant")),
   },
   {
     name: "no token, a protected field skipped: answered",
-    call: gql(`query($no: Boolean!) { _service { sdl } tenants @include(if: $no) { totalCount } }`, { no: false }, {
-      as: "anonymous",
-    }),
+    call: gql(
+      `query($no: Boolean!) { _service { sdl } tenants @include(if: $no) { totalCount } }`,
+      { no: false },
+      {
+        as: "anonymous",
+      },
+    ),
     expect: answered((data) => expect(Object.keys(data)).toEqual(["_service"])),
   },
   {
@@ -310,7 +316,7 @@ const tokenCases: HostileCase[] = [
 
 /** A POST of a tenant lookup written by hand, with these header lines (fetch would join repeated ones). */
 const rawPost = (headerLines: string[]) => {
-  const body = JSON.stringify({ query: "{ tenant(id: null, slug: \"zq9-missing\") { id } }" });
+  const body = JSON.stringify({ query: '{ tenant(id: null, slug: "zq9-missing") { id } }' });
   return [
     "POST /graphql HTTP/1.1",
     "Host: 127.0.0.1",
