@@ -2,10 +2,10 @@
 // services: `servicesOf` (an authorized request's service context) or the error saying why not.
 import { GraphQLError, OperationTypeNode } from "graphql";
 import type { Logger } from "pino";
-import { hasAnyCapability, type Capability } from "../domain/capabilities.ts";
+import type { Capability } from "../domain/capabilities.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { ServiceContext } from "../services/service-context.ts";
-import { overrideReadOnlyError } from "../services/authorization/viewer.ts";
+import { overrideReadOnlyError, viewerHoldsAnyCapability } from "../services/authorization/viewer.ts";
 import type { Ticket } from "../server/admission/admission.ts";
 
 /**
@@ -36,7 +36,7 @@ export interface AuthScopes {
 }
 
 export function holdsAnyCapability(context: GraphQLContext, capabilities: readonly Capability[]): boolean {
-  return context.access.kind === "ok" && hasAnyCapability(context.access.services.viewer.principal, capabilities);
+  return context.access.kind === "ok" && viewerHoldsAnyCapability(context.access.services.viewer, capabilities);
 }
 
 /**
@@ -60,17 +60,20 @@ export function accessError(context: GraphQLContext, operation?: OperationTypeNo
   ) {
     return overrideReadOnlyError();
   }
+  if (access.kind !== "ok") return withoutAccessError(access);
+  return new GraphQLError("You do not have permission to perform this action", { extensions: { code: "FORBIDDEN" } });
+}
+
+/** Why a request without access may not resolve protected fields: UNAUTHENTICATED, or FORBIDDEN for a refused caller. */
+export function withoutAccessError(access: Exclude<RequestAccess, { kind: "ok" }>): GraphQLError {
   if (access.kind === "anonymous") {
     return new GraphQLError(access.tokenProblem ?? "Authentication required", {
       extensions: { code: "UNAUTHENTICATED" },
     });
   }
-  if (access.kind === "refused") {
-    return new GraphQLError(access.message, {
-      extensions: { code: "FORBIDDEN", ...(access.reason ? { reason: access.reason } : {}) },
-    });
-  }
-  return new GraphQLError("You do not have permission to perform this action", { extensions: { code: "FORBIDDEN" } });
+  return new GraphQLError(access.message, {
+    extensions: { code: "FORBIDDEN", ...(access.reason ? { reason: access.reason } : {}) },
+  });
 }
 
 /** The services' context of an authorized request (scope-auth has already refused the others). */

@@ -9,7 +9,7 @@ import {
   type JWTPayload,
 } from "jose";
 import type { Principal } from "../domain/principal.ts";
-import { hasControlCharacters, isStorableText, isUuid } from "../services/text.ts";
+import { hasControlCharacters, hasFormatOrSeparatorCharacters, isStorableText, isUuid } from "../services/text.ts";
 import type { AuthConfig } from "./config.ts";
 
 /** Asymmetric algorithms a JWKS may use; `none` and HMAC are never accepted from a JWKS. */
@@ -168,11 +168,13 @@ function principalFromClaims(payload: JWTPayload): Principal {
   const sub = payload.sub;
   if (
     typeof sub !== "string" ||
-    sub.length === 0 ||
+    sub.trim() === "" ||
     sub.length > 255 ||
     // The subject is recorded in every audit event and hashed into the chain: it must be stored as is.
     !isStorableText(sub) ||
-    hasControlCharacters(sub, { allowLineBreaks: false })
+    hasControlCharacters(sub, { allowLineBreaks: false }) ||
+    // It is also how logs and audit trails name the caller: it must read as what it is.
+    hasFormatOrSeparatorCharacters(sub)
   ) {
     throw new AuthenticationError('Token has no valid "sub" claim');
   }

@@ -9,6 +9,7 @@ import type { GraphQLSchema } from "graphql";
 import type { GraphQLContext } from "../resolvers/context.ts";
 import type { Database } from "../services/database/client.ts";
 import type { TokenVerifier } from "./auth.ts";
+import { refuseWithoutAccess } from "./access-gate.ts";
 import { compiledExecution } from "./compiled-executor.ts";
 import type { Config } from "./config.ts";
 import { errorFormatter } from "./error-formatting.ts";
@@ -89,9 +90,12 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<str
 function parseBody(request: IncomingMessage, text: string): unknown {
   const contentType = request.headers["content-type"] ?? "";
   if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) return text;
-  if (text.trim() === "") throw new HttpError(400, "Request body is empty", "BAD_REQUEST");
+  // RFC 8259 §8.1 lets a JSON parser ignore a leading byte order mark, which some clients
+  // (Windows tools among them) still write; JSON.parse would refuse it.
+  const json = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  if (json.trim() === "") throw new HttpError(400, "Request body is empty", "BAD_REQUEST");
   try {
-    return JSON.parse(text);
+    return JSON.parse(json);
   } catch {
     throw new HttpError(400, "Request body is not valid JSON", "BAD_REQUEST");
   }
@@ -124,6 +128,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     },
     plugins: [
       ...limits.plugins,
+      // Callers without access are refused first, once: nothing else is worth telling them.
+      refuseWithoutAccess(),
       // Representations are checked first: a malformed one gets its own message, not a cost error.
       entityBatchLimit(config.limits.maxEntityRepresentations),
       costLimit({ platform: config.limits.maxCost, tenant: config.limits.maxCostTenant }),
@@ -240,6 +246,16 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     if (request.method !== "POST" && request.method !== "GET") {
       response.setHeader("allow", "GET, POST");
       sendGraphQLError(response, new HttpError(405, "Use GET or POST", "BAD_REQUEST"));
+      return;
+    }
+    // Node keeps the first of several Authorization headers and drops the rest; a proxy in front
+    // may keep the last: each would authenticate a different caller. Refused before any work.
+    const authorizations = request.headersDistinct["authorization"]?.length ?? 0;
+    if (authorizations > 1) {
+      sendGraphQLError(
+        response,
+        new HttpError(400, `Send one Authorization header; this request has ${authorizations}`, "BAD_REQUEST"),
+      );
       return;
     }
     // Who is calling decides whether the request may start: before its body is read or parsed,

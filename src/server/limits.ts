@@ -2,7 +2,6 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import {
   GraphQLError,
-  Kind,
   OperationTypeNode,
   valueFromASTUntyped,
   type DocumentNode,
@@ -13,6 +12,7 @@ import {
   type ValidationRule,
 } from "graphql";
 import type { Config } from "./config.ts";
+import { rootFieldsOf } from "./root-fields.ts";
 import { withVariableDefaults } from "./variable-defaults.ts";
 
 /**
@@ -72,17 +72,8 @@ const knownOperationTypes: ValidationRule = (context) => ({
 });
 
 /** Every `_entities` field of the operation's root, also inside inline fragments and fragment spreads. */
-function entityFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): FieldNode[] {
-  return selectionSet.selections.flatMap((selection): FieldNode[] => {
-    if (selection.kind === Kind.FIELD) return selection.name.value === "_entities" ? [selection] : [];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return entityFieldsOf(selection.selectionSet, document, seen);
-    if (seen.has(selection.name.value)) return [];
-    seen.add(selection.name.value);
-    const fragment = document.definitions.find(
-      (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
-    );
-    return fragment?.kind === Kind.FRAGMENT_DEFINITION ? entityFieldsOf(fragment.selectionSet, document, seen) : [];
-  });
+function entityFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode): FieldNode[] {
+  return rootFieldsOf(selectionSet, document).filter((field) => field.name.value === "_entities");
 }
 
 function entityTypeNames(schema: GraphQLSchema): Set<string> {

@@ -36,7 +36,7 @@ export class ServiceMetrics {
 
   readonly errors = new Counter({
     name: "graphql_errors_total",
-    help: "Top-level GraphQL errors by extensions.code",
+    help: "GraphQL requests answered with errors, by extensions.code (each code once per request)",
     labelNames: ["code"] as const,
     registers: [this.registry],
   });

@@ -9,8 +9,8 @@ import {
   type TypeNode,
 } from "graphql";
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from "graphql-query-complexity";
-import { authScopesAllow, type AuthScopes, type GraphQLContext } from "../resolvers/context.ts";
-import { effectiveScopes, hasAnyCapability } from "../domain/capabilities.ts";
+import { authScopesAllow, holdsAnyCapability, type AuthScopes, type GraphQLContext } from "../resolvers/context.ts";
+import { CAPABILITY_GRANTS, hasAnyCapability, type Capability } from "../domain/capabilities.ts";
 import { touch } from "./lru.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
 import { refusalError } from "./admission/refusals.ts";
@@ -94,6 +94,8 @@ export function queryCost(
   return getComplexity({ schema, query: document, variables, operationName, estimators });
 }
 
+const CAPABILITIES = Object.keys(CAPABILITY_GRANTS) as Capability[];
+
 /** Costs kept: a router and a dashboard send a few operation shapes, each with a few page sizes. */
 const COST_CACHE_SIZE = 2_000;
 /** Variables whose text is longer (a batch of representations) are costed afresh each time. */
@@ -171,8 +173,12 @@ function costKey({ schema, document, queryHash, variables, operationName, contex
   const sized = JSON.stringify(sizing);
   if (sized.length > LONGEST_CACHED_VARIABLES) return null;
   const { access } = context;
+  // What the estimators read of the caller: whether it has access, and which capabilities it
+  // holds as scope-auth judges them (an override view holds its tenant admin's, not the token's).
   const caller =
-    access.kind === "ok" ? `ok:${effectiveScopes(access.services.viewer.principal).sort().join(" ")}` : access.kind;
+    access.kind === "ok"
+      ? `ok:${CAPABILITIES.filter((capability) => holdsAnyCapability(context, [capability])).join(" ")}`
+      : access.kind;
   return [queryHash, operationName ?? "", caller, sized].join("\u0000");
 }
 

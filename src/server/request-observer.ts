@@ -27,7 +27,7 @@ function withoutRepeatedStops(errors: readonly GraphQLFormattedError[]): GraphQL
 }
 
 /**
- * Per-operation metrics and logs: latency by operation, errors by code, unexpected errors logged
+ * Per-operation metrics and logs: latency by operation, requests with errors by code, unexpected errors logged
  * with their stack, and a request stopped by a limit or an outage logged once.
  */
 export function observeRequests(metrics: ServiceMetrics): ApolloServerPlugin<GraphQLContext> {
@@ -36,6 +36,9 @@ export function observeRequests(metrics: ServiceMetrics): ApolloServerPlugin<Gra
       const startedAt = process.hrtime.bigint();
       // Until the request has passed validation with a valid token, its name is the client's word.
       let operationLabel = "unvalidated";
+      // graphql_errors_total counts requests: a code counts once per request, however many fields
+      // raised it (a refused page of a hundred items, or one stopped by a limit, is one error).
+      const countedCodes = new Set<string>();
       return {
         async didResolveOperation({ operationName, operation }) {
           contextValue.record.operationName = operationName ?? undefined;
@@ -47,7 +50,11 @@ export function observeRequests(metrics: ServiceMetrics): ApolloServerPlugin<Gra
           for (const error of errors) {
             const expected = isExpectedError(error);
             const code = expected ? clientCodeOf(error) : "INTERNAL_SERVER_ERROR";
-            metrics.errors.inc({ code: metrics.errorCodeLabel(code) });
+            const label = metrics.errorCodeLabel(code);
+            if (!countedCodes.has(label)) {
+              countedCodes.add(label);
+              metrics.errors.inc({ code: label });
+            }
             if (REQUEST_STOPPING_CODES.has(code)) stoppedWith ??= code;
             if (expected) continue;
             contextValue.logger.error(

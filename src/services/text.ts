@@ -50,6 +50,17 @@ export function hasControlCharacters(value: string, options: { allowLineBreaks: 
   return (options.allowLineBreaks ? CONTROL_CHARACTERS_BUT_LINE_BREAKS : CONTROL_CHARACTERS).test(value);
 }
 
+// Unicode's format characters (Cf: bidi overrides such as U+202E, zero-width characters, U+FEFF,
+// the soft hyphen) and the line and paragraph separators (Zl U+2028, Zp U+2029): invisible, or
+// reordering or breaking the text around them on screens and in log lines, so an identifier
+// holding one can pass for another.
+const FORMAT_OR_SEPARATOR_CHARACTERS = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/** Whether an identifier holds a format or line/paragraph separator character (refused in identifiers). */
+export function hasFormatOrSeparatorCharacters(value: string): boolean {
+  return FORMAT_OR_SEPARATOR_CHARACTERS.test(value);
+}
+
 /**
  * The one check of text that is stored: trimmed, within `maxLength` characters, storable exactly
  * as given (no NUL, no unpaired surrogate) and without control characters (free text may hold

@@ -32,6 +32,27 @@ describe("metrics and logs", () => {
     expect(text).toMatch(/process_resident_memory_bytes/);
   });
 
+  it("counts each error code once per request, however many fields raised it", async () => {
+    const counted = async (code: string) => {
+      const text = await (await fetch(server.url.replace("/graphql", "/metrics"))).text();
+      return Number(new RegExp(`graphql_errors_total\\{code="${code}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    };
+    const before = { unauthenticated: await counted("UNAUTHENTICATED"), badInput: await counted("BAD_USER_INPUT") };
+    // Without a token, 2 000 representations counted 2 000 errors (issue 22).
+    const representations = Array.from({ length: 2_000 }, () => ({ __typename: "Tenant", id: "x" }));
+    await server.request(`query($r: [_Any!]!) { _entities(representations: $r) { __typename } }`, {
+      r: representations,
+    });
+    // Five nullable fields, each refused with its own error, in one request.
+    const lookups = Array.from({ length: 5 }, (_, index) => `t${index}: tenant(id: "x", slug: "y") { id }`);
+    const { body } = await server.request(`{ ${lookups.join(" ")} }`, {}, { as: personas.operator });
+    expect(body.errors?.map((error) => error.extensions?.["code"])).toEqual(
+      Array.from({ length: 5 }, () => "BAD_USER_INPUT"),
+    );
+    expect(await counted("UNAUTHENTICATED")).toBe(before.unauthenticated + 1);
+    expect(await counted("BAD_USER_INPUT")).toBe(before.badInput + 1);
+  });
+
   it("logs one line per request with request id, operation name, principal sub and duration, never the token", async () => {
     const token = await tokenFor(personas.supportRead);
     await server.request(

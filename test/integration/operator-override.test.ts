@@ -58,6 +58,25 @@ describe("X-Operator-Override", () => {
     expect(body.errors?.[0]?.extensions?.["code"]).toBe("FORBIDDEN");
   });
 
+  it("refuses platform-wide fields FORBIDDEN whatever their cost, costed apart from the same caller without it", async () => {
+    // auditChain weighs 20 000, past a tenant view's limit: it was refused QUERY_TOO_COMPLEX (issue 22).
+    const chains = (count: number) =>
+      `{ ${Array.from({ length: count }, (_, index) => `c${index}: auditChain(tenantId: "${target.id}") { valid }`).join(" ")} }`;
+    for (const reader of [personas.operator, personas.supportRead]) {
+      for (const count of [1, 3]) {
+        const { body } = await server.request(chains(count), {}, override(target.id, reader));
+        // auditChain is non-null: the first refusal nulls the response, so fewer errors may come back.
+        expect(new Set(body.errors?.map((error) => error.extensions?.["code"])), reader.scope).toEqual(
+          new Set(["FORBIDDEN"]),
+        );
+      }
+    }
+    // Three chain walks (60 000) stay past the operator's own limit once the override is gone: the
+    // cost computed for the override view (3) is not reused for the operator.
+    const { body } = await server.request(chains(3), {}, { as: personas.operator });
+    expect(body.errors?.map((error) => error.extensions?.["code"])).toEqual(["QUERY_TOO_COMPLEX"]);
+  });
+
   it("is FORBIDDEN from anyone but a platform reader, while _service still answers", async () => {
     for (const caller of [tenantAdmin(target.id), personas.worker]) {
       const { body } = await server.request(

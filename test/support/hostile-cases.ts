@@ -249,8 +249,19 @@ export const emptyConnection = (name: string): Expectation =>
 export const entities = (expected: unknown[]): Expectation =>
   answered((data) => expect(data["_entities"]).toEqual(expected));
 
-export const unauthenticated = (message: RegExp, path: string[] = ["tenant"]): Expectation =>
-  fieldError("UNAUTHENTICATED", { path, message });
+/**
+ * A request without access refused whole before execution (design §3): one error of this code,
+ * no data, a small body — however many protected fields or representations it asked for.
+ */
+export function refusedOnce(code: "UNAUTHENTICATED" | "FORBIDDEN", message?: RegExp): Expectation {
+  return (reply) => {
+    refused(REQUEST_ERROR, code, message)(reply);
+    expect(reply.errors, reply.text).toHaveLength(1);
+    expect(reply.errors[0]?.path, reply.text).toBeUndefined();
+    expect(reply.text.length, reply.text).toBeLessThan(500);
+  };
+}
+export const unauthenticated = (message: RegExp): Expectation => refusedOnce("UNAUTHENTICATED", message);
 /**
  * A request error (parse, validation, variables, cost): GraphQL-over-HTTP sends it with status 200
  * in an application/json response (what these requests ask for), so routers pass it on.

@@ -242,12 +242,18 @@ describe("subjects are stored as given, or refused", () => {
     ["a lone low surrogate", "\udc00-user"],
     ["NUL", "user\u0000"],
     ["a line break", "user\nforged"],
+    ["nothing but spaces (no-break and ideographic ones too)", " \u00A0\u3000 "],
+    ["a right-to-left override (Cf)", "user-\u202Elive"],
+    ["a zero-width space (Cf)", "us\u200Ber"],
+    ["a byte order mark (Cf)", "\uFEFFuser"],
+    ["a line separator (Zl)", "user\u2028forged"],
+    ["a paragraph separator (Zp)", "user\u2029forged"],
   ])("refuses a sub with %s", async (_why, sub) => {
     expect(await refusal(await sign({ sub, scope: "platform:operator" }))).toMatch(/"sub"/);
   });
 
-  it("accepts astral, combining and right-to-left characters in a sub", async () => {
-    const sub = "ùser-😀-\u202Eévil";
+  it("accepts astral, combining and right-to-left letters in a sub, and surrounding spaces as sent", async () => {
+    const sub = " ùser-😀-e\u0301-שלום ";
     await expect(verify(await sign({ sub, scope: "platform:operator" }))).resolves.toMatchObject({ sub });
   });
 });

@@ -26,14 +26,14 @@ const generator = new OperationGenerator(schema, {
 });
 
 /** A context as the request context builds one, with only what the cost analysis reads. */
-function contextOf(persona: Persona | null): GraphQLContext {
+function contextOf(persona: Persona | null, operatorOverrideTenantId: string | null = null): GraphQLContext {
   const access: GraphQLContext["access"] =
     persona === null
       ? { kind: "anonymous", tokenProblem: null }
       : {
           kind: "ok",
           services: {
-            viewer: createViewer(principalOf(persona), { operatorOverrideTenantId: null, contextTenantId: null }),
+            viewer: createViewer(principalOf(persona), { operatorOverrideTenantId, contextTenantId: null }),
           } as unknown as ServiceContext,
         };
   return { access } as unknown as GraphQLContext;
@@ -48,7 +48,9 @@ const callers = [
   tenantMember(TENANT_ID),
   // Another tenant's member: the same capabilities, so the same profile.
   tenantMember(randomUUID()),
-].map(contextOf);
+].map((persona) => contextOf(persona));
+// An operator under X-Operator-Override: the token's scopes, the tenant admin's capabilities.
+callers.push(contextOf(personas.operator, TENANT_ID));
 
 /** What a variable may be changed to: other ids and texts, sizes, null, lists, objects. */
 const otherValue = fc.oneof(

@@ -1,5 +1,11 @@
 import { ForbiddenError } from "../errors.ts";
-import { hasCapability, isTenantScoped, type TenantWrite } from "../../domain/capabilities.ts";
+import {
+  hasAnyCapability,
+  hasCapability,
+  isTenantScoped,
+  type Capability,
+  type TenantWrite,
+} from "../../domain/capabilities.ts";
 import { holdsWriteCapability, seesAllTenants } from "./tenant-access.ts";
 import type { Principal } from "../../domain/principal.ts";
 
@@ -56,6 +62,21 @@ export function createViewer(
         }
       : null;
   return { principal, tenantScope, contextTenantId: headers.contextTenantId };
+}
+
+/** What an override view may do: whatever the tenant's admin may (design §3), writes then refused as read-only. */
+const OVERRIDE_CAPABILITIES: ReadonlySet<Capability> = new Set(["readOwnTenant", "administerOwnTenant"]);
+
+/**
+ * Whether the viewer holds any of these capabilities. Under X-Operator-Override the view is the
+ * tenant admin's, whatever the operator's token grants: a platform-wide field (the tenant list,
+ * the audit feed, a chain check) is refused to it as it would be to that admin.
+ */
+export function viewerHoldsAnyCapability(viewer: Viewer, capabilities: readonly Capability[]): boolean {
+  if (viewer.tenantScope?.viaOperatorOverride) {
+    return capabilities.some((capability) => OVERRIDE_CAPABILITIES.has(capability));
+  }
+  return hasAnyCapability(viewer.principal, capabilities);
 }
 
 /** Tenant-scoped viewers never receive internal operator notes (the masking rule's condition). */

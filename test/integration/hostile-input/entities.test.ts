@@ -7,9 +7,9 @@ import {
   answered,
   badInput,
   entities,
-  fieldError,
   MISSING_ID,
   Q,
+  refusedOnce,
   hostileHarness,
   type HostileCase,
 } from "../../support/hostile-cases.ts";
@@ -177,7 +177,38 @@ const entityCases: HostileCase[] = [
   {
     name: "_entities without a token",
     call: gql(Q.entities, { r: [tenantRef({ id: MISSING_ID })] }, { as: "anonymous" }),
-    expect: fieldError("UNAUTHENTICATED", { path: ["_entities", 0] }),
+    expect: refusedOnce("UNAUTHENTICATED", /^Authentication required$/),
+  },
+  // Each representation used to answer its own UNAUTHENTICATED error: 9 999 errors and 1.46 MB
+  // for one request without a token (issue 22).
+  {
+    name: "_entities with 9 999 representations without a token: one error, a small body",
+    call: gql(Q.entities, { r: manyRepresentations(9_999) }, { as: "anonymous" }),
+    expect: refusedOnce("UNAUTHENTICATED", /^Authentication required$/),
+  },
+  {
+    name: "_entities with 9 999 representations and a refused token: one error",
+    call: gql(Q.entities, { r: manyRepresentations(9_999) }, { as: { token: "garbage-token-zq9x" } }),
+    expect: refusedOnce("UNAUTHENTICATED", /^Token is invalid$/),
+  },
+  {
+    name: "_entities with 9 999 representations under an override refused to a tenant admin: one FORBIDDEN",
+    call: () =>
+      gql(
+        Q.entities,
+        { r: manyRepresentations(9_999) },
+        { as: "admin", headers: { "x-operator-override": MISSING_ID } },
+      )(),
+    expect: refusedOnce("FORBIDDEN", /only accepted from platform readers/),
+  },
+  {
+    name: "_entities inside a named fragment beside _service, without a token: one error",
+    call: gql(
+      `query($r: [_Any!]!) { _service { sdl } ...F } fragment F on Query { _entities(representations: $r) { __typename } }`,
+      { r: manyRepresentations(100) },
+      { as: "anonymous" },
+    ),
+    expect: refusedOnce("UNAUTHENTICATED", /^Authentication required$/),
   },
 ];
 

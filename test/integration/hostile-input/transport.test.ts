@@ -56,6 +56,20 @@ const bodyAndTransportCases: HostileCase[] = [
     call: () => ({ ...postJson(""), body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }),
     expect: badRequest(400, /not valid JSON/),
   },
+  // RFC 8259 lets a parser ignore a leading byte order mark; this body was refused (issue 22).
+  {
+    name: "JSON body starting with a UTF-8 byte order mark",
+    call: () => ({
+      ...postJson(""),
+      body: new Uint8Array([0xef, 0xbb, 0xbf, ...Buffer.from('{"query":"{ __typename }"}', "utf8")]),
+    }),
+    expect: answered((data) => expect(data).toEqual({ __typename: "Query" })),
+  },
+  {
+    name: "a byte order mark and nothing else",
+    call: () => ({ ...postJson(""), body: new Uint8Array([0xef, 0xbb, 0xbf]) }),
+    expect: badRequest(400, /Request body is empty/),
+  },
   { name: "body is JSON null", call: () => postJson("null"), expect: badRequest(400, NO_BODY) },
   { name: "body is a number", call: () => postJson("42"), expect: badRequest(400, NO_BODY) },
   { name: "body is a string", call: () => postJson('"{ __typename }"'), expect: badRequest(400, NO_BODY) },
