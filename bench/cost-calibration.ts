@@ -37,7 +37,7 @@ try {
     {
       name: "subgraph",
       command: [process.execPath, "--import", "tsx", "src/main.ts"],
-      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "warn", ...unlimited },
+      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info", ...unlimited },
     },
     database.url,
     join(logDir, "subgraph.log"),

@@ -75,7 +75,7 @@ try {
     {
       name: "subgraph",
       command: [process.execPath, "--max-semi-space-size=64", "dist/main.js"],
-      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "warn" },
+      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info" },
     },
     database.url,
     join(logDir, "subgraph.log"),
@@ -127,7 +127,8 @@ try {
     );
 
   // Idle: the bystanders alone.
-  for (const bystander of bystanders) for (let index = 0; index < 20; index += 1) await post(bystander.token, bystander.body);
+  for (const bystander of bystanders)
+    for (let index = 0; index < 20; index += 1) await post(bystander.token, bystander.body);
   const idle = await watch(performance.now() + Number(args.idle) * 1000);
 
   // Noise.

@@ -9,7 +9,10 @@ export interface CalibrationShape {
   label: string;
   caller: ShapeCaller;
   sizes: number[];
-  build(size: number, ids: { tenantIds: readonly string[]; ownTenantId: string }): {
+  build(
+    size: number,
+    ids: { tenantIds: readonly string[]; ownTenantId: string },
+  ): {
     query: string;
     variables: Record<string, unknown>;
   };
@@ -54,7 +57,12 @@ export const CALIBRATION_SHAPES: readonly CalibrationShape[] = [
     sizes: [1_000, 5_000],
     build: (size, { tenantIds, ownTenantId }) => ({
       query: entities("id"),
-      variables: { r: representations(tenantIds.filter((id) => id !== ownTenantId), size) },
+      variables: {
+        r: representations(
+          tenantIds.filter((id) => id !== ownTenantId),
+          size,
+        ),
+      },
     }),
   },
   {
