@@ -20,6 +20,7 @@ import { defineMutation, versionConflict } from "../mutation.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
+import { readTenant, readTenantOfRun } from "../tenants/tenant-store.ts";
 import { isUuid, TEXT_LIMITS, validateText } from "../text.ts";
 import { isFinalRunStatus, mayRunMoveTo } from "../../domain/run-states.ts";
 import {
@@ -38,18 +39,17 @@ export interface OperationRunFilter {
 
 /**
  * Runs by id, each judged by its tenant: the canonical viewer rule (never narrowed by
- * X-Tenant-Context). Batched: the runs in one statement, their tenants in another.
+ * X-Tenant-Context). Batched, and one statement whatever is found (§3: a hidden run costs what
+ * an unknown one does).
  */
 export async function getOperationRunsByIds(
   context: ServiceContext,
   ids: readonly string[],
 ): Promise<(Presented<OperationRunRecord> | null)[]> {
-  const runs = (await context.read.runs.byId.loadMany(ids)).map((run) => (run instanceof Error ? null : run));
-  const tenants = await context.read.tenants.byId.loadMany(runs.map((run) => run?.tenantId ?? ""));
-  return runs.map((run, index) => {
-    const tenant = tenants[index];
-    return presentRun(context.viewer, run, tenant instanceof Error ? null : (tenant ?? null));
-  });
+  const found = await context.read.runs.byId.loadMany(ids);
+  return found.map((entry) =>
+    entry instanceof Error || entry === null ? null : presentRun(context.viewer, entry.run, entry.tenant),
+  );
 }
 
 export async function getOperationRun(
@@ -141,7 +141,7 @@ export const startOperationRun = defineMutation({
     });
     return "error" in summary ? { ok: false, errors: [summary.error] } : succeed({ ...input, summary: summary.value });
   },
-  tenantToLock: async (_tx, valid) => valid.tenantId,
+  tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
     if (valid.kind === OperationKind.DEPROVISION) {
@@ -248,7 +248,7 @@ export const updateOperationRun = defineMutation({
     });
   },
   // The run's tenant is locked: that orders this event in the tenant's audit chain and serializes run updates.
-  tenantToLock: async (tx, valid) => (await findOperationRun(tx, valid.id))?.tenantId ?? null,
+  tenantToWrite: (tx, valid) => readTenantOfRun(tx, valid.id),
   notFound: { code: "NOT_FOUND", message: "Operation run not found", field: ["input", "id"] },
   async work({ tx, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
     // Read again under the lock: a concurrent update may have committed since.

@@ -34,10 +34,26 @@ export async function lockTenant(tx: SqlTransaction, tenantId: string): Promise<
   return tenant ?? null;
 }
 
-/** The tenant as it is now, without a lock (a replayed mutation re-judges visibility on it). */
+/**
+ * The tenant as it is now, without a lock: a mutation judges whether the caller may write it
+ * before it locks the row, and a replayed mutation re-judges visibility on it.
+ */
 export async function readTenant(tx: SqlTransaction, tenantId: string): Promise<TenantRecord | null> {
   if (!isUuid(tenantId)) return null;
   const [tenant] = await tx.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [tenantId]);
+  return tenant ?? null;
+}
+
+/**
+ * The tenant a run belongs to, without a lock, in one statement whether or not the run exists
+ * (a run of a tenant the caller may not see must cost what an unknown run costs).
+ */
+export async function readTenantOfRun(tx: SqlTransaction, runId: string): Promise<TenantRecord | null> {
+  if (!isUuid(runId)) return null;
+  const [tenant] = await tx.rows<TenantRecord>(
+    `SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = (SELECT tenant_id FROM operation_runs WHERE id = $1)`,
+    [runId],
+  );
   return tenant ?? null;
 }
 

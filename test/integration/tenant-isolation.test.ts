@@ -1,0 +1,173 @@
+// Issue 22, "one tenant cannot starve the others" (docs/design.md §3, §4): a caller's write to a
+// tenant it may not see is judged before the tenant's row lock, so it answers as an unknown
+// tenant does, never queues behind that lock and never holds a pooled connection while another
+// transaction holds the row; by-id reads cost the same statements for a hidden record as for an
+// unknown one. Each finding came from outside, over HTTP, and is tested the same way.
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { activeTenant, onboardingTenant, queuedRun, type TenantFixture } from "../support/fixtures.ts";
+import { personas, tenantAdmin, type Persona } from "../support/personas.ts";
+import { countStatements } from "../support/statement-counter.ts";
+import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
+
+const UPDATE_TENANT = `mutation($input: UpdateTenantInput!) {
+  updateTenant(input: $input) { tenant { id name } auditEvent { id } userErrors { code message field } }
+}`;
+const COMPLETE_STEP = `mutation($input: CompleteOnboardingStepInput!) {
+  completeOnboardingStep(input: $input) { tenant { id } onboarding { completedSteps } userErrors { code message field } }
+}`;
+const LOCK_TIMEOUT_MS = 10_000;
+
+let server: TestServer;
+let own: TenantFixture;
+let other: TenantFixture;
+let bystander: TenantFixture;
+
+beforeAll(async () => {
+  // A small pool, so that connections held by lock waits would show as refusals of everyone else.
+  server = await startTestServer({
+    env: {
+      DATABASE_POOL_MAX: "3",
+      DATABASE_CONNECT_TIMEOUT_MS: "1000",
+      LIMIT_REQUEST_TIMEOUT_MS: String(LOCK_TIMEOUT_MS),
+    },
+  });
+  own = await activeTenant(server);
+  other = await onboardingTenant(server);
+  bystander = await activeTenant(server);
+}, 60_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Runs `during` while another connection holds the tenant's row lock, as an operator's psql did. */
+async function whileLocked<T>(tenantId: string, during: () => Promise<T>): Promise<T> {
+  const holder = new pg.Client({ connectionString: server.databaseUrl });
+  await holder.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", [tenantId]);
+    return await during();
+  } finally {
+    await holder.query("ROLLBACK");
+    await holder.end();
+  }
+}
+
+async function timed(call: () => Promise<{ body: GraphQLResponseBody }>) {
+  const startedAt = Date.now();
+  const { body } = await call();
+  return { body, elapsedMs: Date.now() - startedAt };
+}
+
+const as = (persona: Persona) => ({ as: persona });
+
+describe("a write to another tenant while that tenant's row is locked", () => {
+  it.each([
+    ["updateTenant", UPDATE_TENANT, (tenantId: string) => ({ tenantId, name: "Taken Over" })],
+    ["completeOnboardingStep", COMPLETE_STEP, (tenantId: string) => ({ tenantId, step: "PROFILE" })],
+  ])("%s answers NOT_FOUND at once, exactly as for an unknown id", async (_name, mutation, input) => {
+    const admin = tenantAdmin(own.id);
+    const unknown = await server.request(mutation, { input: input(randomUUID()) }, as(admin));
+    const hidden = await whileLocked(other.id, () =>
+      timed(() => server.request(mutation, { input: input(other.id) }, as(admin))),
+    );
+    expect(hidden.body.errors).toBeUndefined();
+    // Not REQUEST_LIMIT_EXCEEDED after the lock timeout: that would tell the tenant exists.
+    expect(hidden.body).toEqual(unknown.body);
+    expect(JSON.stringify(hidden.body)).toContain('"code":"NOT_FOUND"');
+    expect(hidden.elapsedMs).toBeLessThan(LOCK_TIMEOUT_MS / 2);
+  });
+
+  it("does not hold pooled connections: other tenants are served while many such writes are sent", async () => {
+    const admin = tenantAdmin(own.id);
+    const { bystanderAnswer, hiddenAnswers } = await whileLocked(other.id, async () => {
+      const hiddenCalls = Array.from({ length: 9 }, () =>
+        server.request(UPDATE_TENANT, { input: { tenantId: other.id, name: "Taken Over" } }, as(admin)),
+      );
+      const bystanderAnswer = await server.request(
+        UPDATE_TENANT,
+        { input: { tenantId: bystander.id, name: "Still Served" } },
+        as(tenantAdmin(bystander.id)),
+      );
+      return { bystanderAnswer, hiddenAnswers: await Promise.all(hiddenCalls) };
+    });
+    expect(bystanderAnswer.body.errors).toBeUndefined();
+    expect(bystanderAnswer.body.data).toMatchObject({
+      updateTenant: { tenant: { id: bystander.id, name: "Still Served" }, userErrors: [] },
+    });
+    for (const answer of hiddenAnswers) {
+      expect(answer.body.errors).toBeUndefined();
+      expect(JSON.stringify(answer.body)).toContain('"code":"NOT_FOUND"');
+    }
+  });
+
+  it("still waits for the lock of a tenant the caller may write (and then writes)", async () => {
+    const admin = tenantAdmin(own.id);
+    const holder = new pg.Client({ connectionString: server.databaseUrl });
+    await holder.connect();
+    await holder.query("BEGIN");
+    await holder.query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", [own.id]);
+    const pending = server.request(UPDATE_TENANT, { input: { tenantId: own.id, name: "After The Lock" } }, as(admin));
+    // The write is queued on the row until the holder lets go; it must not have answered yet.
+    const early = await Promise.race([pending.then(() => "answered"), sleep(300).then(() => "waiting")]);
+    await holder.query("ROLLBACK");
+    await holder.end();
+    const { body } = await pending;
+    expect(early).toBe("waiting");
+    expect(body.data).toMatchObject({ updateTenant: { tenant: { name: "After The Lock" }, userErrors: [] } });
+  });
+});
+
+describe("by-id lookups cost the same statements for a hidden record as for an unknown one", () => {
+  it("operationRun(id) of another tenant's run runs exactly the statements of an unknown id", async () => {
+    const otherRun = await queuedRun(server, bystander.id);
+    const admin = tenantAdmin(own.id);
+    const query = `query($id: ID!) { operationRun(id: $id) { id status } }`;
+    const hidden = await countStatements(() => server.request(query, { id: otherRun }, as(admin)));
+    const unknown = await countStatements(() => server.request(query, { id: randomUUID() }, as(admin)));
+    expect(hidden.result.body).toEqual({ data: { operationRun: null } });
+    expect(unknown.result.body).toEqual({ data: { operationRun: null } });
+    expect(hidden.statements).toEqual(unknown.statements);
+  });
+
+  it("_entities for another tenant's run runs exactly the statements of an unknown id", async () => {
+    const otherRun = await queuedRun(server, bystander.id);
+    const admin = tenantAdmin(own.id);
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on OperationRun { id } } }`;
+    const representation = (id: string) => ({ r: [{ __typename: "OperationRun", id }] });
+    const hidden = await countStatements(() => server.request(query, representation(otherRun), as(admin)));
+    const unknown = await countStatements(() => server.request(query, representation(randomUUID()), as(admin)));
+    expect(hidden.result.body).toEqual({ data: { _entities: [null] } });
+    expect(hidden.statements).toEqual(unknown.statements);
+  });
+
+  it.each([
+    ["tenant(id)", `query($id: ID!) { tenant(id: $id) { id } }`, (id: string) => ({ id })],
+    [
+      "_entities of a Tenant",
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tenant { id } } }`,
+      (id: string) => ({ r: [{ __typename: "Tenant", id }] }),
+    ],
+  ])("%s of another tenant runs exactly the statements of an unknown id", async (_name, query, variables) => {
+    const admin = tenantAdmin(own.id);
+    const hidden = await countStatements(() => server.request(query, variables(bystander.id), as(admin)));
+    const unknown = await countStatements(() => server.request(query, variables(randomUUID()), as(admin)));
+    expect(hidden.result.body).toEqual(unknown.result.body);
+    expect(hidden.statements).toEqual(unknown.statements);
+  });
+
+  it("updateTenant on another tenant runs exactly the statements of an unknown id", async () => {
+    const admin = tenantAdmin(own.id);
+    const update = (tenantId: string) => server.request(UPDATE_TENANT, { input: { tenantId, name: "X" } }, as(admin));
+    const hidden = await countStatements(() => update(bystander.id));
+    const unknown = await countStatements(() => update(randomUUID()));
+    expect(hidden.result.body).toEqual(unknown.result.body);
+    expect(hidden.statements).toEqual(unknown.statements);
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
