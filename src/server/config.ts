@@ -62,6 +62,7 @@ const environmentSchema = z.object({
   LIMIT_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(10_000),
+  LIMIT_IDEMPOTENCY_RECORDS: positiveInt(10_000),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -92,6 +93,8 @@ export interface RequestLimits {
   requestTimeoutMs: number;
   maxBodyBytes: number;
   maxEntityRepresentations: number;
+  /** Idempotency records one principal may store per IDEMPOTENCY_QUOTA_WINDOW_MS (docs/design.md §4). */
+  idempotencyRecordsPerPrincipal: number;
 }
 
 export interface Config {
@@ -198,6 +201,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       requestTimeoutMs: env.LIMIT_REQUEST_TIMEOUT_MS,
       maxBodyBytes: env.LIMIT_MAX_BODY_BYTES,
       maxEntityRepresentations: env.LIMIT_MAX_ENTITY_REPRESENTATIONS,
+      idempotencyRecordsPerPrincipal: env.LIMIT_IDEMPOTENCY_RECORDS,
     },
   };
 }

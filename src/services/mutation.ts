@@ -12,6 +12,9 @@ import type { AuditEventRecord, TenantRecord } from "../domain/vocabulary.ts";
 import { fail, type Outcome } from "./errors.ts";
 import {
   hashRequest,
+  IDEMPOTENCY_QUOTA_WINDOW_MS,
+  isIdempotencyQuotaReached,
+  releaseIdempotencyKey,
   reserveIdempotencyKey,
   storeIdempotentPayload,
   type IdempotencyScope,
@@ -209,7 +212,14 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
           outcome = await definition.work({ tx, viewer, valid, audit: audit(null) });
         }
         if (!outcome.ok) throw new RollbackWithUserErrors(outcome);
-        if (scope) await storeIdempotentPayload(tx, scope, encodeSnapshot(outcome.value));
+        if (scope) {
+          // Records hold the payloads of changes (§4): a no-op (no event) leaves none behind.
+          if (!audited) await releaseIdempotencyKey(tx, scope);
+          else if (await isIdempotencyQuotaReached(tx, scope, context.quotas.idempotencyRecordsPerPrincipal)) {
+            // Refused whole: storing nothing would silently drop the retry guarantee the caller asked for.
+            throw new RollbackWithUserErrors(idempotencyQuotaExceeded(context.quotas.idempotencyRecordsPerPrincipal));
+          } else await storeIdempotentPayload(tx, scope, encodeSnapshot(outcome.value));
+        }
         return { ok: true, value: definition.present(viewer, outcome.value) };
       });
       return outcome;
@@ -220,6 +230,16 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
       throw error;
     }
   };
+}
+
+function idempotencyQuotaExceeded(quota: number): Outcome<never> {
+  const hours = IDEMPOTENCY_QUOTA_WINDOW_MS / 3_600_000;
+  return fail(
+    "IDEMPOTENCY_QUOTA_EXCEEDED",
+    `You stored ${quota} idempotency records in the last ${hours} h, the most one caller may; nothing was changed. ` +
+      "Send the change again without an idempotencyKey, or with one later",
+    ["input", "idempotencyKey"],
+  );
 }
 
 const tenantNotFound: UserError = { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] };

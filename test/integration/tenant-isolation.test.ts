@@ -2,7 +2,8 @@
 // tenant it may not see is judged before the tenant's row lock, so it answers as an unknown
 // tenant does, never queues behind that lock and never holds a pooled connection while another
 // transaction holds the row; by-id reads cost the same statements for a hidden record as for an
-// unknown one. Each finding came from outside, over HTTP, and is tested the same way.
+// unknown one; idempotency records are stored only for changes, under a per-principal quota.
+// Each finding came from outside, over HTTP, and is tested the same way.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +30,7 @@ beforeAll(async () => {
   server = await startTestServer({
     env: {
       DATABASE_POOL_MAX: "3",
-      DATABASE_CONNECT_TIMEOUT_MS: "1000",
+      DATABASE_CONNECT_TIMEOUT_MS: "3000",
       LIMIT_REQUEST_TIMEOUT_MS: String(LOCK_TIMEOUT_MS),
     },
   });
@@ -165,6 +166,105 @@ describe("by-id lookups cost the same statements for a hidden record as for an u
     const unknown = await countStatements(() => update(randomUUID()));
     expect(hidden.result.body).toEqual(unknown.result.body);
     expect(hidden.statements).toEqual(unknown.statements);
+  });
+});
+
+describe("idempotency records (docs/design.md §4)", () => {
+  const QUOTA = 3;
+  let quoted: TestServer;
+  beforeAll(async () => {
+    quoted = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: { LIMIT_IDEMPOTENCY_RECORDS: String(QUOTA) },
+    });
+  });
+  afterAll(async () => {
+    await quoted?.close();
+  });
+
+  const recordsOf = async (persona: Persona) =>
+    Number(
+      (
+        await server.database.pool.query<{ count: string }>(
+          "SELECT count(*) AS count FROM idempotency_records WHERE principal_sub = $1",
+          [persona.sub],
+        )
+      ).rows[0]?.count,
+    );
+  const eventsOf = async (tenantId: string) =>
+    Number(
+      (
+        await server.database.pool.query<{ count: string }>("SELECT count(*) FROM audit_events WHERE tenant_id = $1", [
+          tenantId,
+        ])
+      ).rows[0]?.count,
+    );
+  const rename = (on: TestServer, persona: Persona, tenantId: string, name: string, idempotencyKey?: string) =>
+    on.request(UPDATE_TENANT, { input: { tenantId, name, idempotencyKey } }, as(persona));
+
+  it("a no-op with a fresh key stores nothing, however often it is sent", async () => {
+    const tenant = await activeTenant(server);
+    const admin = tenantAdmin(tenant.id);
+    await server.data(UPDATE_TENANT, { input: { tenantId: tenant.id, name: "Same Name" } }, as(admin));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => rename(server, admin, tenant.id, "Same Name", randomUUID())),
+    );
+    for (const { body } of answers) {
+      expect(body.data).toMatchObject({ updateTenant: { auditEvent: null, userErrors: [] } });
+    }
+    expect(await recordsOf(admin)).toBe(0);
+  });
+
+  it("a no-op's key sent again runs again: a no-op again, or the change it has become", async () => {
+    const tenant = await activeTenant(server);
+    const admin = tenantAdmin(tenant.id);
+    await rename(server, admin, tenant.id, "Before");
+    const key = randomUUID();
+    const noOp = await rename(server, admin, tenant.id, "Before", key);
+    expect(noOp.body.data).toMatchObject({ updateTenant: { tenant: { name: "Before" }, auditEvent: null } });
+    await rename(server, personas.operator, tenant.id, "Changed Meanwhile");
+    const again = await rename(server, admin, tenant.id, "Before", key);
+    // A change now, made and recorded — not a replay of the no-op's stale answer.
+    expect(again.body.data).toMatchObject({
+      updateTenant: { tenant: { name: "Before" }, auditEvent: { id: expect.any(String) }, userErrors: [] },
+    });
+    expect(await recordsOf(admin)).toBe(1);
+  });
+
+  it(`refuses a change that would store more than ${QUOTA} records per principal, changing nothing`, async () => {
+    const tenant = await activeTenant(quoted);
+    const admin = tenantAdmin(tenant.id);
+    const keys = Array.from({ length: QUOTA }, () => randomUUID());
+    for (const [index, key] of keys.entries()) {
+      const { body } = await rename(quoted, admin, tenant.id, `Name ${index}`, key);
+      expect(body.data).toMatchObject({ updateTenant: { userErrors: [] } });
+    }
+    const eventsBefore = await eventsOf(tenant.id);
+    const refused = await rename(quoted, admin, tenant.id, "One Too Many", randomUUID());
+    expect(refused.body.errors).toBeUndefined();
+    expect(refused.body.data).toMatchObject({
+      updateTenant: {
+        tenant: null,
+        auditEvent: null,
+        userErrors: [{ code: "IDEMPOTENCY_QUOTA_EXCEEDED", field: ["input", "idempotencyKey"] }],
+      },
+    });
+    // Nothing of it was written: not the change, its event, nor a record.
+    const { tenant: current } = await quoted.data<{ tenant: { name: string } }>(
+      `query($id: ID!) { tenant(id: $id) { name } }`,
+      { id: tenant.id },
+      as(admin),
+    );
+    expect(current.name).toBe(`Name ${QUOTA - 1}`);
+    expect(await eventsOf(tenant.id)).toBe(eventsBefore);
+    expect(await recordsOf(admin)).toBe(QUOTA);
+    // Replays of stored keys, changes without a key and other principals are unaffected.
+    const replay = await rename(quoted, admin, tenant.id, "Name 0", keys[0]);
+    expect(replay.body.data).toMatchObject({ updateTenant: { tenant: { name: "Name 0" }, userErrors: [] } });
+    const unkeyed = await rename(quoted, admin, tenant.id, "Without A Key");
+    expect(unkeyed.body.data).toMatchObject({ updateTenant: { tenant: { name: "Without A Key" }, userErrors: [] } });
+    const operator = await rename(quoted, personas.operator, tenant.id, "By The Operator", randomUUID());
+    expect(operator.body.data).toMatchObject({ updateTenant: { tenant: { name: "By The Operator" }, userErrors: [] } });
   });
 });
 
