@@ -8,6 +8,8 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { activeTenant, onboardingTenant, queuedRun, type TenantFixture } from "../support/fixtures.ts";
+import type { SqlTransaction } from "../../src/services/database/sql.ts";
+import { isIdempotencyQuotaReached } from "../../src/services/idempotency/idempotency-store.ts";
 import { personas, tenantAdmin, type Persona } from "../support/personas.ts";
 import { countStatements } from "../support/statement-counter.ts";
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
@@ -201,6 +203,31 @@ describe("idempotency records (docs/design.md §4)", () => {
     );
   const rename = (on: TestServer, persona: Persona, tenantId: string, name: string, idempotencyKey?: string) =>
     on.request(UPDATE_TENANT, { input: { tenantId, name, idempotencyKey } }, as(persona));
+
+  it("counts a principal's records on idempotency_records_principal_created_at_idx, never a scan", async () => {
+    await server.database.pool.query(
+      `INSERT INTO idempotency_records (principal_sub, principal_scope, mutation, key, request_hash, payload, expires_at)
+       SELECT 'seeded-' || (n % 50), '', 'updateTenant', 'key-' || n, repeat('0', 64), '{}', now() + interval '1 day'
+       FROM generate_series(1, 50000) AS n`,
+    );
+    await server.database.pool.query("ANALYZE idempotency_records");
+    const sent: { text: string; values: readonly unknown[] }[] = [];
+    const recording: SqlTransaction = {
+      async rows<Row>(text: string, values: readonly unknown[] = []) {
+        sent.push({ text, values });
+        return [{ stored: "0" }] as Row[];
+      },
+    };
+    await isIdempotencyQuotaReached(recording, { principalSub: "seeded-7", principalScope: "" }, 10_000);
+    const [statement] = sent;
+    const { rows } = await server.database.pool.query<{ "QUERY PLAN": unknown }>(
+      `EXPLAIN (FORMAT JSON) ${statement?.text}`,
+      [...(statement?.values ?? [])],
+    );
+    const plan = JSON.stringify(rows[0]?.["QUERY PLAN"]);
+    expect(plan).toContain("idempotency_records_principal_created_at_idx");
+    expect(plan).not.toContain("Seq Scan");
+  });
 
   it("a no-op with a fresh key stores nothing, however often it is sent", async () => {
     const tenant = await activeTenant(server);
