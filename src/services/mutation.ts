@@ -66,9 +66,9 @@ interface Common<Input, Valid, Result, Payload> {
 interface OnTenant<Input, Valid, Result, Payload> extends Common<Input, Valid, Result, Payload> {
   /**
    * The tenant the input names, read WITHOUT a lock (null when the input names nothing that
-   * exists), in one statement whatever it finds: the caller's right to write it is judged on
-   * this read, so a tenant it may not see answers as an unknown one does (§3) and never waits
-   * for, or holds, its row lock.
+   * exists), with the same statements whatever it finds: the caller's right to write it is
+   * judged on this read, so a tenant it may not see answers as an unknown one does (§3) and
+   * never waits for, or holds, its row lock.
    */
   tenantToWrite(tx: SqlTransaction, valid: Valid): Promise<TenantRecord | null>;
   /** The error for a tenant (or record) that does not exist or may not be touched by the caller. */

@@ -40,7 +40,7 @@ export function presentPlatformTenant(access: PlatformReadAccess, tenant: Tenant
 export function presentRun(
   viewer: Viewer,
   run: OperationRunRecord | null,
-  tenant: Pick<TenantRecord, "id" | "status"> | null,
+  tenant: TenantRecord | null,
 ): Presented<OperationRunRecord> | null {
   if (!run || !tenant || run.tenantId !== tenant.id || !mayReadTenant(viewer, tenant)) return null;
   return brand(masksInternalFields(viewer) ? { ...run, failureReason: null } : run);

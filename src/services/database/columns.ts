@@ -22,6 +22,4 @@ function selectList(fields: Record<string, string>, enumArrays: readonly string[
 export const TENANT_COLUMNS = selectList(Prisma.TenantScalarFieldEnum);
 export const ONBOARDING_COLUMNS = selectList(Prisma.OnboardingSessionScalarFieldEnum, ["completedSteps"]);
 export const RUN_COLUMNS = selectList(Prisma.OperationRunScalarFieldEnum);
-/** RUN_COLUMNS of a statement that joins other tables, the runs under the alias `run`. */
-export const QUALIFIED_RUN_COLUMNS = selectList(Prisma.OperationRunScalarFieldEnum, [], "run.");
 export const AUDIT_COLUMNS = selectList(Prisma.AuditEventScalarFieldEnum);

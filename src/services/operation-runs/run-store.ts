@@ -4,15 +4,10 @@ import { randomUUID } from "node:crypto";
 import DataLoader from "dataloader";
 import { actorTypeOf } from "../../domain/capabilities.ts";
 import type { Principal } from "../../domain/principal.ts";
-import { QUALIFIED_RUN_COLUMNS, RUN_COLUMNS } from "../database/columns.ts";
+import { RUN_COLUMNS } from "../database/columns.ts";
 import { listPage, noFilter, PerTenantPages, type ListFilterSql, type ListSource } from "../database/pages.ts";
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
-import {
-  OperationKind,
-  OperationRunStatus,
-  type OperationRunRecord,
-  type TenantStatus,
-} from "../../domain/vocabulary.ts";
+import { OperationKind, OperationRunStatus, type OperationRunRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isUuid } from "../text.ts";
 import { OPEN_RUN_STATUSES } from "../../domain/run-states.ts";
@@ -150,12 +145,6 @@ function fleetFilterSql(filter: RunListFilter): ListFilterSql {
   };
 }
 
-/** A run and the facts of its tenant that decide who may see it. */
-export interface RunOfTenant {
-  run: OperationRunRecord;
-  tenant: { id: string; status: TenantStatus };
-}
-
 /** Per-request reads of runs, batched: N lookups in one tick become one statement. */
 export class RunReader {
   private readonly perTenant: PerTenantPages<OperationRunRecord, RunListFilter>;
@@ -168,28 +157,16 @@ export class RunReader {
     });
   }
 
-  /**
-   * Runs by id, each with what judging it needs of its tenant, in ONE statement: a run the
-   * viewer may not see then costs exactly what an unknown id costs (a second statement for
-   * found runs' tenants would tell the two apart, docs/design.md §3).
-   */
-  readonly byId = new DataLoader<string, RunOfTenant | null>(async (ids) => {
+  readonly byId = new DataLoader<string, OperationRunRecord | null>(async (ids) => {
     const valid = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const rows =
       valid.length === 0
         ? []
-        : await this.sql.rows<OperationRunRecord & { tenantStatus: TenantStatus }>(
-            `SELECT ${QUALIFIED_RUN_COLUMNS}, tenant.status AS "tenantStatus"
-             FROM operation_runs run JOIN tenants tenant ON tenant.id = run.tenant_id
-             WHERE run.id = ANY($1::uuid[])`,
+        : await this.sql.rows<OperationRunRecord>(
+            `SELECT ${RUN_COLUMNS} FROM operation_runs WHERE id = ANY($1::uuid[])`,
             [valid],
           );
-    const byId = new Map(
-      rows.map(({ tenantStatus, ...run }): [string, RunOfTenant] => [
-        run.id,
-        { run, tenant: { id: run.tenantId, status: tenantStatus } },
-      ]),
-    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 
