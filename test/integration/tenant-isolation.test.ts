@@ -123,6 +123,29 @@ describe("a write to another tenant while that tenant's row is locked", () => {
   });
 });
 
+describe("a write that waited for its tenant's lock", () => {
+  it("is judged again under the lock: a tenant hidden meanwhile is NOT_FOUND, as an unknown one", async () => {
+    const tenant = await activeTenant(server);
+    const admin = tenantAdmin(tenant.id);
+    const unknown = await server.request(UPDATE_TENANT, { input: { tenantId: randomUUID(), name: "Late" } }, as(admin));
+    const holder = new pg.Client({ connectionString: server.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE", [tenant.id]);
+      const pending = server.request(UPDATE_TENANT, { input: { tenantId: tenant.id, name: "Late" } }, as(admin));
+      await sleep(300);
+      // Hidden from its users while the write waited (as an operator's archive would).
+      await holder.query("UPDATE tenants SET status = 'ARCHIVED', version = version + 1 WHERE id = $1", [tenant.id]);
+      await holder.query("COMMIT");
+      const { body } = await pending;
+      expect(body).toEqual(unknown.body);
+    } finally {
+      await holder.end();
+    }
+  });
+});
+
 describe("by-id lookups cost the same statements for a hidden record as for an unknown one", () => {
   it("operationRun(id) of another tenant's run runs exactly the statements of an unknown id", async () => {
     const otherRun = await queuedRun(server, bystander.id);
