@@ -9,6 +9,7 @@ export const UserErrorCode = {
   PRECONDITION_FAILED: "PRECONDITION_FAILED",
   VERSION_CONFLICT: "VERSION_CONFLICT",
   IDEMPOTENCY_KEY_REUSED: "IDEMPOTENCY_KEY_REUSED",
+  IDEMPOTENCY_QUOTA_EXCEEDED: "IDEMPOTENCY_QUOTA_EXCEEDED",
 } as const;
 export type UserErrorCode = (typeof UserErrorCode)[keyof typeof UserErrorCode];
 

@@ -63,6 +63,7 @@ const environmentSchema = z.object({
   LIMIT_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(10_000),
+  LIMIT_IDEMPOTENCY_RECORDS: positiveInt(10_000),
   RATE_LIMIT_TENANT_USER_POINTS: positiveInt(20_000),
   RATE_LIMIT_TENANT_USER_RESTORE_RATE: positiveInt(2_000),
   RATE_LIMIT_TENANT_POINTS: positiveInt(40_000),
@@ -106,6 +107,8 @@ export interface RequestLimits {
   requestTimeoutMs: number;
   maxBodyBytes: number;
   maxEntityRepresentations: number;
+  /** Idempotency records one principal may store per IDEMPOTENCY_QUOTA_WINDOW_MS (docs/design.md §4). */
+  idempotencyRecordsPerPrincipal: number;
 }
 
 export interface Config {
@@ -257,6 +260,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       requestTimeoutMs: env.LIMIT_REQUEST_TIMEOUT_MS,
       maxBodyBytes: env.LIMIT_MAX_BODY_BYTES,
       maxEntityRepresentations: env.LIMIT_MAX_ENTITY_REPRESENTATIONS,
+      idempotencyRecordsPerPrincipal: env.LIMIT_IDEMPOTENCY_RECORDS,
     },
   };
 }

@@ -264,6 +264,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       {
         pool: database.pool,
         limits: { maxRows: config.limits.maxResolvedItems, timeoutMs: config.limits.requestTimeoutMs },
+        quotas: { idempotencyRecordsPerPrincipal: config.limits.idempotencyRecordsPerPrincipal },
         verifyToken,
         metrics,
       },

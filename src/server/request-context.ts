@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
-import { createReaders } from "../services/service-context.ts";
+import { createReaders, type WriteQuotas } from "../services/service-context.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
 import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
@@ -27,6 +27,7 @@ export interface ContextDependencies {
   pool: SqlPool;
   /** Bounds on each request's database work (rows read, wall time from the request's start). */
   limits: { maxRows: number; timeoutMs: number };
+  quotas: WriteQuotas;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
 }
@@ -85,7 +86,10 @@ async function resolveAccess(
       deadline: Date.now() + dependencies.limits.timeoutMs,
     };
     const sql = new RequestSql(dependencies.pool, limits);
-    return { kind: "ok", services: { sql, viewer, requestId, read: createReaders(sql) } };
+    return {
+      kind: "ok",
+      services: { sql, viewer, requestId, read: createReaders(sql), quotas: dependencies.quotas },
+    };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {
       logger.warn({ sub: principal.sub }, "operator override refused: caller is not a platform reader");

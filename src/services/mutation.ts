@@ -1,7 +1,7 @@
 import type { AuditAction } from "../domain/audit-actions.ts";
 // The one skeleton every mutation runs in (docs/design.md §4): capability, validation,
-// idempotency, the tenant lock, visibility, the version check, one audit event, and the
-// presentation of the payload — so each mutation states only its own rule.
+// idempotency, visibility, the tenant lock (and visibility again), the version check, one audit
+// event, and the presentation of the payload — so each mutation states only its own rule.
 import { appendAuditEvent, type AuditChanges } from "./audit/audit-store.ts";
 import { type TenantWrite } from "../domain/capabilities.ts";
 import { mayReadTenant, mayWriteTenant } from "./authorization/tenant-access.ts";
@@ -12,6 +12,9 @@ import type { AuditEventRecord, TenantRecord } from "../domain/vocabulary.ts";
 import { fail, type Outcome } from "./errors.ts";
 import {
   hashRequest,
+  IDEMPOTENCY_QUOTA_WINDOW_MS,
+  isIdempotencyQuotaReached,
+  releaseIdempotencyKey,
   reserveIdempotencyKey,
   storeIdempotentPayload,
   type IdempotencyScope,
@@ -59,10 +62,15 @@ interface Common<Input, Valid, Result, Payload> {
   translateError?(error: unknown, valid: Valid): UserError | null;
 }
 
-/** A mutation of an existing tenant: its row is locked, and it must be visible to the caller. */
+/** A mutation of an existing tenant: it must be visible to the caller, and then its row is locked. */
 interface OnTenant<Input, Valid, Result, Payload> extends Common<Input, Valid, Result, Payload> {
-  /** The id of the tenant whose row to lock (null when the input names nothing that exists). */
-  tenantToLock(tx: SqlTransaction, valid: Valid): Promise<string | null>;
+  /**
+   * The tenant the input names, read WITHOUT a lock (null when the input names nothing that
+   * exists), with the same statements whatever it finds: the caller's right to write it is
+   * judged on this read, so a tenant it may not see answers as an unknown one does (§3) and
+   * never waits for, or holds, its row lock.
+   */
+  tenantToWrite(tx: SqlTransaction, valid: Valid): Promise<TenantRecord | null>;
   /** The error for a tenant (or record) that does not exist or may not be touched by the caller. */
   notFound: UserError;
   /** The tenant version the caller expects, if it said (VERSION_CONFLICT otherwise). */
@@ -183,13 +191,18 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
           });
         };
         let outcome: Outcome<Result>;
-        if ("tenantToLock" in definition) {
-          const tenantId = await definition.tenantToLock(tx, valid);
-          const tenant = tenantId === null ? null : await lockTenant(tx, tenantId);
+        if ("tenantToWrite" in definition) {
+          // Visibility before the lock (§3): a tenant the caller may not write is NOT_FOUND at
+          // once, as an unknown one is, without queueing behind whoever holds its row.
+          const mayWrite = (tenant: TenantRecord | null): tenant is TenantRecord =>
+            tenant !== null && writes.every((write) => mayWriteTenant(viewer, tenant, write));
           // Refusals roll back like any user error: the key reserved above must not outlive them.
-          if (!tenant || !writes.every((write) => mayWriteTenant(viewer, tenant, write))) {
-            throw new RollbackWithUserErrors({ ok: false, errors: [definition.notFound] });
-          }
+          const notFound = () => new RollbackWithUserErrors({ ok: false, errors: [definition.notFound] });
+          const seen = await definition.tenantToWrite(tx, valid);
+          if (!mayWrite(seen)) throw notFound();
+          // Judged again under the lock: the tenant may have changed (been hidden) while we waited.
+          const tenant = await lockTenant(tx, seen.id);
+          if (!mayWrite(tenant)) throw notFound();
           const expected = definition.expectedVersion?.(valid);
           if (expected != null && expected !== tenant.version) {
             throw new RollbackWithUserErrors(versionConflict("Tenant", tenant.version, expected));
@@ -199,7 +212,14 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
           outcome = await definition.work({ tx, viewer, valid, audit: audit(null) });
         }
         if (!outcome.ok) throw new RollbackWithUserErrors(outcome);
-        if (scope) await storeIdempotentPayload(tx, scope, encodeSnapshot(outcome.value));
+        if (scope) {
+          // Records hold the payloads of changes (§4): a no-op (no event) leaves none behind.
+          if (!audited) await releaseIdempotencyKey(tx, scope);
+          else if (await isIdempotencyQuotaReached(tx, scope, context.quotas.idempotencyRecordsPerPrincipal)) {
+            // Refused whole: storing nothing would silently drop the retry guarantee the caller asked for.
+            throw new RollbackWithUserErrors(idempotencyQuotaExceeded(context.quotas.idempotencyRecordsPerPrincipal));
+          } else await storeIdempotentPayload(tx, scope, encodeSnapshot(outcome.value));
+        }
         return { ok: true, value: definition.present(viewer, outcome.value) };
       });
       return outcome;
@@ -210,6 +230,16 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
       throw error;
     }
   };
+}
+
+function idempotencyQuotaExceeded(quota: number): Outcome<never> {
+  const hours = IDEMPOTENCY_QUOTA_WINDOW_MS / 3_600_000;
+  return fail(
+    "IDEMPOTENCY_QUOTA_EXCEEDED",
+    `You stored ${quota} idempotency records in the last ${hours} h, the most one caller may; nothing was changed. ` +
+      "Send the change again without an idempotencyKey, or with one later",
+    ["input", "idempotencyKey"],
+  );
 }
 
 const tenantNotFound: UserError = { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] };

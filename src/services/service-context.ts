@@ -22,6 +22,12 @@ export function createReaders(sql: RequestSql): Readers {
   };
 }
 
+/** What a principal's writes may leave behind (docs/design.md §4). */
+export interface WriteQuotas {
+  /** Idempotency records one principal may store per IDEMPOTENCY_QUOTA_WINDOW_MS. */
+  idempotencyRecordsPerPrincipal: number;
+}
+
 /** What every service call receives: the request's database session, its caller, its id and readers. */
 export interface ServiceContext {
   /** Every statement of the request goes through it (bounded; a mutation's transaction too). */
@@ -29,4 +35,5 @@ export interface ServiceContext {
   viewer: Viewer;
   requestId: string;
   read: Readers;
+  quotas: WriteQuotas;
 }

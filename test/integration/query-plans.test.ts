@@ -73,7 +73,13 @@ function recordingContext(statements: Statement[]): ServiceContext {
     { sub: "plans", scopes: ["platform:operator"], tenantId: null },
     { operatorOverrideTenantId: null, contextTenantId: null },
   );
-  return { sql, viewer, requestId: "plans", read: createReaders(sql) };
+  return {
+    sql,
+    viewer,
+    requestId: "plans",
+    read: createReaders(sql),
+    quotas: { idempotencyRecordsPerPrincipal: 10_000 },
+  };
 }
 
 async function plansOf(call: (context: ServiceContext) => Promise<unknown>): Promise<PlanNode[]> {

@@ -53,7 +53,7 @@ export async function openServiceDatabase(): Promise<ServiceDatabase> {
     url: created.url,
     ...poolOptionsOf(config),
   });
-  const { maxResolvedItems, requestTimeoutMs } = config.limits;
+  const { maxResolvedItems, requestTimeoutMs, idempotencyRecordsPerPrincipal } = config.limits;
   return {
     url: created.url,
     database,
@@ -66,7 +66,13 @@ export async function openServiceDatabase(): Promise<ServiceDatabase> {
         maxRows: maxResolvedItems,
         deadline: Date.now() + requestTimeoutMs,
       });
-      return { sql, viewer, requestId: options.requestId ?? randomUUID(), read: createReaders(sql) };
+      return {
+        sql,
+        viewer,
+        requestId: options.requestId ?? randomUUID(),
+        read: createReaders(sql),
+        quotas: { idempotencyRecordsPerPrincipal },
+      };
     },
     async query<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
       return (await database.pool.query<Row>(text, [...values])).rows;

@@ -30,7 +30,16 @@ function contextWithDeadline(deadline: number): GraphQLContext {
   return {
     requestId: "r-1",
     logger: pino({ level: "silent" }),
-    access: { kind: "ok", services: { sql, viewer, requestId: "r-1", read: createReaders(sql) } },
+    access: {
+      kind: "ok",
+      services: {
+        sql,
+        viewer,
+        requestId: "r-1",
+        read: createReaders(sql),
+        quotas: { idempotencyRecordsPerPrincipal: 10 },
+      },
+    },
     record: {},
     metrics: { transitions: { inc: () => undefined } },
   };

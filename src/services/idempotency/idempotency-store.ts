@@ -6,6 +6,9 @@ import { prepared, type SqlRunner, type SqlTransaction } from "../database/sql.t
 /** Keys live at least this long (docs/design.md §4: at least 24 h). */
 export const IDEMPOTENCY_KEY_TTL_MS = 48 * 60 * 60 * 1000;
 
+/** The window of the per-principal quota on stored records (LIMIT_IDEMPOTENCY_RECORDS). */
+export const IDEMPOTENCY_QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
+
 /** Whose key it is and for what: records of one scope are invisible to every other. */
 export interface IdempotencyScope {
   principalSub: string;
@@ -64,6 +67,36 @@ export async function storeIdempotentPayload(
     ...scopeValues(scope),
     JSON.stringify(payload),
   ]);
+}
+
+/**
+ * Gives the key back: a success that changed nothing (no audit event) stores no record, so the
+ * same key sent again simply runs again — and is again a no-op, or the change it now is.
+ */
+export async function releaseIdempotencyKey(tx: SqlTransaction, scope: IdempotencyScope): Promise<void> {
+  await tx.rows(`DELETE FROM idempotency_records WHERE ${SCOPE}`, scopeValues(scope));
+}
+
+/**
+ * Whether the principal already stored `quota` records within the quota window (records of all
+ * its mutations; keys still being reserved, this one included, do not count). Counts at most
+ * `quota` entries of idempotency_records_principal_created_at_idx: its cost is bounded whatever
+ * the principal stored.
+ */
+export async function isIdempotencyQuotaReached(
+  tx: SqlTransaction,
+  scope: Pick<IdempotencyScope, "principalSub" | "principalScope">,
+  quota: number,
+): Promise<boolean> {
+  const [row] = await tx.rows<{ stored: string }>(
+    `SELECT count(*) AS stored FROM (
+       SELECT 1 FROM idempotency_records
+       WHERE principal_sub = $1 AND principal_scope = $2 AND created_at > now() - $3 * interval '1 millisecond'
+         AND payload IS NOT NULL
+       LIMIT $4) AS recent`,
+    [scope.principalSub, scope.principalScope, IDEMPOTENCY_QUOTA_WINDOW_MS, quota],
+  );
+  return Number(row?.stored ?? 0) >= quota;
 }
 
 /** Housekeeping: drops expired keys; safe to run from any process at any time. */

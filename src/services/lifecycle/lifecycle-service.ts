@@ -20,7 +20,7 @@ import { closeOpenRuns, latestRunStatus, openOperationRun } from "../operation-r
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { presentChange, type TenantChange, type TenantChangePayload } from "../tenants/tenant-service.ts";
-import { setTenantStatus } from "../tenants/tenant-store.ts";
+import { readTenant, setTenantStatus } from "../tenants/tenant-store.ts";
 import { TEXT_LIMITS, validateText } from "../text.ts";
 import { lifecycleAuditAction } from "../../domain/audit-actions.ts";
 import { deriveOperability, type TenantOperability } from "../../domain/operability.ts";
@@ -82,7 +82,7 @@ export const transitionTenant = defineMutation({
       expectedVersion: input.expectedVersion,
     });
   },
-  tenantToLock: async (_tx, valid) => valid.tenantId,
+  tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   expectedVersion: (valid) => valid.expectedVersion,
   async work({ tx, viewer, valid, tenant: current, audit }): Promise<Outcome<TransitionResult>> {

@@ -10,6 +10,7 @@ import {
 import { fail, succeed, type Outcome } from "../errors.ts";
 import { defineMutation } from "../mutation.ts";
 import type { ServiceContext } from "../service-context.ts";
+import { readTenant } from "../tenants/tenant-store.ts";
 import { findOnboardingSession, setCompletedSteps } from "./session-store.ts";
 
 export const ONBOARDING_STEPS: readonly OnboardingStep[] = Object.values(OnboardingStep);
@@ -51,7 +52,7 @@ export interface CompleteOnboardingStepPayload {
 export const completeOnboardingStep = defineMutation({
   write: "completeOnboardingStep",
   validate: (input: CompleteOnboardingStepInput) => succeed(input),
-  tenantToLock: async (_tx, valid) => valid.tenantId,
+  tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, valid, tenant, audit }): Promise<Outcome<StepResult>> {
     const session = await findOnboardingSession(tx, tenant.id);

@@ -20,6 +20,7 @@ import { defineMutation, versionConflict } from "../mutation.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
+import { NO_TENANT_ID, readTenant } from "../tenants/tenant-store.ts";
 import { isUuid, TEXT_LIMITS, validateText } from "../text.ts";
 import { isFinalRunStatus, mayRunMoveTo } from "../../domain/run-states.ts";
 import {
@@ -38,18 +39,22 @@ export interface OperationRunFilter {
 
 /**
  * Runs by id, each judged by its tenant: the canonical viewer rule (never narrowed by
- * X-Tenant-Context). Batched: the runs in one statement, their tenants in another.
+ * X-Tenant-Context). Batched: the runs in one statement, their tenants in another — sent for an
+ * id that names no run too (§3: a run of a tenant the caller may not see costs what an unknown
+ * id costs; only text that cannot be an id costs nothing).
  */
 export async function getOperationRunsByIds(
   context: ServiceContext,
   ids: readonly string[],
 ): Promise<(Presented<OperationRunRecord> | null)[]> {
   const runs = (await context.read.runs.byId.loadMany(ids)).map((run) => (run instanceof Error ? null : run));
-  const tenants = await context.read.tenants.byId.loadMany(runs.map((run) => run?.tenantId ?? ""));
-  return runs.map((run, index) => {
-    const tenant = tenants[index];
-    return presentRun(context.viewer, run, tenant instanceof Error ? null : (tenant ?? null));
-  });
+  const tenantIds = ids.flatMap((id, index) => (isUuid(id) ? [runs[index]?.tenantId ?? NO_TENANT_ID] : []));
+  const tenants = new Map(
+    (await context.read.tenants.byId.loadMany(tenantIds)).flatMap((tenant) =>
+      tenant && !(tenant instanceof Error) ? [[tenant.id, tenant] as const] : [],
+    ),
+  );
+  return runs.map((run) => presentRun(context.viewer, run, run ? (tenants.get(run.tenantId) ?? null) : null));
 }
 
 export async function getOperationRun(
@@ -141,7 +146,7 @@ export const startOperationRun = defineMutation({
     });
     return "error" in summary ? { ok: false, errors: [summary.error] } : succeed({ ...input, summary: summary.value });
   },
-  tenantToLock: async (_tx, valid) => valid.tenantId,
+  tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
     if (valid.kind === OperationKind.DEPROVISION) {
@@ -248,7 +253,11 @@ export const updateOperationRun = defineMutation({
     });
   },
   // The run's tenant is locked: that orders this event in the tenant's audit chain and serializes run updates.
-  tenantToLock: async (tx, valid) => (await findOperationRun(tx, valid.id))?.tenantId ?? null,
+  // Its tenant is read for an unknown run too, so a run the caller may not see costs what an unknown one does.
+  tenantToWrite: async (tx, valid) => {
+    if (!isUuid(valid.id)) return null;
+    return readTenant(tx, (await findOperationRun(tx, valid.id))?.tenantId ?? NO_TENANT_ID);
+  },
   notFound: { code: "NOT_FOUND", message: "Operation run not found", field: ["input", "id"] },
   async work({ tx, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
     // Read again under the lock: a concurrent update may have committed since.

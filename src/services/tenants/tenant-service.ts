@@ -18,7 +18,14 @@ import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { characterLength, hasControlCharacters, isStorableText, TEXT_LIMITS } from "../text.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
-import { insertTenant, isSlugTaken, renameTenant, SLUG_CONSTRAINT, type TenantListFilter } from "./tenant-store.ts";
+import {
+  insertTenant,
+  isSlugTaken,
+  readTenant,
+  renameTenant,
+  SLUG_CONSTRAINT,
+  type TenantListFilter,
+} from "./tenant-store.ts";
 
 export interface TenantFilter {
   status?: TenantStatus[] | null;
@@ -192,7 +199,7 @@ export const updateTenant = defineMutation({
     }
     return errors.length > 0 ? { ok: false, errors } : succeed(valid);
   },
-  tenantToLock: async (_tx, valid) => valid.tenantId,
+  tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   expectedVersion: (valid) => valid.expectedVersion,
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<TenantChange>> {

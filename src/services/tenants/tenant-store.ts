@@ -19,6 +19,13 @@ export const TENANT_ORDER = keysetOrder<TenantRecord>("tenants", [
 
 const TENANTS: ListSource<TenantRecord> = { table: "tenants", columns: TENANT_COLUMNS, order: TENANT_ORDER };
 
+/**
+ * The nil UUID, which no tenant has (ids are random v4 UUIDs). Looking it up costs what looking
+ * up a tenant costs: a by-id path that found no record looks this up in its place, so that a
+ * record the caller may not see and one that does not exist cost the same statements (§3).
+ */
+export const NO_TENANT_ID = "00000000-0000-0000-0000-000000000000";
+
 // ---------------------------------------------------------------- writes
 
 /**
@@ -34,7 +41,10 @@ export async function lockTenant(tx: SqlTransaction, tenantId: string): Promise<
   return tenant ?? null;
 }
 
-/** The tenant as it is now, without a lock (a replayed mutation re-judges visibility on it). */
+/**
+ * The tenant as it is now, without a lock: a mutation judges whether the caller may write it
+ * before it locks the row, and a replayed mutation re-judges visibility on it.
+ */
 export async function readTenant(tx: SqlTransaction, tenantId: string): Promise<TenantRecord | null> {
   if (!isUuid(tenantId)) return null;
   const [tenant] = await tx.rows<TenantRecord>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [tenantId]);

@@ -1,7 +1,8 @@
 // docs/design.md §4 "Idempotency", against the mutation skeleton (src/services/mutation.ts) and the
 // idempotency store: a record per (principal sub, principal's tenant scope, mutation, key); the same
 // key and input replay the stored payload without a second change or event; another input is
-// IDEMPOTENCY_KEY_REUSED; a replay is shown through the caller's visibility and masking as they are now.
+// IDEMPOTENCY_KEY_REUSED; a replay is shown through the caller's visibility and masking as they are now;
+// a no-op stores no record.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TenantStatus } from "../../../src/domain/vocabulary.ts";
@@ -442,16 +443,17 @@ describe("as a property", () => {
             expect(refusal(outcome)).toEqual(KEY_REUSED);
           } else if (previous) {
             expect(ok(outcome)).toEqual(previous.payload);
-          } else {
+          } else if (item.mutation === "startRun" || `Name ${item.variant}` !== name) {
             used.set(scope, { input, payload: ok(outcome) });
-            if (item.mutation === "startRun") {
-              runs += 1;
-              events += 1;
-            } else if (`Name ${item.variant}` !== name) {
+            if (item.mutation === "startRun") runs += 1;
+            else {
               name = `Name ${item.variant}`;
               version += 1;
-              events += 1;
             }
+            events += 1;
+          } else {
+            // A no-op stores no record (§4): its key stays free for whatever is sent with it next.
+            expect(ok(outcome)).toMatchObject({ auditEvent: null });
           }
         }
         const end = await footprint(db, tenant.id);
