@@ -50,6 +50,13 @@ export function chainRefund(eventCount: number): number {
   return Math.max(0, charged - Math.max(1, Math.ceil(eventCount / CHAIN_EVENTS_PER_POINT)));
 }
 
+/**
+ * What resolving one representation costs beyond its selection: finding it, checking who may
+ * see it, and the federation library's own work — ~14 µs of CPU for `{ id }` in
+ * `npm run bench:calibrate`, where a selected field is ~1 µs.
+ */
+export const REPRESENTATION_WEIGHT = 3;
+
 const listSize = (value: unknown, fallback: number) =>
   typeof value === "number" && Number.isFinite(value)
     ? Math.min(Math.max(Math.trunc(value), 1), MAX_PAGE_SIZE)
@@ -67,7 +74,8 @@ const sizeEstimators: ComplexityEstimator[] = [
   ({ field, args, childComplexity }) => {
     if (field.name !== "_entities") return undefined;
     const representations: unknown = args["representations"];
-    return 1 + childComplexity * (Array.isArray(representations) ? representations.length : 1);
+    const count = Array.isArray(representations) ? representations.length : 1;
+    return 1 + (REPRESENTATION_WEIGHT + childComplexity) * count;
   },
   // Connections: the children once per item of the page asked for (`first` 1..100, default 20;
   // an explicit null means the default, as the resolvers read it).
