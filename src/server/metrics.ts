@@ -47,6 +47,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly compiledCacheBytes = new Gauge({
+    name: "graphql_compiled_cache_bytes",
+    help: "Estimated bytes retained by the operations compiled by graphql-jit (bounded by GRAPHQL_COMPILED_CACHE_BYTES)",
+    registers: [this.registry],
+  });
+
   constructor(pool: pg.Pool) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
