@@ -40,7 +40,7 @@ export class WeightedLru<V> {
 
   /** Whether an entry of this weight would be kept. */
   accepts(weight: number): boolean {
-    return weight <= this.maxEntryWeight && weight <= this.budget;
+    return weight >= 0 && weight <= this.maxEntryWeight && weight <= this.budget;
   }
 
   /** Keeps the value (replacing the key's), evicting the least recently used to fit; false when too heavy to keep. */
