@@ -10,6 +10,12 @@ import { ensureDatabase } from "../src/services/database/ensure-database.ts";
 
 export const root = new URL("..", import.meta.url).pathname;
 export const BENCH_SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789";
+/**
+ * The V8 flags of `npm run start:built` (package.json), how production runs the service: a 64 MB
+ * young generation (GraphQL execution allocates heavily) and a 384 MB old generation, so that
+ * garbage is collected before RSS passes the 512 MB ceiling (the live heap stays bounded: design §6).
+ */
+export const START_BUILT_FLAGS = ["--max-semi-space-size=64", "--max-old-space-size=384"];
 
 // ---------------------------------------------------------------- database
 export interface BenchDatabase {

@@ -57,7 +57,9 @@ const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
 /**
  * V8 flags every target runs with: `npm run start:built` gives the subgraph a 64 MB young
  * generation (GraphQL execution allocates heavily: scenarios (b) and (c)), and the other targets
- * get the same so the comparison stays like for like.
+ * get the same so the comparison stays like for like. start:built also caps the old generation
+ * (`--max-old-space-size=384`, see START_BUILT_FLAGS): left out here, since the other targets
+ * have no such budget and these scenarios' live heaps stay far below it.
  */
 const RUNTIME_FLAGS = ["--max-semi-space-size=64"];
 
@@ -758,7 +760,7 @@ try {
       durationSeconds: DURATION_S,
       statementsCountedBy: `wire proxy: Query + Execute messages over ${CALIBRATION_REQUESTS} sequential requests`,
       subgraph:
-        "node --max-semi-space-size=64 dist/main.js (npm run start:built), NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_MAX=10",
+        "node --max-semi-space-size=64 dist/main.js (npm run start:built without its old-generation cap), NODE_ENV=production, LOG_LEVEL=info, DATABASE_POOL_MAX=10",
       runtimeFlags: RUNTIME_FLAGS,
       postgraphile: "postgraphile 4.14.1, pool max 10",
       postgraphile5:

@@ -5,35 +5,56 @@
 // before execution — parsing, validation, the limits, the cost analysis, the request and error
 // plugins — stays Apollo's, and the resolvers are the schema's own (scope-auth, masking and
 // federation included), so the answers are the same; the whole suite runs against it.
+import { createHash } from "node:crypto";
 import { printSubgraphSchema } from "@apollo/subgraph";
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
 import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
-import { touch } from "./lru.ts";
+import type { GraphQLContext } from "../resolvers/context.ts";
+import { BYTES_PER_OPERATION, estimatedCompiledBytes } from "./compiled-weight.ts";
+import { touch, WeightedLru } from "./lru.ts";
 import { withVariableDefaults } from "./variable-defaults.ts";
 
-/** Compiled operations kept, least recently used first out: a router sends few shapes. */
-const COMPILED_CACHE_SIZE = 500;
-/** Operations seen once, remembered so that a second sighting compiles them. */
+/** Operations seen once (remembered so that a second sighting compiles them) or found too heavy to compile. */
 const SEEN_CACHE_SIZE = 5_000;
+/** An operation expected to retain more than this share of the budget is interpreted, never compiled. */
+const MAX_ENTRY_SHARE = 8;
+/** Operation names up to this length are part of a cache key as sent; longer ones are hashed. */
+const LONGEST_KEYED_NAME = 128;
 
-export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
-  const compiled = new Map<string, CompiledQuery | ExecutionResult>();
-  const seen = new Map<string, true>();
+export interface CompiledExecutionOptions {
+  /** Bytes the compiled operations may retain, as `estimatedCompiledBytes` weighs them. */
+  budgetBytes: number;
+  /** Told the weight of the cache whenever it changes (a metrics gauge). */
+  onWeight?: (bytes: number) => void;
+}
+
+export function compiledExecution(schema: GraphQLSchema, options: CompiledExecutionOptions): GatewayInterface {
+  const compiled = new WeightedLru<CompiledQuery | ExecutionResult>(
+    options.budgetBytes,
+    options.budgetBytes / MAX_ENTRY_SHARE,
+  );
+  const seen = new Map<string, "once" | "too heavy">();
+  const reportWeight = () => options.onWeight?.(compiled.weight);
 
   /**
    * Compiling costs more than interpreting an operation once, so an operation is compiled on its
    * second request: a stream of one-off (or hostile, generated) documents is interpreted and
-   * compiles nothing.
+   * compiles nothing. What compiled operations retain is bounded by their estimated bytes (§6):
+   * one expected to retain more than a share of the budget is interpreted every time.
    */
-  const compiledFor = (document: DocumentNode, key: string, operationName: string | undefined) => {
+  const compiledFor = (document: DocumentNode, key: string, operationName: string | undefined, weigh: () => number) => {
     const entry = compiled.get(key);
-    if (entry) {
-      touch(compiled, key, entry, COMPILED_CACHE_SIZE);
-      return entry;
+    if (entry) return entry;
+    const sighting = seen.get(key);
+    if (sighting === undefined) {
+      touch(seen, key, "once", SEEN_CACHE_SIZE);
+      return null;
     }
-    if (!seen.has(key)) {
-      touch(seen, key, true, SEEN_CACHE_SIZE);
+    if (sighting === "too heavy") return null;
+    const weight = weigh();
+    if (!compiled.accepts(weight)) {
+      seen.set(key, "too heavy");
       return null;
     }
     seen.delete(key);
@@ -44,7 +65,8 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
       // graphql-jit throws for an operation name the document does not have.
       created = { errors: [error as GraphQLError] };
     }
-    touch(compiled, key, created, COMPILED_CACHE_SIZE);
+    compiled.set(key, created, isCompiledQuery(created) ? weight : BYTES_PER_OPERATION);
+    reportWeight();
     return created;
   };
 
@@ -52,11 +74,18 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     // The name the client sent: Apollo's own (`operationName`) is null when it named no operation.
     const operationName = requestContext.request.operationName ?? undefined;
     const variables = requestContext.request.variables ?? {};
-    const entry = compiledFor(
-      requestContext.document,
-      `${requestContext.queryHash}:${operationName ?? ""}`,
-      operationName,
-    );
+    // Only an authorized request compiles (or counts as a sighting): a refused one resolves
+    // nothing but errors, and anyone could send a stream of distinct heavy documents without a token.
+    const entry = isAuthorized(requestContext.context)
+      ? compiledFor(requestContext.document, cacheKey(requestContext.queryHash, operationName), operationName, () =>
+          estimatedCompiledBytes(
+            schema,
+            requestContext.document,
+            requestContext.operation,
+            requestContext.source.length,
+          ),
+        )
+      : null;
     if (entry === null) {
       return (await execute({
         schema,
@@ -87,8 +116,19 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
     async stop() {
       compiled.clear();
       seen.clear();
+      reportWeight();
     },
   };
+}
+
+function isAuthorized(context: object): boolean {
+  return (context as Partial<GraphQLContext>).access?.kind === "ok";
+}
+
+/** The operation's cache key; a long operation name (a client's choice) is hashed so keys stay short. */
+function cacheKey(queryHash: string, operationName: string | undefined): string {
+  const name = operationName ?? "";
+  return `${queryHash}:${name.length > LONGEST_KEYED_NAME ? createHash("sha256").update(name).digest("base64") : name}`;
 }
 
 /**

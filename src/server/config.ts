@@ -52,6 +52,7 @@ const environmentSchema = z.object({
   ROUTER_SHARED_SECRET: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
+  GRAPHQL_COMPILED_CACHE_BYTES: positiveInt(64 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -129,6 +130,8 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** `compiled`: operations seen more than once run compiled by graphql-jit; `graphql-js`: all interpreted. */
   executor: "compiled" | "graphql-js";
+  /** Estimated bytes the compiled operations may retain (design §6). */
+  compiledCacheBytes: number;
   shutdownTimeoutMs: number;
   limits: RequestLimits;
 }
@@ -228,6 +231,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
     logLevel: env.LOG_LEVEL,
     executor: env.GRAPHQL_EXECUTOR,
+    compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     admission: {
       buckets: {

@@ -110,7 +110,14 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     // graphql-js runs only what the compiled executor has not compiled yet, unless configured to run everything.
-    ...(config.executor === "compiled" ? { gateway: compiledExecution(schema) } : { schema }),
+    ...(config.executor === "compiled"
+      ? {
+          gateway: compiledExecution(schema, {
+            budgetBytes: config.compiledCacheBytes,
+            onWeight: (bytes) => metrics.compiledCacheBytes.set(bytes),
+          }),
+        }
+      : { schema }),
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,

@@ -48,6 +48,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly compiledCacheBytes = new Gauge({
+    name: "graphql_compiled_cache_bytes",
+    help: "Estimated bytes retained by the operations compiled by graphql-jit (bounded by GRAPHQL_COMPILED_CACHE_BYTES)",
+    registers: [this.registry],
+  });
+
   readonly admissionRefusals = new Counter({
     name: "graphql_admission_refusals_total",
     help: "Requests refused before they ran: rate limits (cost, concurrency) and load shedding (overload)",
