@@ -54,7 +54,7 @@ export const CALIBRATION_SHAPES: readonly CalibrationShape[] = [
   {
     label: "_entities { id } of other tenants (hidden)",
     caller: "member",
-    sizes: [1_000, 5_000],
+    sizes: [1_000, 2_400],
     build: (size, { tenantIds, ownTenantId }) => ({
       query: entities("id"),
       variables: {
