@@ -14,6 +14,7 @@ import { applyMigrations } from "../src/services/database/migrations.ts";
 import { CALIBRATION_SHAPES, type ShapeCaller } from "../test/support/cost-shapes.ts";
 import { BENCH_SECRET, cpuMs, createBenchDatabase, startTarget } from "./harness.ts";
 import { readFleet, seedFleet } from "./seed.ts";
+import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 
 const { values: args } = parseArgs({ options: { tenants: { type: "string", default: "6000" } } });
 
@@ -27,17 +28,17 @@ try {
   await applyMigrations(database.url);
   await seedFleet(database.url, { tenants: Number(args.tenants) });
   const fleet = await readFleet(database.url);
-  const unlimited = Object.fromEntries(
-    ["TENANT_USER", "TENANT", "PLATFORM", "ANONYMOUS"].flatMap((kind) => [
-      [`RATE_LIMIT_${kind}_POINTS`, "1000000000"],
-      [`RATE_LIMIT_${kind}_RESTORE_RATE`, "1000000000"],
-    ]),
-  );
   const server = await startTarget(
     {
       name: "subgraph",
       command: [process.execPath, "--import", "tsx", "src/main.ts"],
-      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info", ...unlimited },
+      env: {
+        AUTH_JWT_SECRET: BENCH_SECRET,
+        PORT: "0",
+        NODE_ENV: "production",
+        LOG_LEVEL: "info",
+        ...UNSPENDABLE_BUDGETS,
+      },
     },
     database.url,
     join(logDir, "subgraph.log"),

@@ -30,6 +30,7 @@ import {
   type ProcessDefinition,
   type RunningTarget,
 } from "./harness.ts";
+import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -237,7 +238,9 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
   const entityBatches = Array.from({ length: 200 }, (_, index) => pick(fleet.tenantIds, 100, index + 2));
   const walk = transitionWalk(fleet, databaseUrl);
   // DATABASE_URL is given at start: the calibration run points it at the counting proxy.
-  const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production" };
+  // The limiter runs on every request (its cost is measured), with buckets one load generator
+  // at full speed never empties: the scenarios measure throughput, not the caller's share.
+  const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production", ...UNSPENDABLE_BUDGETS };
   const tsx = [process.execPath, ...RUNTIME_FLAGS, "--import", "tsx"];
   const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
 

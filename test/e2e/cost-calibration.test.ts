@@ -13,6 +13,7 @@ import { CALIBRATION_SHAPES, type CalibrationShape, type ShapeCaller } from "../
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { TEST_JWT_SECRET } from "../support/personas.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
+import { UNSPENDABLE_BUDGETS } from "../support/budgets.ts";
 
 /** Server CPU to spend on each shape: the /proc clock ticks in 10 ms. */
 const CPU_TO_MEASURE_MS = 250;
@@ -37,16 +38,10 @@ beforeAll(async () => {
   const fleet = await readFleet(database.url);
   tenantIds = fleet.tenantIds;
   ownTenantId = fleet.activeTenantIds[0] as string;
-  const unlimited = Object.fromEntries(
-    ["TENANT_USER", "TENANT", "PLATFORM", "ANONYMOUS"].flatMap((kind) => [
-      [`RATE_LIMIT_${kind}_POINTS`, "1000000000"],
-      [`RATE_LIMIT_${kind}_RESTORE_RATE`, "1000000000"],
-    ]),
-  );
   server = await startServerProcess({
     DATABASE_URL: database.url,
     NODE_ENV: "production",
-    ...unlimited,
+    ...UNSPENDABLE_BUDGETS,
   });
   tokens.set("operator", await signDevelopmentToken(TEST_JWT_SECRET, { sub: "cal-op", scope: "platform:operator" }));
   tokens.set(

@@ -7,6 +7,7 @@ import { buildSubgraphSchema } from "../../src/schema/index.ts";
 import { openDatabase, type Database } from "../../src/services/database/client.ts";
 import { createTestDatabase } from "./database.ts";
 import { TEST_JWT_SECRET, tokenFor, type Persona } from "./personas.ts";
+import { UNSPENDABLE_BUDGETS } from "./budgets.ts";
 
 export interface GraphQLResponseBody<T = Record<string, unknown>> {
   data?: T | null;
@@ -39,13 +40,6 @@ export interface TestServer {
   ): Promise<T>;
   close(): Promise<void>;
 }
-
-const UNSPENDABLE_BUDGETS = Object.fromEntries(
-  ["TENANT_USER", "TENANT", "PLATFORM", "ANONYMOUS"].flatMap((kind) => [
-    [`RATE_LIMIT_${kind}_POINTS`, "1000000000"],
-    [`RATE_LIMIT_${kind}_RESTORE_RATE`, "1000000000"],
-  ]),
-);
 
 /** The real HTTP server in-process, on a free port, against a fresh migrated database. */
 export async function startTestServer(
