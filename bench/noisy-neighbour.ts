@@ -6,6 +6,7 @@
 // bystanders' p50/p99 under the noise next to their idle figures, their errors, what the noisy
 // member got, /readyz, and the server's peak RSS. The built service runs with its defaults,
 // as production does. Loopback only; every loop is bounded in time.
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import { loadConfig } from "../src/server/config.ts";
 import { queryCost } from "../src/server/query-cost.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { TENANT_FIELDS } from "../test/support/cost-shapes.ts";
-import { BENCH_SECRET, createBenchDatabase, rssMb, run, startTarget } from "./harness.ts";
+import { BENCH_SECRET, cpuMs, createBenchDatabase, root, rssMb, run, startTarget } from "./harness.ts";
 import { readFleet, seedFleet } from "./seed.ts";
 
 const { values: args } = parseArgs({
@@ -136,16 +137,31 @@ try {
   const heavyBody = JSON.stringify(heavy);
   const representations = (heavy.variables["r"] as unknown[]).length;
   const rssBefore = await rssMb(pid);
+  const cpuBefore = await cpuMs(pid);
   const noiseUntil = performance.now() + Number(args.seconds) * 1000;
-  const noisyStatuses = new Map<number, number>();
-  let noisyFailures = 0;
-  const streams = Array.from({ length: Number(args.streams) }, async () => {
-    while (performance.now() < noiseUntil) {
-      const answer = await post(noisyToken, heavyBody).catch(() => null);
-      if (!answer) noisyFailures += 1;
-      else noisyStatuses.set(answer.status, (noisyStatuses.get(answer.status) ?? 0) + 1);
-    }
+  const noisy = spawn(process.execPath, ["--import", "tsx", "bench/noisy-streams.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NOISY_ORDERS: JSON.stringify({
+        url,
+        token: noisyToken,
+        body: heavyBody,
+        streams: Number(args.streams),
+        seconds: Number(args.seconds),
+      }),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  let noisyOutput = "";
+  noisy.stdout.on("data", (chunk: Buffer) => (noisyOutput += chunk.toString()));
+  const noisyDone = new Promise<Record<string, number>>((resolve, reject) =>
+    noisy.once("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(noisyOutput) as Record<string, number>)
+        : reject(new Error(`noisy streams exited ${code}`)),
+    ),
+  );
   let peakRss = rssBefore;
   let readyChecks = 0;
   let notReady = 0;
@@ -158,7 +174,8 @@ try {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   })();
-  const [noisy] = await Promise.all([watch(noiseUntil), Promise.all(streams), probes]);
+  const [underNoise, noisyStatuses] = await Promise.all([watch(noiseUntil), noisyDone, probes]);
+  const serverCpuMs = (await cpuMs(pid)) - cpuBefore;
   await server.stop();
 
   const rows = [
@@ -167,7 +184,7 @@ try {
   ];
   bystanders.forEach((bystander, index) => {
     const quiet = (idle[index] ?? []).map((sample) => sample.ms);
-    const loud = noisy?.[index] ?? [];
+    const loud = underNoise[index] ?? [];
     const times = loud.map((sample) => sample.ms).filter((ms) => Number.isFinite(ms));
     rows.push(
       `| ${bystander.name} | ${percentile(quiet, 50).toFixed(1)} | ${percentile(quiet, 99).toFixed(1)} | ` +
@@ -175,10 +192,17 @@ try {
     );
   });
   console.log(`\n${rows.join("\n")}\n`);
-  const statuses = [...noisyStatuses].map(([status, count]) => `${status}: ${count}`).join(", ");
+  const statuses = Object.entries(noisyStatuses)
+    .map(([status, count]) => `${status}: ${count}`)
+    .join(", ");
   console.log(
     `noisy member: ${args.streams} streams × ${args.seconds} s of _entities × ${representations} other tenants ` +
-      `(the tenant limit's heaviest); answers ${statuses}${noisyFailures ? `, ${noisyFailures} failed` : ""}`,
+      `(the tenant limit's heaviest); answers ${statuses}`,
+  );
+  const noisyRequests = Object.values(noisyStatuses).reduce((sum, count) => sum + count, 0);
+  console.log(
+    `server CPU under noise: ${(serverCpuMs / Number(args.seconds) / 10).toFixed(0)} % of a core, ` +
+      `${((serverCpuMs * 1000) / Math.max(1, noisyRequests)).toFixed(0)} µs per noisy request`,
   );
   console.log(
     `/readyz: ${readyChecks - notReady} of ${readyChecks} checks 200; server RSS ${rssBefore.toFixed(0)} MB before, ` +

@@ -284,6 +284,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     if (!entry.admitted) {
       const { refusal } = entry;
       metrics.admissionRefusals.inc({ reason: refusalReason(refusal) });
+      // Its body is never read: the connection closes instead of taking in what it would discard
+      // (a refused caller waits Retry-After, a second at least, before a new one is worth opening).
+      response.setHeader("connection", "close");
       sendJson(
         response,
         refusalStatus(refusal),

@@ -161,13 +161,21 @@ describe("cost budgets", () => {
       expect(second.body.data).toBeUndefined();
       expect(second.body.extensions?.cost?.actualQueryCost).toBe(0);
 
+      // Told to wait, Alice is refused at the door until then, even for a cheap read.
+      const early = await post(budgeted.url, alice, READ_TENANT, { id: tenant.id });
+      expect(early.status).toBe(429);
+      expect(Number(early.retryAfter)).toBeGreaterThan(0);
+      expect(early.body.errors?.[0]?.message).toMatch(/still refilling/);
+
       // Bob has a full bucket of his own, but his tenant's holds less than the request costs.
       const bob = { ...tenantAdmin(tenant.id), sub: "bob" };
       const third = await post(budgeted.url, bob, ENTITIES, heavy);
       expect(third.status).toBe(429);
       expect(third.body.errors?.[0]?.message).toMatch(/your tenant's budget/);
-      // A cheap read still fits what is left; another tenant's member is untouched.
-      expect((await post(budgeted.url, bob, READ_TENANT, { id: tenant.id })).status).toBe(200);
+      // A cheap read of a third member still fits what the tenant has left; another tenant's
+      // member is untouched.
+      const carol = { ...tenantMember(tenant.id), sub: "carol" };
+      expect((await post(budgeted.url, carol, READ_TENANT, { id: tenant.id })).status).toBe(200);
       const other = await post(budgeted.url, tenantMember(otherTenant.id), ENTITIES, {
         r: representations(otherTenant.id, count),
       });

@@ -107,6 +107,26 @@ describe("admission", () => {
     expect(ticket.charge(200)).toBeNull();
   });
 
+  it("refuses a caller told to wait at the door until its Retry-After has passed, whatever it sends", () => {
+    let now = 0;
+    const admission = new Admission(rules, () => now);
+    const ticket = admitted(admission, alice);
+    expect(ticket.charge(900)).toBeNull();
+    ticket.leave();
+    const second = admitted(admission, alice);
+    expect(second.charge(600)).toMatchObject({ limit: "cost", retryAfterMs: 5_000 });
+    second.leave();
+    now += 3_000;
+    const early = admission.enter(alice);
+    expect(early.admitted).toBe(false);
+    if (!early.admitted)
+      expect(early.refusal).toMatchObject({ kind: "rateLimited", limit: "cost", retryAfterMs: 2_000 });
+    // Bob, of the same tenant, was told nothing.
+    admitted(admission, bob).leave();
+    now += 2_000;
+    expect(admitted(admission, alice).charge(600)).toBeNull();
+  });
+
   it("sheds a caller that already has work in flight first, and everyone past the in-flight bound", () => {
     const admission = new Admission(rules, () => 0);
     admission.shedder.observeWindow(150);

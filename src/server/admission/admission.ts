@@ -60,6 +60,8 @@ const BUSY_RETRY_AFTER_MS = 1_000;
 export class Admission {
   private readonly buckets = new Map<string, CostBucket>();
   private readonly inFlightByCaller = new Map<string, number>();
+  /** Callers refused for cost, until their Retry-After has passed. */
+  private readonly throttledUntil = new Map<string, number>();
   private inFlight = 0;
   readonly shedder: LoadShedder;
 
@@ -93,6 +95,21 @@ export class Admission {
         },
       };
     }
+    const waitMs = (this.throttledUntil.get(caller.key) ?? 0) - this.now();
+    if (waitMs > 0) {
+      // Told to wait and back early: refused at the door, before its body is read or parsed —
+      // a client that ignores Retry-After costs next to nothing until it has passed.
+      return {
+        admitted: false,
+        refusal: {
+          kind: "rateLimited",
+          limit: "cost",
+          retryAfterMs: waitMs,
+          message: "Your budget is still refilling; retry after the time in Retry-After",
+        },
+      };
+    }
+    this.throttledUntil.delete(caller.key);
     const cap = this.rules.concurrency[caller.kind];
     if (held >= cap) {
       return {
@@ -135,6 +152,7 @@ export class Admission {
         const waits = buckets.map((bucket) => bucket.check(cost, now));
         const retryAfterMs = Math.max(0, ...waits.map((wait) => (wait.granted ? 0 : wait.retryAfterMs)));
         if (retryAfterMs > 0) {
+          this.throttle(caller.key, now + retryAfterMs);
           const whose = waits[0]?.granted === false ? "your" : "your tenant's";
           return {
             kind: "rateLimited",
@@ -160,6 +178,14 @@ export class Admission {
         else this.inFlightByCaller.delete(caller.key);
       },
     };
+  }
+
+  private throttle(key: string, until: number): void {
+    if (this.throttledUntil.size >= BUCKETS_KEPT) {
+      const now = this.now();
+      for (const [other, at] of this.throttledUntil) if (at <= now) this.throttledUntil.delete(other);
+    }
+    this.throttledUntil.set(key, until);
   }
 
   private bucket(key: string, rule: BucketRule): CostBucket {
