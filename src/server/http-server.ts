@@ -3,10 +3,10 @@ import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/di
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { Admission, callerFor } from "./admission/admission.ts";
+import { Admission, callerFor, type Ticket } from "./admission/admission.ts";
 import { refusalExtensions, refusalReason, refusalStatus, retryAfterSeconds } from "./admission/refusals.ts";
 import type { GraphQLSchema } from "graphql";
-import type { GraphQLContext } from "../resolvers/context.ts";
+import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
 import type { Database } from "../services/database/client.ts";
 import type { TokenVerifier } from "./auth.ts";
 import { refuseWithoutAccess } from "./access-gate.ts";
@@ -219,6 +219,31 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
+  /**
+   * Admits a GraphQL request for its caller, or answers the refusal (429 or 503 with
+   * Retry-After) and returns null. Its body is then never read: the connection closes instead
+   * of taking in what it would discard (a refused caller waits a second at least).
+   */
+  function admit(request: IncomingMessage, response: ServerResponse, access: RequestAccess): Ticket | null {
+    const principal =
+      access.kind === "ok" ? access.services.viewer.principal : access.kind === "refused" ? access.principal : null;
+    const entry = admission.enter(callerFor(principal, request.socket.remoteAddress));
+    if (entry.admitted) {
+      response.once("close", entry.ticket.leave);
+      return entry.ticket;
+    }
+    const { refusal } = entry;
+    metrics.admissionRefusals.inc({ reason: refusalReason(refusal) });
+    response.setHeader("connection", "close");
+    sendJson(
+      response,
+      refusalStatus(refusal),
+      { errors: [{ message: refusal.message, extensions: refusalExtensions(refusal) }] },
+      { "retry-after": String(retryAfterSeconds(refusal)) },
+    );
+    return null;
+  }
+
   async function handle(
     request: IncomingMessage,
     response: ServerResponse,
@@ -277,26 +302,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       },
       { headers: request.headers, requestId, logger: requestLogger, record },
     );
-    const { access } = context;
-    const principal =
-      access.kind === "ok" ? access.services.viewer.principal : access.kind === "refused" ? access.principal : null;
-    const entry = admission.enter(callerFor(principal, request.socket.remoteAddress));
-    if (!entry.admitted) {
-      const { refusal } = entry;
-      metrics.admissionRefusals.inc({ reason: refusalReason(refusal) });
-      // Its body is never read: the connection closes instead of taking in what it would discard
-      // (a refused caller waits Retry-After, a second at least, before a new one is worth opening).
-      response.setHeader("connection", "close");
-      sendJson(
-        response,
-        refusalStatus(refusal),
-        { errors: [{ message: refusal.message, extensions: refusalExtensions(refusal) }] },
-        { "retry-after": String(retryAfterSeconds(refusal)) },
-      );
-      return;
-    }
-    response.once("close", entry.ticket.leave);
-    context.admission = entry.ticket;
+    const ticket = admit(request, response, context.access);
+    if (!ticket) return;
+    context.admission = ticket;
     let body: unknown;
     try {
       body =
