@@ -71,6 +71,13 @@ interface OnTenant<Input, Valid, Result, Payload> extends Common<Input, Valid, R
    * never waits for, or holds, its row lock.
    */
   tenantToWrite(tx: SqlTransaction, valid: Valid): Promise<TenantRecord | null>;
+  /**
+   * The tenant's id when the input names it directly. A platform-wide writer may write every
+   * tenant its capability covers (checked before anything else), so nothing is hidden from it
+   * and the unlocked read would decide nothing: its transaction locks this id at once, one
+   * statement fewer on every operator's transition.
+   */
+  tenantIdIn?(valid: Valid): string;
   /** The error for a tenant (or record) that does not exist or may not be touched by the caller. */
   notFound: UserError;
   /** The tenant version the caller expects, if it said (VERSION_CONFLICT otherwise). */
@@ -198,10 +205,14 @@ function mutationOf<Input extends { idempotencyKey?: string | null }, Valid, Res
             tenant !== null && writes.every((write) => mayWriteTenant(viewer, tenant, write));
           // Refusals roll back like any user error: the key reserved above must not outlive them.
           const notFound = () => new RollbackWithUserErrors({ ok: false, errors: [definition.notFound] });
-          const seen = await definition.tenantToWrite(tx, valid);
-          if (!mayWrite(seen)) throw notFound();
+          let tenantId = viewer.tenantScope === null ? definition.tenantIdIn?.(valid) : undefined;
+          if (tenantId === undefined) {
+            const seen = await definition.tenantToWrite(tx, valid);
+            if (!mayWrite(seen)) throw notFound();
+            tenantId = seen.id;
+          }
           // Judged again under the lock: the tenant may have changed (been hidden) while we waited.
-          const tenant = await lockTenant(tx, seen.id);
+          const tenant = await lockTenant(tx, tenantId);
           if (!mayWrite(tenant)) throw notFound();
           const expected = definition.expectedVersion?.(valid);
           if (expected != null && expected !== tenant.version) {

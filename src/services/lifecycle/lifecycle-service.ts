@@ -83,6 +83,7 @@ export const transitionTenant = defineMutation({
     });
   },
   tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
+  tenantIdIn: (valid) => valid.tenantId,
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   expectedVersion: (valid) => valid.expectedVersion,
   async work({ tx, viewer, valid, tenant: current, audit }): Promise<Outcome<TransitionResult>> {

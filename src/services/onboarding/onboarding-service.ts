@@ -53,6 +53,7 @@ export const completeOnboardingStep = defineMutation({
   write: "completeOnboardingStep",
   validate: (input: CompleteOnboardingStepInput) => succeed(input),
   tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
+  tenantIdIn: (valid) => valid.tenantId,
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, valid, tenant, audit }): Promise<Outcome<StepResult>> {
     const session = await findOnboardingSession(tx, tenant.id);

@@ -147,6 +147,7 @@ export const startOperationRun = defineMutation({
     return "error" in summary ? { ok: false, errors: [summary.error] } : succeed({ ...input, summary: summary.value });
   },
   tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
+  tenantIdIn: (valid) => valid.tenantId,
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
     if (valid.kind === OperationKind.DEPROVISION) {

@@ -200,6 +200,7 @@ export const updateTenant = defineMutation({
     return errors.length > 0 ? { ok: false, errors } : succeed(valid);
   },
   tenantToWrite: (tx, valid) => readTenant(tx, valid.tenantId),
+  tenantIdIn: (valid) => valid.tenantId,
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   expectedVersion: (valid) => valid.expectedVersion,
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<TenantChange>> {
