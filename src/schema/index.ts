@@ -10,6 +10,7 @@ import "./types/actor.ts";
 import "./types/tenant.ts";
 import "./types/operation-run.ts";
 import "./types/audit.ts";
+import "./types/tenant-event.ts";
 import "./types/lifecycle.ts";
 import "./types/onboarding.ts";
 

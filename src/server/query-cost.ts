@@ -27,6 +27,7 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "OperationRun.failureReason": 10,
   "AuditEvent.reason": 10,
   "AuditEvent.changes": 10,
+  "TenantEvent.data": 10,
   // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
   "Query.auditChain": 20_000,
 };

@@ -136,6 +136,13 @@ const FIELDS: Record<string, FieldRow> = {
     variables: (s) => ({ tenantId: s.tenant.id }),
     expected: row(["data", "data", "data", "data", "data"], ["data", "data", "data"]),
   },
+  "Query.tenantEvents": {
+    kind: "query",
+    document: `query($tenantId: ID) { tenantEvents(first: 5, filter: { tenantId: $tenantId }) { edges { node { id data } } } }`,
+    variables: (s) => ({ tenantId: s.tenant.id }),
+    // A tenant's admin reads its own tenant's feed; another tenant's filter is, for them, an empty feed.
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["data", "FORBIDDEN", "data"]),
+  },
   "Query.auditEvents": {
     kind: "query",
     document: `{ auditEvents(first: 5) { totalCount } }`,
