@@ -7,6 +7,7 @@ export {
   OperationKind,
   OperationRunStatus,
   TenantStatus,
+  WebhookDeliveryStatus,
 } from "../generated/prisma/enums.ts";
 import type { AuditEvent } from "../generated/prisma/browser.ts";
 
@@ -19,6 +20,8 @@ export type {
   OnboardingSession as OnboardingSessionRecord,
   OperationRun as OperationRunRecord,
   Tenant as TenantRecord,
+  WebhookDelivery as WebhookDeliveryRecord,
+  WebhookEndpoint as WebhookEndpointRecord,
 } from "../generated/prisma/browser.ts";
 
 /** Lifecycle transitions; the rules for each live in services/lifecycle/transition-table.ts. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { DestinationPolicy } from "../events/destinations.ts";
 
 /** Signs dev tokens when no secret is configured outside production; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production-0123456789";
@@ -8,6 +9,8 @@ const optionalString = z
   .trim()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+
+const optionalBoolean = z.enum(["true", "false"]).optional();
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -62,6 +65,13 @@ const environmentSchema = z.object({
   LIMIT_REQUEST_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_BODY_BYTES: positiveInt(1024 * 1024),
   LIMIT_MAX_ENTITY_REPRESENTATIONS: positiveInt(10_000),
+  WEBHOOK_DELIVERY: z.enum(["on", "off"]).default("on"),
+  WEBHOOK_SOURCE: z.string().trim().min(1).max(500).default("urn:tenant-lifecycle-subgraph"),
+  WEBHOOK_ALLOW_HTTP: optionalBoolean,
+  WEBHOOK_ALLOW_LOOPBACK: optionalBoolean,
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(["true", "false"]).default("false"),
+  WEBHOOK_CONCURRENCY: positiveInt(8),
+  WEBHOOK_POLL_INTERVAL_MS: positiveInt(250),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -94,6 +104,17 @@ export interface RequestLimits {
   maxEntityRepresentations: number;
 }
 
+/** Webhook delivery (docs/design.md §9). */
+export interface WebhookConfig {
+  /** Whether this process runs the delivery loop (any number of processes may). */
+  delivery: boolean;
+  /** CloudEvents `source` of every event sent. */
+  source: string;
+  policy: DestinationPolicy;
+  concurrency: number;
+  pollIntervalMs: number;
+}
+
 export interface Config {
   nodeEnv: "development" | "production" | "test";
   isProduction: boolean;
@@ -112,6 +133,7 @@ export interface Config {
   executor: "compiled" | "graphql-js";
   shutdownTimeoutMs: number;
   limits: RequestLimits;
+  webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +209,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     executor: env.GRAPHQL_EXECUTOR,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    webhooks: {
+      delivery: env.WEBHOOK_DELIVERY === "on",
+      source: env.WEBHOOK_SOURCE,
+      policy: {
+        // Outside production a receiver on this machine over plain http is the usual test.
+        allowHttp: env.WEBHOOK_ALLOW_HTTP ? env.WEBHOOK_ALLOW_HTTP === "true" : !isProduction,
+        allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK ? env.WEBHOOK_ALLOW_LOOPBACK === "true" : !isProduction,
+        allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === "true",
+      },
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+    },
     limits: {
       maxDepth: env.LIMIT_MAX_DEPTH,
       maxAliases: env.LIMIT_MAX_ALIASES,

@@ -294,3 +294,8 @@ export function tenantFeedRows(
     values,
   );
 }
+
+/** Events by id (a webhook delivery's event), in no particular order. */
+export function auditEventsByIds(sql: SqlRows, ids: readonly string[]): Promise<AuditEventRecord[]> {
+  return sql.rows<AuditEventRecord>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE id = ANY($1::uuid[])`, [[...ids]]);
+}

@@ -1,7 +1,7 @@
 // docs/design.md §9, the tenant event feed against the services and a real PostgreSQL: oldest
 // first; a cursor never skips nor repeats an event whose transaction commits after a later one
 // (two connections, interleaved commits); a rolled-back change emits nothing; masking and access.
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -319,7 +319,10 @@ describe("the migration that made the audit trail the feed", () => {
     try {
       const all = new URL("../../../prisma/migrations/", import.meta.url).pathname;
       await cp(all, directory, { recursive: true });
-      await rm(join(directory, "20261207000000_tenant_event_feed"), { recursive: true });
+      // Back to the database as it was before the feed: that migration and every later one removed.
+      for (const name of await readdir(directory)) {
+        if (name >= "20261207000000_tenant_event_feed") await rm(join(directory, name), { recursive: true });
+      }
       await applyMigrations(fresh.url, { migrationsDir: directory });
       await client.connect();
       // Two tenants; b's clock stepped back between its events (sequence 2 is "older" than 1).
