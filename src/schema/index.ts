@@ -11,6 +11,7 @@ import "./types/tenant.ts";
 import "./types/operation-run.ts";
 import "./types/audit.ts";
 import "./types/tenant-event.ts";
+import "./types/webhook.ts";
 import "./types/lifecycle.ts";
 import "./types/onboarding.ts";
 

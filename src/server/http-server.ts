@@ -267,6 +267,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
             limits: { maxRows: config.limits.maxResolvedItems, timeoutMs: config.limits.requestTimeoutMs },
             verifyToken,
             metrics,
+            webhookPolicy: config.webhooks.policy,
           },
           { headers: request.headers, requestId, logger: requestLogger, record },
         ),

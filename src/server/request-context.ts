@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
+import type { DestinationPolicy } from "../events/destinations.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
 import { createReaders } from "../services/service-context.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
@@ -29,6 +30,7 @@ export interface ContextDependencies {
   limits: { maxRows: number; timeoutMs: number };
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
+  webhookPolicy?: DestinationPolicy;
 }
 
 /** What the request log line reports about a GraphQL request, filled in as it is handled. */
@@ -85,7 +87,10 @@ async function resolveAccess(
       deadline: Date.now() + dependencies.limits.timeoutMs,
     };
     const sql = new RequestSql(dependencies.pool, limits);
-    return { kind: "ok", services: { sql, viewer, requestId, read: createReaders(sql) } };
+    return {
+      kind: "ok",
+      services: { sql, viewer, requestId, read: createReaders(sql), webhookPolicy: dependencies.webhookPolicy },
+    };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {
       logger.warn({ sub: principal.sub }, "operator override refused: caller is not a platform reader");

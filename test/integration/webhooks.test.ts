@@ -2,6 +2,7 @@
 // receiver: Standard Webhooks signatures checked by the reference verifier (`standardwebhooks`)
 // across a rotation, CloudEvents bodies, FIFO per (endpoint, tenant) through an outage, two
 // delivery loops delivering nothing twice, 410 and Retry-After, and SSRF refusals.
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
@@ -10,7 +11,9 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DestinationPolicy } from "../../src/events/destinations.ts";
 import { WebhookDispatcher } from "../../src/events/webhook-dispatcher.ts";
-import { createViewer } from "../../src/services/authorization/viewer.ts";
+import { poolRows } from "../../src/services/database/sql.ts";
+import type { ServiceContext } from "../../src/services/service-context.ts";
+import { claimDeliveries } from "../../src/services/webhooks/webhook-store.ts";
 import { ForbiddenError } from "../../src/services/errors.ts";
 import {
   createWebhookEndpoint,
@@ -18,10 +21,10 @@ import {
   replayWebhookDeliveries,
   rotateWebhookSecret,
   updateWebhookEndpoint,
-  type WebhookServiceContext,
 } from "../../src/services/webhooks/webhook-endpoint-service.ts";
 import { personas, tenantAdmin, type Persona } from "../support/personas.ts";
-import { openServiceDatabase, principalOf, type ServiceDatabase } from "../support/service-context.ts";
+import { startTestServer } from "../support/test-server.ts";
+import { openServiceDatabase, type ServiceDatabase } from "../support/service-context.ts";
 import { createDraft, ok, refusal, transition } from "../support/service-fixtures.ts";
 
 const LOCAL: DestinationPolicy = { allowHttp: true, allowLoopback: true, allowPrivateNetworks: false };
@@ -83,12 +86,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-function webhooks(caller: Persona = personas.operator, policy = LOCAL): WebhookServiceContext {
-  return {
-    pool: db.database.pool,
-    policy,
-    viewer: createViewer(principalOf(caller), { operatorOverrideTenantId: null, contextTenantId: null }),
-  };
+function webhooks(caller: Persona = personas.operator, policy = LOCAL): ServiceContext {
+  return { ...db.context(caller), webhookPolicy: policy };
 }
 
 async function receiver(): Promise<{ receiver: Receiver; url: string }> {
@@ -319,6 +318,35 @@ describe("delivery", () => {
   });
 });
 
+describe("a crash between sending and recording", () => {
+  it("leaves the lease to expire, and the event is sent again with the same webhook-id", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    const tenant = await createDraft(db);
+    const loop = dispatcher();
+    await settled();
+    await loop.fanOut();
+    // A process claims the delivery (and, say, sends it), then dies before recording the outcome.
+    const [claimed] = await claimDeliveries(poolRows(db.database.pool), 10, randomUUID(), 60);
+    expect(claimed?.endpointId).toBe(endpoint.id);
+    await drain(loop);
+    expect(hooks.received).toEqual([]);
+    // The lease runs out.
+    await db.query("UPDATE webhook_deliveries SET lease_until = now() - interval '1 second' WHERE id = $1", [
+      claimed?.id,
+    ]);
+    await drain(loop);
+    expect(hooks.received.map((entry) => entry.headers["webhook-id"])).toEqual([claimed?.eventId]);
+    const [event] = await db.query<{ id: string }>("SELECT id FROM audit_events WHERE tenant_id = $1", [tenant.id]);
+    expect(claimed?.eventId).toBe(event?.id);
+    const [delivery] = await db.query<{ attempts: number; status: string }>(
+      "SELECT attempts, status FROM webhook_deliveries WHERE id = $1",
+      [claimed?.id],
+    );
+    expect(delivery).toEqual({ attempts: 2, status: "SUCCEEDED" });
+  });
+});
+
 describe("endpoints", () => {
   it("are managed by platform:operator only, and refuse destinations outside the policy", async () => {
     await expect(
@@ -359,5 +387,73 @@ describe("endpoints", () => {
     );
     expect(delivery?.last_error).toMatch(/loopback/);
     expect(delivery?.status).toBe("PENDING");
+  });
+});
+
+describe("the GraphQL API", () => {
+  it("creates an endpoint (secret shown once), lists its deliveries with their events and attempts, and logs no secret", async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.close());
+    const { receiver: hooks, url } = await receiver();
+    const created = await server.data<{
+      createWebhookEndpoint: { endpoint: { id: string; eventTypes: string[]; enabled: boolean }; secret: string };
+    }>(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, eventTypes: ["tenant.created"] }) {
+        endpoint { id eventTypes enabled } secret userErrors { code } } }`,
+      { url },
+      { as: personas.operator },
+    );
+    const { endpoint, secret } = created.createWebhookEndpoint;
+    expect(endpoint).toMatchObject({ eventTypes: ["tenant.created"], enabled: true });
+    await server.data(
+      `mutation { createTenant(input: { slug: "hooked-${Date.now()}", name: "Hooked" }) { tenant { id } } }`,
+      {},
+      { as: personas.operator },
+    );
+    const loop = new WebhookDispatcher({
+      pool: server.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 4,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    await settled();
+    for (let pass = 0; pass < 50 && (await loop.pass()); pass += 1);
+    // The server's own database is another one than db's: wait on its feed too.
+    for (let pass = 0; pass < 200 && hooks.received.length === 0; pass += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await loop.pass();
+    }
+    expect(hooks.received).toHaveLength(1);
+    expect(
+      new Webhook(secret).verify((hooks.received[0] as Received).body, headersOf(hooks.received[0] as Received)),
+    ).toMatchObject({
+      type: "tenant.created",
+    });
+    const read = await server.data<{
+      webhookEndpoint: { deliveries: { edges: { node: Record<string, unknown> }[] } };
+    }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 5, status: [SUCCEEDED]) { edges { node {
+        status attempts event { type sequence } lastAttempt { httpStatus durationMs } } } } } }`,
+      { id: endpoint.id },
+      { as: personas.supportRead },
+    );
+    expect(read.webhookEndpoint.deliveries.edges.map((edge) => edge.node)).toEqual([
+      {
+        status: "SUCCEEDED",
+        attempts: 1,
+        event: { type: "tenant.created", sequence: 1 },
+        lastAttempt: { httpStatus: 200, durationMs: expect.any(Number) },
+      },
+    ]);
+    const rotated = await server.data<{ rotateWebhookSecret: { secret: string } }>(
+      `mutation($id: ID!) { rotateWebhookSecret(input: { endpointId: $id, previousSecretExpiresInSeconds: 0 }) { secret userErrors { code } } }`,
+      { id: endpoint.id },
+      { as: personas.operator },
+    );
+    expect(rotated.rotateWebhookSecret.secret).toMatch(/^whsec_/);
+    expect(server.logs.join("\n")).not.toContain(secret.slice(6));
+    expect(server.logs.join("\n")).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
   });
 });

@@ -6,7 +6,19 @@ import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/
 import { urlRefusal, type DestinationPolicy } from "../../events/destinations.ts";
 import { newWebhookSecret } from "../../events/signing.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
-import { inTransaction, poolRows as poolSql, type SqlPool } from "../database/sql.ts";
+import type { ServiceContext } from "../service-context.ts";
+import type { AuditEventRecord } from "../../domain/vocabulary.ts";
+import { auditEventsByIds } from "../audit/audit-store.ts";
+import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  keysetOrder,
+  validatePageRequest,
+  type Page,
+  type PageArgs,
+  type PageRequest,
+} from "../pagination.ts";
 import { fail, ForbiddenError, succeed, type Outcome } from "../errors.ts";
 import { characterLength, hasControlCharacters, isStorableText, isUuid } from "../text.ts";
 import {
@@ -28,11 +40,9 @@ export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 86_400;
 const DEFAULT_PREVIOUS_SECRET_SECONDS = 86_400;
 const CATALOGUED: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
 
-export interface WebhookServiceContext {
-  pool: SqlPool;
-  viewer: Viewer;
-  policy: DestinationPolicy;
-}
+/** Without configuration: https to public addresses only (production's rule). */
+const STRICT_POLICY: DestinationPolicy = { allowHttp: false, allowLoopback: false, allowPrivateNetworks: false };
+const policyOf = (context: ServiceContext) => context.webhookPolicy ?? STRICT_POLICY;
 
 function requireManager(viewer: Viewer): void {
   if (
@@ -98,14 +108,14 @@ export interface CreatedEndpoint {
 }
 
 export async function createWebhookEndpoint(
-  context: WebhookServiceContext,
+  context: ServiceContext,
   input: { url: string; eventTypes?: readonly string[] | null; description?: string | null },
 ): Promise<Outcome<CreatedEndpoint>> {
   requireManager(context.viewer);
-  const checked = checkFields(input, context.policy);
+  const checked = checkFields(input, policyOf(context));
   if (!checked.ok) return checked;
   const secret = newWebhookSecret();
-  const endpoint = await inTransaction(context.pool, (tx) =>
+  const endpoint = await context.sql.transaction((tx) =>
     insertEndpoint(tx, {
       url: input.url.trim(),
       description: input.description?.trim() || null,
@@ -119,14 +129,14 @@ export async function createWebhookEndpoint(
 const notFound = () => fail("NOT_FOUND", "No webhook endpoint with this id", ["input", "endpointId"]);
 
 export async function updateWebhookEndpoint(
-  context: WebhookServiceContext,
+  context: ServiceContext,
   input: EndpointFields & { endpointId: string; enabled?: boolean | null; expectedVersion?: number | null },
 ): Promise<Outcome<{ endpoint: WebhookEndpointRecord }>> {
   requireManager(context.viewer);
-  const checked = checkFields(input, context.policy);
+  const checked = checkFields(input, policyOf(context));
   if (!checked.ok) return checked;
   if (!isUuid(input.endpointId)) return notFound();
-  return inTransaction(context.pool, async (tx) => {
+  return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
     if (
@@ -149,7 +159,7 @@ export async function updateWebhookEndpoint(
 }
 
 export async function rotateWebhookSecret(
-  context: WebhookServiceContext,
+  context: ServiceContext,
   input: { endpointId: string; previousSecretExpiresInSeconds?: number | null },
 ): Promise<Outcome<CreatedEndpoint>> {
   requireManager(context.viewer);
@@ -162,7 +172,7 @@ export async function rotateWebhookSecret(
   }
   if (!isUuid(input.endpointId)) return notFound();
   const secret = newWebhookSecret();
-  return inTransaction(context.pool, async (tx) => {
+  return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
     return succeed({ endpoint: await rotateSecret(tx, current.id, secret, overlap), secret });
@@ -170,12 +180,12 @@ export async function rotateWebhookSecret(
 }
 
 export async function deleteWebhookEndpoint(
-  context: WebhookServiceContext,
+  context: ServiceContext,
   input: { endpointId: string },
 ): Promise<Outcome<{ deletedEndpointId: string }>> {
   requireManager(context.viewer);
   if (!isUuid(input.endpointId)) return notFound();
-  return inTransaction(context.pool, async (tx) => {
+  return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
     await deleteEndpoint(tx, current.id);
@@ -184,7 +194,7 @@ export async function deleteWebhookEndpoint(
 }
 
 export async function replayWebhookDeliveries(
-  context: WebhookServiceContext,
+  context: ServiceContext,
   input: { endpointId: string; since: Date; until?: Date | null; onlyFailed?: boolean | null },
 ): Promise<Outcome<{ scheduled: number }>> {
   requireManager(context.viewer);
@@ -193,7 +203,7 @@ export async function replayWebhookDeliveries(
   if (until.getTime() <= input.since.getTime()) {
     return fail("INVALID_INPUT", "until must be after since", ["input", "until"]);
   }
-  return inTransaction(context.pool, async (tx) => {
+  return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
     return succeed({ scheduled: await replayDeliveries(tx, current.id, input.since, until, input.onlyFailed ?? true) });
@@ -202,31 +212,96 @@ export async function replayWebhookDeliveries(
 
 // ---------------------------------------------------------------- reads (platform readers)
 
-export async function getWebhookEndpoint(
-  context: WebhookServiceContext,
-  id: string,
-): Promise<WebhookEndpointRecord | null> {
+/** Endpoints and deliveries are listed oldest first; cursors name (createdAt, id). */
+const ENDPOINT_ORDER = keysetOrder<{ createdAt: Date; id: string }>("webhookEndpoints", [
+  { column: "created_at", type: "timestamptz", of: (row) => row.createdAt },
+  { column: "id", type: "uuid", of: (row) => row.id },
+]);
+const DELIVERY_ORDER = keysetOrder<{ createdAt: Date; id: string }>("webhookDeliveries", [
+  { column: "created_at", type: "timestamptz", of: (row) => row.createdAt },
+  { column: "id", type: "uuid", of: (row) => row.id },
+]);
+
+function afterOf(
+  order: typeof ENDPOINT_ORDER,
+  cursor: string | null,
+  scope = "",
+): { createdAt: Date; id: string } | null {
+  if (cursor === null) return null;
+  const [createdAt, id] = decodeCursor(order, cursor, scope);
+  return { createdAt: createdAt as Date, id: id as string };
+}
+
+function pageOf<Row extends { createdAt: Date; id: string }, Node>(
+  rows: Row[],
+  request: PageRequest,
+  order: typeof ENDPOINT_ORDER,
+  present: (row: Row) => Node,
+  scope = "",
+): Page<Node> {
+  const hasNextPage = rows.length > request.first;
+  return {
+    items: (hasNextPage ? rows.slice(0, request.first) : rows).map((row) => ({
+      node: present(row),
+      cursor: encodeCursor(order, row, scope),
+    })),
+    hasNextPage,
+    hasPreviousPage: request.after !== null,
+    totalCount: null,
+  };
+}
+
+export async function getWebhookEndpoint(context: ServiceContext, id: string): Promise<WebhookEndpointRecord | null> {
   requirePlatformReader(context.viewer);
   if (!isUuid(id)) return null;
-  return readEndpoint(poolSql(context.pool), id.toLowerCase());
+  return readEndpoint(context.sql, id.toLowerCase());
 }
 
 export async function listWebhookEndpoints(
-  context: WebhookServiceContext,
-  after: { createdAt: Date; id: string } | null,
-  limit: number,
-): Promise<WebhookEndpointRecord[]> {
+  context: ServiceContext,
+  args: PageArgs,
+): Promise<Page<WebhookEndpointRecord>> {
   requirePlatformReader(context.viewer);
-  return endpointPage(poolSql(context.pool), after, limit);
+  const request = validatePageRequest(args);
+  const rows = await endpointPage(context.sql, afterOf(ENDPOINT_ORDER, request.after), request.first + 1);
+  return pageOf(rows, request, ENDPOINT_ORDER, (row) => row);
+}
+
+/** A delivery with its event, as a platform reader sees it. */
+export interface DeliveryWithEvent extends WebhookDeliveryRecord {
+  event: Presented<AuditEventRecord> | null;
 }
 
 export async function listWebhookDeliveries(
-  context: WebhookServiceContext,
+  context: ServiceContext,
   endpointId: string,
-  statuses: readonly string[] | null,
-  after: { createdAt: Date; id: string } | null,
-  limit: number,
-): Promise<WebhookDeliveryRecord[]> {
-  requirePlatformReader(context.viewer);
-  return deliveryPage(poolSql(context.pool), endpointId, statuses, after, limit);
+  args: PageArgs & { status?: readonly string[] | null },
+): Promise<Page<DeliveryWithEvent>> {
+  const access = requirePlatformReader(context.viewer);
+  const request = validatePageRequest(args);
+  const rows = await deliveryPage(
+    context.sql,
+    endpointId,
+    args.status ?? null,
+    afterOf(DELIVERY_ORDER, request.after, endpointId),
+    request.first + 1,
+  );
+  const events = new Map(
+    (
+      await auditEventsByIds(
+        context.sql,
+        rows.map((row) => row.eventId),
+      )
+    ).map((event) => [event.id, event]),
+  );
+  return pageOf(
+    rows,
+    request,
+    DELIVERY_ORDER,
+    (row) => {
+      const event = events.get(row.eventId);
+      return { ...row, event: event ? presentAuditEvent(context.viewer, access, event) : null };
+    },
+    endpointId,
+  );
 }
