@@ -11,6 +11,8 @@ import { ensureDatabase } from "./services/database/ensure-database.ts";
 import { applyMigrations } from "./services/database/migrations.ts";
 import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency-store.ts";
 import { WebhookDispatcher } from "./events/webhook-dispatcher.ts";
+import { NatsSink } from "./events/nats-sink.ts";
+import { SinkRunner } from "./events/sink-runner.ts";
 
 const EMBEDDED_DATABASE_NAME = "tenant_lifecycle";
 
@@ -77,6 +79,14 @@ async function main(): Promise<void> {
       })
     : null;
   webhooks?.start();
+  const nats = config.webhooks.nats;
+  const broker = nats
+    ? new SinkRunner(await NatsSink.open({ ...nats, source: config.webhooks.source }), database.pool, {
+        pollIntervalMs: config.webhooks.pollIntervalMs,
+        logger: logger.child({ component: "nats-sink" }),
+      })
+    : null;
+  broker?.start();
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info(
@@ -114,6 +124,7 @@ async function main(): Promise<void> {
       await http.drain(config.shutdownTimeoutMs);
       logger.debug("http server drained");
       await webhooks?.stop();
+      await broker?.stop();
       await database.close();
       logger.debug("database pool closed");
       await embedded?.stop();

@@ -17,6 +17,7 @@ import {
   type DeliveryOutcome,
 } from "../services/webhooks/webhook-store.ts";
 import type { DestinationPolicy } from "./destinations.ts";
+import { cloudEventAttributes, eventData } from "./event-sink.ts";
 import { postWebhook, type SendResult } from "./http-sender.ts";
 import { retryAfterMs, retryDelayMs } from "./retry-schedule.ts";
 import { signatureHeader } from "./signing.ts";
@@ -53,24 +54,10 @@ const FAN_OUT_BATCH = 500;
 /** The CloudEvent body (structured mode) of an event. */
 export function cloudEventOf(event: AuditEventRecord, source: string): string {
   return JSON.stringify({
-    specversion: "1.0",
-    id: event.id,
-    source,
-    type: event.action,
-    subject: event.tenantId,
-    time: event.occurredAt.toISOString(),
-    datacontenttype: "application/json",
-    // Extension attributes: the tenant and its gapless sequence, to order and to spot gaps.
-    tenantid: event.tenantId,
+    ...cloudEventAttributes(event, source),
+    // In JSON the sequence is a number (as a header it can only be text).
     sequence: event.sequence,
-    data: {
-      tenantId: event.tenantId,
-      sequence: event.sequence,
-      actor: { type: event.actorType, id: event.actorId },
-      reason: event.reason,
-      changes: event.changes,
-      requestId: event.requestId,
-    },
+    data: eventData(event),
   });
 }
 

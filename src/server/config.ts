@@ -72,6 +72,17 @@ const environmentSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(["true", "false"]).default("false"),
   WEBHOOK_CONCURRENCY: positiveInt(8),
   WEBHOOK_POLL_INTERVAL_MS: positiveInt(250),
+  EVENTS_NATS_URL: optionalString,
+  EVENTS_NATS_STREAM: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and - only")
+    .default("TENANT_EVENTS"),
+  EVENTS_NATS_SUBJECT_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens without wildcards")
+    .default("tenant-events"),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -113,6 +124,8 @@ export interface WebhookConfig {
   policy: DestinationPolicy;
   concurrency: number;
   pollIntervalMs: number;
+  /** NATS JetStream sink; absent: no broker. */
+  nats?: { servers: string; stream: string; subjectPrefix: string };
 }
 
 export interface Config {
@@ -220,6 +233,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       },
       concurrency: env.WEBHOOK_CONCURRENCY,
       pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      nats: env.EVENTS_NATS_URL
+        ? {
+            servers: env.EVENTS_NATS_URL,
+            stream: env.EVENTS_NATS_STREAM,
+            subjectPrefix: env.EVENTS_NATS_SUBJECT_PREFIX,
+          }
+        : undefined,
     },
     limits: {
       maxDepth: env.LIMIT_MAX_DEPTH,

@@ -95,6 +95,7 @@ describe("SQL", () => {
     webhook_secrets: "src/services/webhooks/webhook-store.ts",
     webhook_deliveries: "src/services/webhooks/webhook-store.ts",
     webhook_dispatch_cursor: "src/services/webhooks/webhook-store.ts",
+    event_sink_cursors: "src/services/events/sink-cursor-store.ts",
   };
 
   it.each(Object.entries(TABLE_OWNERS))("every statement on %s is in %s", (table, owner) => {

@@ -299,3 +299,12 @@ export function tenantFeedRows(
 export function auditEventsByIds(sql: SqlRows, ids: readonly string[]): Promise<AuditEventRecord[]> {
   return sql.rows<AuditEventRecord>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE id = ANY($1::uuid[])`, [[...ids]]);
 }
+
+/** The feed's end as it is now (a new sink starts there); the origin on an empty trail. */
+export async function feedEnd(sql: SqlRows): Promise<Pick<FeedPosition, "feedXid" | "feedPosition">> {
+  const [last] = await sql.rows<{ feedXid: string; feedPosition: string }>(
+    `SELECT feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM audit_events
+     ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+  );
+  return last ?? { feedXid: "0", feedPosition: "0" };
+}
