@@ -299,6 +299,44 @@ describe("delivery", () => {
     expect(gone.events()).toHaveLength(2);
   });
 
+  it("disables an endpoint whose every attempt has failed for 5 days, and a success ends a failing streak", async () => {
+    const { receiver: hooks, url } = await receiver();
+    hooks.answer = () => ({ status: 500 });
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    await createDraft(db);
+    const loop = dispatcher();
+    await drain(loop);
+    const streak = () =>
+      db.query<{ enabled: boolean; failing: boolean; disabled_reason: string | null }>(
+        "SELECT enabled, failing_since IS NOT NULL AS failing, disabled_reason FROM webhook_endpoints WHERE id = $1",
+        [endpoint.id],
+      );
+    expect(await streak()).toEqual([{ enabled: true, failing: true, disabled_reason: null }]);
+    // Four days of failing: still enabled.
+    await db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '4 days' WHERE id = $1", [
+      endpoint.id,
+    ]);
+    await fastForward();
+    await drain(loop);
+    expect((await streak())[0]?.enabled).toBe(true);
+    // Past five days: the next failure disables it.
+    await db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 minute' WHERE id = $1", [
+      endpoint.id,
+    ]);
+    await fastForward();
+    await drain(loop);
+    expect(await streak()).toEqual([
+      { enabled: false, failing: true, disabled_reason: "every attempt failed for 5 days" },
+    ]);
+    // Enabled again by an operator, a success ends the streak.
+    hooks.answer = () => ({ status: 200 });
+    ok(await updateWebhookEndpoint(webhooks(), { endpointId: endpoint.id, enabled: true }));
+    await fastForward();
+    await drain(loop);
+    expect(await streak()).toEqual([{ enabled: true, failing: false, disabled_reason: null }]);
+    expect(hooks.received).toHaveLength(1);
+  });
+
   it("gives up after the Standard Webhooks schedule: FAILED after the tenth attempt", async () => {
     const { receiver: hooks, url } = await receiver();
     hooks.answer = () => ({ status: 500 });
