@@ -17,8 +17,6 @@ export class SinkRunner {
   private loop: Promise<void> | null = null;
   private readonly sql: SqlRows;
   private readonly leaseToken = randomUUID();
-  /** Events behind the feed's settled end at the last pass (broker lag). */
-  lag = 0;
 
   constructor(
     private readonly sink: EventSink,
@@ -59,14 +57,10 @@ export class SinkRunner {
     if (cursor === null) return 0;
     const events = await feedRows(this.sql, { actions: null, since: null }, cursor, BATCH);
     const last = events.at(-1);
-    if (!last) {
-      this.lag = 0;
-      return 0;
-    }
+    if (!last) return 0;
     await this.sink.publish(events);
     const kept = await advanceSinkCursor(this.sql, this.sink.name, this.leaseToken, last, events.length);
     if (!kept) this.options.logger.warn({ sink: this.sink.name }, "event sink lease lost: another process publishes");
-    this.lag = events.length === BATCH ? BATCH : 0;
     this.options.logger.debug({ sink: this.sink.name, published: events.length }, "events published");
     return events.length;
   }
