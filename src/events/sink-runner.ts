@@ -36,7 +36,8 @@ export class SinkRunner {
         } catch (error) {
           this.options.logger.warn({ err: error, sink: this.sink.name }, "event sink pass failed; retrying");
         }
-        if (published === 0 && this.running) {
+        // Only a full batch may have left events behind; otherwise wait for more.
+        if (published < BATCH && this.running) {
           await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
         }
       }

@@ -102,7 +102,11 @@ export class WebhookDispatcher {
     while (this.running) {
       let busy = false;
       try {
-        busy = await this.pass();
+        // Only a full batch (fanned out or claimed) may have left work behind; otherwise the loop
+        // sleeps its poll interval: a pass per event would have it compete with the writes it
+        // follows (bench (d), 10 000 tenants: 232 → 140 transitions/s when it never slept).
+        const done = await this.pass();
+        busy = done.fanned === FAN_OUT_BATCH || done.claimed === this.options.concurrency;
       } catch (error) {
         this.options.logger.error({ err: error }, "webhook delivery pass failed");
       }
@@ -119,12 +123,12 @@ export class WebhookDispatcher {
     }
   }
 
-  /** One pass; true when it found work (the next pass starts at once). */
-  async pass(): Promise<boolean> {
+  /** One pass: events fanned out and deliveries claimed (and sent). */
+  async pass(): Promise<{ fanned: number; claimed: number }> {
     const fanned = await this.fanOut();
     const claimed = await claimDeliveries(this.sql, this.options.concurrency, randomUUID(), leaseSeconds(this.options));
     if (claimed.length > 0) await this.deliverAll(claimed);
-    return fanned > 0 || claimed.length > 0;
+    return { fanned, claimed: claimed.length };
   }
 
   /** Feed events after the fan-out cursor become deliveries; 0 when another process holds the cursor. */
