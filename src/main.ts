@@ -10,6 +10,9 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./services/d
 import { ensureDatabase } from "./services/database/ensure-database.ts";
 import { applyMigrations } from "./services/database/migrations.ts";
 import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency-store.ts";
+import { WebhookDispatcher } from "./events/webhook-dispatcher.ts";
+import { NatsSink } from "./events/nats-sink.ts";
+import { SinkRunner } from "./events/sink-runner.ts";
 
 const EMBEDDED_DATABASE_NAME = "tenant_lifecycle";
 
@@ -63,6 +66,27 @@ async function main(): Promise<void> {
     schema: buildSubgraphSchema(),
     verifyToken: createTokenVerifier(config.auth),
   });
+  // Any number of replicas deliver: claims are leases taken with SKIP LOCKED (docs/design.md §9).
+  const webhooks = config.webhooks.delivery
+    ? new WebhookDispatcher({
+        pool: database.pool,
+        policy: config.webhooks.policy,
+        source: config.webhooks.source,
+        concurrency: config.webhooks.concurrency,
+        pollIntervalMs: config.webhooks.pollIntervalMs,
+        logger: logger.child({ component: "webhooks" }),
+        metrics: http.metrics.webhooks,
+      })
+    : null;
+  webhooks?.start();
+  const nats = config.webhooks.nats;
+  const broker = nats
+    ? new SinkRunner(await NatsSink.open({ ...nats, source: config.webhooks.source }), database.pool, {
+        pollIntervalMs: config.webhooks.pollIntervalMs,
+        logger: logger.child({ component: "nats-sink" }),
+      })
+    : null;
+  broker?.start();
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info(
@@ -99,6 +123,8 @@ async function main(): Promise<void> {
     try {
       await http.drain(config.shutdownTimeoutMs);
       logger.debug("http server drained");
+      await webhooks?.stop();
+      await broker?.stop();
       await database.close();
       logger.debug("database pool closed");
       await embedded?.stop();

@@ -7,12 +7,21 @@ export {
   OperationKind,
   OperationRunStatus,
   TenantStatus,
+  WebhookDeliveryStatus,
 } from "../generated/prisma/enums.ts";
+import type { AuditEvent } from "../generated/prisma/browser.ts";
+
+/**
+ * An audit event as services use it. Its feed position is the event feed's business alone
+ * (services/events, read there as text: an int8 the driver returns as a string).
+ */
+export type AuditEventRecord = Omit<AuditEvent, "position">;
 export type {
-  AuditEvent as AuditEventRecord,
   OnboardingSession as OnboardingSessionRecord,
   OperationRun as OperationRunRecord,
   Tenant as TenantRecord,
+  WebhookDelivery as WebhookDeliveryRecord,
+  WebhookEndpoint as WebhookEndpointRecord,
 } from "../generated/prisma/browser.ts";
 
 /** Lifecycle transitions; the rules for each live in services/lifecycle/transition-table.ts. */

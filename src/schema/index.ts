@@ -10,6 +10,8 @@ import "./types/actor.ts";
 import "./types/tenant.ts";
 import "./types/operation-run.ts";
 import "./types/audit.ts";
+import "./types/tenant-event.ts";
+import "./types/webhook.ts";
 import "./types/lifecycle.ts";
 import "./types/onboarding.ts";
 

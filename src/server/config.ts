@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AdmissionRules } from "./admission/admission.ts";
+import type { DestinationPolicy } from "../events/destinations.ts";
 
 /** Signs dev tokens when no secret is configured outside production; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production-0123456789";
@@ -9,6 +10,8 @@ const optionalString = z
   .trim()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+
+const optionalBoolean = z.enum(["true", "false"]).optional();
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -78,6 +81,24 @@ const environmentSchema = z.object({
   RATE_LIMIT_CONCURRENT_ANONYMOUS: positiveInt(8),
   SHED_EVENT_LOOP_DELAY_MS: positiveInt(200),
   SHED_MAX_IN_FLIGHT: positiveInt(256),
+  WEBHOOK_DELIVERY: z.enum(["on", "off"]).default("on"),
+  WEBHOOK_SOURCE: z.string().trim().min(1).max(500).default("urn:tenant-lifecycle-subgraph"),
+  WEBHOOK_ALLOW_HTTP: optionalBoolean,
+  WEBHOOK_ALLOW_LOOPBACK: optionalBoolean,
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: z.enum(["true", "false"]).default("false"),
+  WEBHOOK_CONCURRENCY: positiveInt(8),
+  WEBHOOK_POLL_INTERVAL_MS: positiveInt(250),
+  EVENTS_NATS_URL: optionalString,
+  EVENTS_NATS_STREAM: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and - only")
+    .default("TENANT_EVENTS"),
+  EVENTS_NATS_SUBJECT_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens without wildcards")
+    .default("tenant-events"),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -112,6 +133,19 @@ export interface RequestLimits {
   idempotencyRecordsPerPrincipal: number;
 }
 
+/** Webhook delivery (docs/design.md §9). */
+export interface WebhookConfig {
+  /** Whether this process runs the delivery loop (any number of processes may). */
+  delivery: boolean;
+  /** CloudEvents `source` of every event sent. */
+  source: string;
+  policy: DestinationPolicy;
+  concurrency: number;
+  pollIntervalMs: number;
+  /** NATS JetStream sink; absent: no broker. */
+  nats?: { servers: string; stream: string; subjectPrefix: string };
+}
+
 export interface Config {
   /** Per-caller cost buckets, concurrency caps and load shedding (design §6). */
   admission: AdmissionRules;
@@ -134,6 +168,7 @@ export interface Config {
   compiledCacheBytes: number;
   shutdownTimeoutMs: number;
   limits: RequestLimits;
+  webhooks: WebhookConfig;
 }
 
 export class ConfigError extends Error {
@@ -252,6 +287,25 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         anonymous: env.RATE_LIMIT_CONCURRENT_ANONYMOUS,
       },
       shedding: { maxEventLoopDelayMs: env.SHED_EVENT_LOOP_DELAY_MS, maxInFlight: env.SHED_MAX_IN_FLIGHT },
+    },
+    webhooks: {
+      delivery: env.WEBHOOK_DELIVERY === "on",
+      source: env.WEBHOOK_SOURCE,
+      policy: {
+        // Outside production a receiver on this machine over plain http is the usual test.
+        allowHttp: env.WEBHOOK_ALLOW_HTTP ? env.WEBHOOK_ALLOW_HTTP === "true" : !isProduction,
+        allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK ? env.WEBHOOK_ALLOW_LOOPBACK === "true" : !isProduction,
+        allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === "true",
+      },
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: env.WEBHOOK_POLL_INTERVAL_MS,
+      nats: env.EVENTS_NATS_URL
+        ? {
+            servers: env.EVENTS_NATS_URL,
+            stream: env.EVENTS_NATS_STREAM,
+            subjectPrefix: env.EVENTS_NATS_SUBJECT_PREFIX,
+          }
+        : undefined,
     },
     limits: {
       maxDepth: env.LIMIT_MAX_DEPTH,

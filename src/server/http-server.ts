@@ -299,6 +299,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         quotas: { idempotencyRecordsPerPrincipal: config.limits.idempotencyRecordsPerPrincipal },
         verifyToken,
         metrics,
+        webhookPolicy: config.webhooks.policy,
       },
       { headers: request.headers, requestId, logger: requestLogger, record },
     );

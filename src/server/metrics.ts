@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type pg from "pg";
+import { poolRows } from "../services/database/sql.ts";
+import { webhookGauges } from "../services/webhooks/webhook-store.ts";
 
 /** Label values are a bounded vocabulary: a client can never grow /metrics by what it sends. */
 const OPERATION_NAME_MAX_LENGTH = 64;
@@ -48,6 +50,27 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  /** Webhook delivery (docs/design.md §9): what the loop reports, and the deliveries table's state. */
+  readonly webhookAttempts = new Counter({
+    name: "webhook_delivery_attempts_total",
+    help: "Webhook delivery attempts by outcome (succeeded, retry, failed, gone)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  readonly webhookLatency = new Histogram({
+    name: "webhook_event_to_delivery_seconds",
+    help: "From an event's commit time (occurredAt) to its endpoint's 2xx",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
+  /** The sink the delivery loop reports to. */
+  readonly webhooks = {
+    attempt: (outcome: string) => this.webhookAttempts.inc({ outcome }),
+    delivered: (seconds: number) => this.webhookLatency.observe(seconds),
+  };
+
   readonly compiledCacheBytes = new Gauge({
     name: "graphql_compiled_cache_bytes",
     help: "Estimated bytes retained by the operations compiled by graphql-jit (bounded by GRAPHQL_COMPILED_CACHE_BYTES)",
@@ -69,6 +92,22 @@ export class ServiceMetrics {
 
   constructor(pool: pg.Pool, eventLoopDelayMs: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: "webhook_deliveries_pending",
+      help: "Webhook deliveries waiting (PENDING), the age of the oldest (seconds), disabled endpoints",
+      labelNames: ["measure"] as const,
+      registers: [this.registry],
+      async collect() {
+        try {
+          const gauges = await webhookGauges(poolRows(pool));
+          this.set({ measure: "pending" }, gauges.pending);
+          this.set({ measure: "oldest_pending_age_seconds" }, gauges.oldestPendingSeconds);
+          this.set({ measure: "disabled_endpoints" }, gauges.disabledEndpoints);
+        } catch {
+          // The database is unreachable: /readyz says so; the gauge keeps its last values.
+        }
+      },
+    });
     new Gauge({
       name: "db_pool_connections",
       help: "Database pool connections by state",

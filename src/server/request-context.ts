@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
+import type { DestinationPolicy } from "../events/destinations.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
 import { createReaders, type WriteQuotas } from "../services/service-context.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
@@ -30,6 +31,7 @@ export interface ContextDependencies {
   quotas: WriteQuotas;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
+  webhookPolicy?: DestinationPolicy;
 }
 
 /** What the request log line reports about a GraphQL request, filled in as it is handled. */
@@ -88,7 +90,14 @@ async function resolveAccess(
     const sql = new RequestSql(dependencies.pool, limits);
     return {
       kind: "ok",
-      services: { sql, viewer, requestId, read: createReaders(sql), quotas: dependencies.quotas },
+      services: {
+        sql,
+        viewer,
+        requestId,
+        read: createReaders(sql),
+        quotas: dependencies.quotas,
+        webhookPolicy: dependencies.webhookPolicy,
+      },
     };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {

@@ -1,5 +1,6 @@
 import { AuditReader } from "./audit/audit-store.ts";
 import type { Viewer } from "./authorization/viewer.ts";
+import type { DestinationPolicy } from "../events/destinations.ts";
 import type { RequestSql } from "./database/sql.ts";
 import { SessionReader } from "./onboarding/session-store.ts";
 import { RunReader } from "./operation-runs/run-store.ts";
@@ -36,4 +37,6 @@ export interface ServiceContext {
   requestId: string;
   read: Readers;
   quotas: WriteQuotas;
+  /** Where webhook endpoints may point (configuration); absent: https to public addresses only. */
+  webhookPolicy?: DestinationPolicy;
 }

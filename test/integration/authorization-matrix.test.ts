@@ -104,6 +104,9 @@ const freshActiveScenario = async (server: TestServer, shared: Scenario): Promis
   return { ...shared, tenant, runId: await queuedRun(server, tenant.id) };
 };
 
+/** An endpoint id nobody created: what the endpoint mutations say about it is NOT_FOUND, or FORBIDDEN first. */
+const UNKNOWN_ENDPOINT = "00000000-0000-4000-8000-00000000e0d0";
+
 const FIELDS: Record<string, FieldRow> = {
   "Query.tenant": {
     kind: "query",
@@ -135,6 +138,13 @@ const FIELDS: Record<string, FieldRow> = {
     document: `query($tenantId: ID) { operationRuns(first: 5, filter: { tenantId: $tenantId }) { totalCount } }`,
     variables: (s) => ({ tenantId: s.tenant.id }),
     expected: row(["data", "data", "data", "data", "data"], ["data", "data", "data"]),
+  },
+  "Query.tenantEvents": {
+    kind: "query",
+    document: `query($tenantId: ID) { tenantEvents(first: 5, filter: { tenantId: $tenantId }) { edges { node { id data } } } }`,
+    variables: (s) => ({ tenantId: s.tenant.id }),
+    // A tenant's admin reads its own tenant's feed; another tenant's filter is, for them, an empty feed.
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["data", "FORBIDDEN", "data"]),
   },
   "Query.auditEvents": {
     kind: "query",
@@ -199,6 +209,63 @@ const FIELDS: Record<string, FieldRow> = {
     document: `mutation($id: ID!) { completeOnboardingStep(input: { tenantId: $id, step: PROFILE }) { onboarding { id } userErrors { code } } }`,
     variables: (s) => ({ id: s.tenant.id }),
     expected: row(["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"], ["data", "FORBIDDEN", "NOT_FOUND"]),
+  },
+  "Query.webhookEndpoints": {
+    kind: "query",
+    document: `{ webhookEndpoints(first: 5) { edges { node { id url } } } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Query.webhookEndpoint": {
+    kind: "query",
+    document: `query($id: ID!) { webhookEndpoint(id: $id) { id } }`,
+    variables: () => ({ id: UNKNOWN_ENDPOINT }),
+    expected: row(["null", "null", "null", "null", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
+  "Mutation.createWebhookEndpoint": {
+    kind: "mutation",
+    document: `mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/matrix" }) { endpoint { id } userErrors { code } } }`,
+    variables: () => ({}),
+    expected: row(
+      ["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
+  },
+  "Mutation.updateWebhookEndpoint": {
+    kind: "mutation",
+    document: `mutation($id: ID!) { updateWebhookEndpoint(input: { endpointId: $id, enabled: false }) { endpoint { id } userErrors { code } } }`,
+    variables: () => ({ id: UNKNOWN_ENDPOINT }),
+    expected: row(
+      ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
+  },
+  "Mutation.rotateWebhookSecret": {
+    kind: "mutation",
+    document: `mutation($id: ID!) { rotateWebhookSecret(input: { endpointId: $id }) { secret userErrors { code } } }`,
+    variables: () => ({ id: UNKNOWN_ENDPOINT }),
+    expected: row(
+      ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
+  },
+  "Mutation.deleteWebhookEndpoint": {
+    kind: "mutation",
+    document: `mutation($id: ID!) { deleteWebhookEndpoint(input: { endpointId: $id }) { deletedEndpointId userErrors { code } } }`,
+    variables: () => ({ id: UNKNOWN_ENDPOINT }),
+    expected: row(
+      ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
+  },
+  "Mutation.replayWebhookDeliveries": {
+    kind: "mutation",
+    document: `mutation($id: ID!) { replayWebhookDeliveries(input: { endpointId: $id, since: "2026-01-01T00:00:00Z" }) { scheduled userErrors { code } } }`,
+    variables: () => ({ id: UNKNOWN_ENDPOINT }),
+    expected: row(
+      ["NOT_FOUND", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
   },
   "Mutation.startOperationRun": {
     kind: "mutation",

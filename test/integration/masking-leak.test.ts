@@ -85,6 +85,11 @@ function readPaths(): { name: string; query: string; variables: Record<string, u
       variables: {},
     },
     {
+      name: "tenantEvents",
+      query: `{ tenantEvents(first: 100) { edges { node { id type data tenant { lifecycle { statusReason } } auditEvent { ${AUDIT_EVENT_FIELDS} } } } } }`,
+      variables: {},
+    },
+    {
       name: "auditEvents (forbidden)",
       query: `{ auditEvents(first: 50) { edges { node { reason changes } } } }`,
       variables: {},
@@ -113,6 +118,14 @@ describe("statusReason and failureReason never reach a tenant-scoped viewer", ()
     );
     expect(raw).toContain(STATUS_SECRET);
     expect(raw).toContain(FAILURE_SECRET);
+    // The feed carries them too (a tenant filter reads the chain at once, with no wait for the feed to settle).
+    const feed = await server.request(
+      `query($id: ID) { tenantEvents(first: 100, filter: { tenantId: $id }) { edges { node { data } } } }`,
+      { id: tenant.id },
+      { as: personas.operator },
+    );
+    expect(feed.raw).toContain(STATUS_SECRET);
+    expect(feed.raw).toContain(FAILURE_SECRET);
   });
 
   it("appears in no response body of any read path, for any tenant-scoped viewer", async () => {

@@ -14,6 +14,7 @@ import { RequestSql, type SqlPool } from "../../src/services/database/sql.ts";
 import { listOperationRuns, listTenantOperationRuns } from "../../src/services/operation-runs/run-service.ts";
 import { createReaders, type ServiceContext } from "../../src/services/service-context.ts";
 import { listTenants } from "../../src/services/tenants/tenant-service.ts";
+import { listTenantEvents } from "../../src/services/events/tenant-event-service.ts";
 import { LIFECYCLE_ACTION_PREFIX } from "../../src/domain/audit-actions.ts";
 import { COUNT_CAP, SEARCH_COUNT_CAP } from "../../src/services/pagination.ts";
 import type { TenantRecord } from "../../src/domain/vocabulary.ts";
@@ -208,6 +209,57 @@ describe("Query.auditEvents", () => {
       listAuditEvents(context, { ...page, filter: { tenantId, action: "tenant.lifecycle.re" } }),
     );
     expectWalks(prefixed as PlanNode, "audit_events_tenant_id_action_sequence_idx");
+  });
+});
+
+describe("Query.tenantEvents", () => {
+  /** A cursor from the middle of the feed: the page after the first event at `since`. */
+  async function cursorInTheMiddle(): Promise<{ after: string; since: Date }> {
+    const [{ since } = { since: new Date() }] = (
+      await database.pool.query<{ since: Date }>(
+        "SELECT occurred_at AS since FROM audit_events ORDER BY occurred_at OFFSET (SELECT count(*) / 2 FROM audit_events) LIMIT 1",
+      )
+    ).rows;
+    const context = recordingContext([]);
+    const first = await listTenantEvents(context, { first: 50, filter: { since } });
+    return { after: first.items.at(-1)?.cursor as string, since };
+  }
+
+  it("walks audit_events_feed_xid_position_idx from the start and after a cursor deep in the feed", async () => {
+    const [start] = await plansOf((context) => listTenantEvents(context, page));
+    expectWalks(start as PlanNode, "audit_events_feed_xid_position_idx");
+    const { after } = await cursorInTheMiddle();
+    const [next] = await plansOf((context) => listTenantEvents(context, { ...page, after }));
+    expectWalks(next as PlanNode, "audit_events_feed_xid_position_idx");
+  });
+
+  it("finds where `since` starts on audit_events_occurred_at_id_idx, then walks the feed", async () => {
+    const { since } = await cursorInTheMiddle();
+    const [plan] = await plansOf((context) => listTenantEvents(context, { ...page, filter: { since } }));
+    expectWalks(plan as PlanNode, "audit_events_feed_xid_position_idx");
+    expectWalks(plan as PlanNode, "audit_events_occurred_at_id_idx");
+  });
+
+  it("under types walks audit_events_action_feed_xid_position_idx once per type", async () => {
+    const { after, since } = await cursorInTheMiddle();
+    for (const types of [
+      ["tenant.lifecycle.suspend"],
+      ["tenant.lifecycle.suspend", "tenant.lifecycle.reactivate"],
+      ["tenant.lifecycle.finalize_deprovision", "operation_run.updated"],
+    ]) {
+      for (const args of [{}, { after }, { filter: { since } }]) {
+        const [plan] = await plansOf((context) =>
+          listTenantEvents(context, { ...page, ...args, filter: { ...("filter" in args ? args.filter : {}), types } }),
+        );
+        expectWalks(plan as PlanNode, "audit_events_action_feed_xid_position_idx");
+      }
+    }
+  });
+
+  it("one tenant's events walk its chain (audit_events_tenant_id_sequence_key)", async () => {
+    const tenantId = fleet.longHistoryTenantIds[0] as string;
+    const [plan] = await plansOf((context) => listTenantEvents(context, { ...page, filter: { tenantId } }));
+    expectWalks(plan as PlanNode, "audit_events_tenant_id_sequence_key");
   });
 });
 

@@ -28,6 +28,7 @@ const principal = (scopes: string[], tenantId: string | null = null): Principal 
  *   operateRuns         read any operation run (and its tenant); update runs
  *   readOwnTenant       read own tenant, its runs and onboarding (+ tenant_id)
  *   administerOwnTenant rename own tenant, complete onboarding steps, own audit/history (+ tenant_id)
+ *   manageWebhooks      create, change, rotate, delete and replay webhook endpoints
  */
 const CAPABILITIES: Capability[] = [
   "readPlatform",
@@ -36,6 +37,7 @@ const CAPABILITIES: Capability[] = [
   "operateRuns",
   "readOwnTenant",
   "administerOwnTenant",
+  "manageWebhooks",
 ];
 
 type Grid = Record<Capability, boolean>;
@@ -46,13 +48,21 @@ const none: Grid = {
   operateRuns: false,
   readOwnTenant: false,
   administerOwnTenant: false,
+  manageWebhooks: false,
 };
 
 const PERSONAS: [string, Principal, Grid][] = [
   [
     "platform:operator",
     principal(["platform:operator"]),
-    { ...none, readPlatform: true, administerTenants: true, transitionLifecycle: true, operateRuns: true },
+    {
+      ...none,
+      readPlatform: true,
+      administerTenants: true,
+      transitionLifecycle: true,
+      operateRuns: true,
+      manageWebhooks: true,
+    },
   ],
   ["support:read", principal(["support:read"]), { ...none, readPlatform: true }],
   // support:* matches every support: scope, support:lifecycle included

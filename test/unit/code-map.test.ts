@@ -91,6 +91,11 @@ describe("SQL", () => {
     operation_runs: "src/services/operation-runs/run-store.ts",
     audit_events: "src/services/audit/audit-store.ts",
     idempotency_records: "src/services/idempotency/idempotency-store.ts",
+    webhook_endpoints: "src/services/webhooks/webhook-store.ts",
+    webhook_secrets: "src/services/webhooks/webhook-store.ts",
+    webhook_deliveries: "src/services/webhooks/webhook-store.ts",
+    webhook_dispatch_cursor: "src/services/webhooks/webhook-store.ts",
+    event_sink_cursors: "src/services/events/sink-cursor-store.ts",
   };
 
   it.each(Object.entries(TABLE_OWNERS))("every statement on %s is in %s", (table, owner) => {

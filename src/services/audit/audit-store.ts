@@ -6,7 +6,7 @@ import { actorTypeOf } from "../../domain/capabilities.ts";
 import type { Viewer } from "../authorization/viewer.ts";
 import { AUDIT_COLUMNS } from "../database/columns.ts";
 import { listPage, noFilter, PerTenantPages, type ListFilterSql } from "../database/pages.ts";
-import type { RequestSql, SqlTransaction } from "../database/sql.ts";
+import type { RequestSql, SqlRows, SqlTransaction } from "../database/sql.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isStorableText } from "../text.ts";
@@ -43,8 +43,8 @@ export async function appendAuditEvent(
   writer: AuditWriter,
   draft: AuditEventDraft,
 ): Promise<AuditEventRecord> {
-  const [previous] = await tx.rows<{ sequence: number; hash: string }>(
-    "SELECT sequence, hash FROM audit_events WHERE tenant_id = $1 ORDER BY sequence DESC LIMIT 1",
+  const [previous] = await tx.rows<{ sequence: number; hash: string; feedXid: string }>(
+    `SELECT sequence, hash, feed_xid::text AS "feedXid" FROM audit_events WHERE tenant_id = $1 ORDER BY sequence DESC LIMIT 1`,
     [draft.tenantId],
   );
   const content = {
@@ -64,8 +64,9 @@ export async function appendAuditEvent(
   assertStoredAsHashed(content);
   const [event] = await tx.rows<AuditEventRecord>(
     `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason, changes,
-       request_id, occurred_at, hash, previous_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13) RETURNING ${AUDIT_COLUMNS}`,
+       request_id, occurred_at, hash, previous_hash, feed_xid)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, GREATEST(pg_current_xact_id(), $14::xid8))
+     RETURNING ${AUDIT_COLUMNS}`,
     [
       randomUUID(),
       content.tenantId,
@@ -80,6 +81,9 @@ export async function appendAuditEvent(
       content.occurredAt,
       auditEventHash(previousHash, content),
       previousHash,
+      // The tenant's events keep their chain order in the event feed (docs/design.md §9): this
+      // transaction's id may be older than the previous event's, taken before the tenant's lock.
+      previous?.feedXid ?? null,
     ],
   );
   return event as AuditEventRecord;
@@ -182,4 +186,125 @@ export class AuditReader {
       after = (batch.at(-1) as AuditEventRecord).sequence;
     }
   }
+}
+
+// ---------------------------------------------------------------- the tenant event feed
+
+// The audit trail read oldest first as the tenant event feed (docs/design.md §9), in an order a
+// cursor can follow without ever skipping an event whose transaction commits later: feed_xid (the
+// writing transaction's id, raised to the tenant's previous event's) then position (a sequence
+// value). Only rows with feed_xid below the reading snapshot's xmin are read: every transaction
+// that could still add a row has an id at or above that xmin, so the feed before any cursor
+// handed out is final. services/events owns cursors and access.
+
+/** Where a feed reader stands (int8 and xid8 as decimal text). */
+export interface FeedPosition {
+  feedXid: string;
+  feedPosition: string;
+  /** The tenant's sequence (a tenant's feed walks its chain). */
+  sequence: number;
+}
+
+/** An audit event with its place in the feed (int8 and xid8 as decimal text). */
+export interface FeedEventRow extends AuditEventRecord {
+  feedXid: string;
+  feedPosition: string;
+}
+
+export interface TenantEventFeedFilter {
+  /** One tenant's events (in its chain order, which is feed order); null: every tenant's. */
+  tenantId: string | null;
+  /** Catalogued actions to keep; null: all. */
+  actions: readonly AuditAction[] | null;
+  /** Start at the first event recorded at or after this time. */
+  since: Date | null;
+}
+
+const FEED_COLUMNS = `${AUDIT_COLUMNS}, feed_xid::text AS "feedXid", position::text AS "feedPosition"`;
+/** Below every transaction that may still commit a row (the whole guard against skipping). */
+const SETTLED = "feed_xid < pg_snapshot_xmin(pg_current_snapshot())";
+/**
+ * Every tenant's settled events after `after` (audit_events_feed_xid_position_idx; with types,
+ * one walk of audit_events_action_feed_xid_position_idx per type, merged).
+ */
+export function feedRows(
+  sql: SqlRows,
+  filter: Pick<TenantEventFeedFilter, "actions" | "since">,
+  after: Pick<FeedPosition, "feedXid" | "feedPosition"> | null,
+  limit: number,
+): Promise<FeedEventRow[]> {
+  if (filter.actions !== null && filter.actions.length === 0) return Promise.resolve([]);
+  const values: unknown[] = [];
+  // Where the walk starts, as a row comparison over the walked index's leading columns (with
+  // types, the type leads: only the type's index can serve it, so the planner never walks the
+  // whole feed filtering by type).
+  const lead = filter.actions === null ? [] : ["fan.action"];
+  const key = filter.actions === null ? "(feed_xid, position)" : "(action, feed_xid, position)";
+  let startsAt: string | null = null;
+  if (after !== null) {
+    startsAt = `${key} > (${[...lead, `$${values.push(after.feedXid)}::xid8`, `$${values.push(after.feedPosition)}::int8`].join(", ")})`;
+  } else if (filter.since !== null) {
+    // The first event recorded at or after `since` (audit_events_occurred_at_id_idx) is where
+    // the walk starts; later pages follow the cursor.
+    startsAt = `${key} >= (SELECT ${[...lead, "s.feed_xid", "s.position"].join(", ")} FROM audit_events s
+      WHERE s.occurred_at >= $${values.push(filter.since)}::timestamptz ORDER BY s.occurred_at, s.id LIMIT 1)`;
+  }
+  const conditions = [SETTLED, ...(startsAt ? [startsAt] : [])];
+  if (filter.since !== null) conditions.push(`occurred_at >= $${values.push(filter.since)}::timestamptz`);
+  const limitParameter = `$${values.push(limit)}`;
+  if (filter.actions === null) {
+    return sql.rows<FeedEventRow>(
+      `SELECT ${FEED_COLUMNS} FROM audit_events WHERE ${conditions.join(" AND ")}
+       ORDER BY feed_xid, position LIMIT ${limitParameter}`,
+      values,
+    );
+  }
+  if (startsAt === null) conditions.push("action >= fan.action");
+  const actions = `$${values.push([...filter.actions])}::text[]`;
+  return sql.rows<FeedEventRow>(
+    `SELECT walked.* FROM unnest(${actions}) AS fan(action) CROSS JOIN LATERAL (
+       SELECT ${FEED_COLUMNS} FROM audit_events
+       WHERE action <= fan.action AND ${conditions.join(" AND ")}
+       ORDER BY action, feed_xid, position LIMIT ${limitParameter}) walked
+     ORDER BY walked."feedXid"::xid8, walked."feedPosition"::int8 LIMIT ${limitParameter}`,
+    values,
+  );
+}
+
+/**
+ * One tenant's events in chain order (audit_events_tenant_id_sequence_key). No xmin guard is
+ * needed: a tenant's events are written under its row lock, so they commit in sequence order.
+ */
+export function tenantFeedRows(
+  sql: SqlRows,
+  tenantId: string,
+  filter: TenantEventFeedFilter,
+  after: FeedPosition | null,
+  limit: number,
+): Promise<FeedEventRow[]> {
+  if (filter.actions !== null && filter.actions.length === 0) return Promise.resolve([]);
+  const values: unknown[] = [tenantId];
+  const conditions = ["tenant_id = $1::uuid"];
+  if (after !== null) conditions.push(`sequence > $${values.push(after.sequence)}::int4`);
+  if (filter.since !== null) conditions.push(`occurred_at >= $${values.push(filter.since)}::timestamptz`);
+  if (filter.actions !== null) conditions.push(`action = ANY($${values.push([...filter.actions])}::text[])`);
+  return sql.rows<FeedEventRow>(
+    `SELECT ${FEED_COLUMNS} FROM audit_events WHERE ${conditions.join(" AND ")}
+     ORDER BY sequence LIMIT $${values.push(limit)}`,
+    values,
+  );
+}
+
+/** Events by id (a webhook delivery's event), in no particular order. */
+export function auditEventsByIds(sql: SqlRows, ids: readonly string[]): Promise<AuditEventRecord[]> {
+  return sql.rows<AuditEventRecord>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE id = ANY($1::uuid[])`, [[...ids]]);
+}
+
+/** The feed's end as it is now (a new sink starts there); the origin on an empty trail. */
+export async function feedEnd(sql: SqlRows): Promise<Pick<FeedPosition, "feedXid" | "feedPosition">> {
+  const [last] = await sql.rows<{ feedXid: string; feedPosition: string }>(
+    `SELECT feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM audit_events
+     ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+  );
+  return last ?? { feedXid: "0", feedPosition: "0" };
 }

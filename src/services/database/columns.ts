@@ -22,4 +22,10 @@ function selectList(fields: Record<string, string>, enumArrays: readonly string[
 export const TENANT_COLUMNS = selectList(Prisma.TenantScalarFieldEnum);
 export const ONBOARDING_COLUMNS = selectList(Prisma.OnboardingSessionScalarFieldEnum, ["completedSteps"]);
 export const RUN_COLUMNS = selectList(Prisma.OperationRunScalarFieldEnum);
-export const AUDIT_COLUMNS = selectList(Prisma.AuditEventScalarFieldEnum);
+/** Without the feed position, which the event feed reads itself (docs/design.md §9). */
+const { position: _feedPosition, ...AUDIT_FIELDS } = Prisma.AuditEventScalarFieldEnum;
+export const AUDIT_COLUMNS = selectList(AUDIT_FIELDS);
+export const WEBHOOK_ENDPOINT_COLUMNS = selectList(Prisma.WebhookEndpointScalarFieldEnum);
+export const WEBHOOK_DELIVERY_COLUMNS = selectList(Prisma.WebhookDeliveryScalarFieldEnum);
+/** The same, qualified with the alias `d` (a claim's UPDATE … FROM). */
+export const WEBHOOK_DELIVERY_COLUMNS_OF_D = selectList(Prisma.WebhookDeliveryScalarFieldEnum, [], "d.");

@@ -181,3 +181,12 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
     client.release(connectionBroken);
   }
 }
+
+/** Statements straight on the pool, outside any request (the webhook loop's reads). */
+export function poolRows(pool: SqlRunner): SqlRows {
+  return {
+    async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
+      return (await pool.query<Row>(prepared(text, values))).rows;
+    },
+  };
+}

@@ -1,0 +1,327 @@
+// The one owner of the webhook tables' SQL (docs/design.md §9): endpoints, their secrets, the
+// deliveries (fan-out, lease-based claims, outcomes) and the fan-out's cursor in the event feed.
+import { randomUUID } from "node:crypto";
+import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type { FeedEventRow } from "../audit/audit-store.ts";
+import {
+  WEBHOOK_DELIVERY_COLUMNS,
+  WEBHOOK_DELIVERY_COLUMNS_OF_D,
+  WEBHOOK_ENDPOINT_COLUMNS,
+} from "../database/columns.ts";
+import type { SqlRows } from "../database/sql.ts";
+
+// ---------------------------------------------------------------- endpoints and secrets
+
+export interface NewEndpoint {
+  url: string;
+  description: string | null;
+  eventTypes: readonly string[];
+  secret: string;
+}
+
+export async function insertEndpoint(tx: SqlRows, endpoint: NewEndpoint): Promise<WebhookEndpointRecord> {
+  const [created] = await tx.rows<WebhookEndpointRecord>(
+    `INSERT INTO webhook_endpoints (id, url, description, event_types) VALUES ($1, $2, $3, $4::varchar[])
+     RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
+    [randomUUID(), endpoint.url, endpoint.description, [...endpoint.eventTypes]],
+  );
+  const record = created as WebhookEndpointRecord;
+  await tx.rows("INSERT INTO webhook_secrets (id, endpoint_id, secret) VALUES ($1, $2, $3)", [
+    randomUUID(),
+    record.id,
+    endpoint.secret,
+  ]);
+  return record;
+}
+
+export async function lockEndpoint(tx: SqlRows, id: string): Promise<WebhookEndpointRecord | null> {
+  const [endpoint] = await tx.rows<WebhookEndpointRecord>(
+    `SELECT ${WEBHOOK_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  return endpoint ?? null;
+}
+
+export async function readEndpoint(sql: SqlRows, id: string): Promise<WebhookEndpointRecord | null> {
+  const [endpoint] = await sql.rows<WebhookEndpointRecord>(
+    `SELECT ${WEBHOOK_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1`,
+    [id],
+  );
+  return endpoint ?? null;
+}
+
+export interface EndpointChange {
+  url: string;
+  description: string | null;
+  eventTypes: readonly string[];
+  enabled: boolean;
+  /** Cleared when an endpoint is enabled again. */
+  disabledReason: string | null;
+}
+
+export async function updateEndpoint(tx: SqlRows, id: string, change: EndpointChange): Promise<WebhookEndpointRecord> {
+  const [updated] = await tx.rows<WebhookEndpointRecord>(
+    `UPDATE webhook_endpoints SET url = $2, description = $3, event_types = $4::varchar[], enabled = $5,
+       disabled_reason = $6, failing_since = CASE WHEN $5 AND NOT enabled THEN NULL ELSE failing_since END,
+       version = version + 1, updated_at = now()
+     WHERE id = $1 RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
+    [id, change.url, change.description, [...change.eventTypes], change.enabled, change.disabledReason],
+  );
+  return updated as WebhookEndpointRecord;
+}
+
+/** A new secret; the live ones expire after `previousExpiresInSeconds` (0: at once). */
+export async function rotateSecret(
+  tx: SqlRows,
+  endpointId: string,
+  secret: string,
+  previousExpiresInSeconds: number,
+): Promise<WebhookEndpointRecord> {
+  await tx.rows(
+    `UPDATE webhook_secrets SET expires_at = now() + make_interval(secs => $2)
+     WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > now() + make_interval(secs => $2))`,
+    [endpointId, previousExpiresInSeconds],
+  );
+  await tx.rows("INSERT INTO webhook_secrets (id, endpoint_id, secret) VALUES ($1, $2, $3)", [
+    randomUUID(),
+    endpointId,
+    secret,
+  ]);
+  const [updated] = await tx.rows<WebhookEndpointRecord>(
+    `UPDATE webhook_endpoints SET version = version + 1, updated_at = now() WHERE id = $1
+     RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
+    [endpointId],
+  );
+  return updated as WebhookEndpointRecord;
+}
+
+export async function deleteEndpoint(tx: SqlRows, id: string): Promise<void> {
+  await tx.rows("DELETE FROM webhook_endpoints WHERE id = $1", [id]);
+}
+
+/** The secrets that sign now: not expired. */
+export function liveSecrets(sql: SqlRows, endpointId: string): Promise<{ secret: string }[]> {
+  return sql.rows<{ secret: string }>(
+    `SELECT secret FROM webhook_secrets WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > now())
+     ORDER BY created_at DESC`,
+    [endpointId],
+  );
+}
+
+/** Endpoints, oldest first, after `after` (created_at, id). */
+export function endpointPage(
+  sql: SqlRows,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+): Promise<WebhookEndpointRecord[]> {
+  return after === null
+    ? sql.rows<WebhookEndpointRecord>(
+        `SELECT ${WEBHOOK_ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id LIMIT $1`,
+        [limit],
+      )
+    : sql.rows<WebhookEndpointRecord>(
+        `SELECT ${WEBHOOK_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
+         ORDER BY created_at, id LIMIT $3`,
+        [after.createdAt, after.id, limit],
+      );
+}
+
+// ---------------------------------------------------------------- fan-out
+
+/**
+ * Locks the fan-out's cursor, or returns null when another process holds it (it is fanning out
+ * now; this one has nothing to add).
+ */
+export async function lockDispatchCursor(tx: SqlRows): Promise<{ feedXid: string; feedPosition: string } | null> {
+  const [cursor] = await tx.rows<{ feedXid: string; feedPosition: string }>(
+    `SELECT feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM webhook_dispatch_cursor
+     WHERE id = 1 FOR UPDATE SKIP LOCKED`,
+  );
+  return cursor ?? null;
+}
+
+/**
+ * One delivery per event for every endpoint that takes its type and existed when it was
+ * recorded (disabled ones included: their deliveries wait, nothing is dropped), then the cursor.
+ */
+export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Promise<number> {
+  const last = events.at(-1);
+  if (!last) return 0;
+  const inserted = await tx.rows<{ id: string }>(
+    `INSERT INTO webhook_deliveries (id, endpoint_id, event_id, tenant_id, tenant_sequence, next_attempt_at)
+     SELECT gen_random_uuid(), w.id, e.id, e.tenant_id, e.sequence, now()
+     FROM unnest($1::uuid[], $2::uuid[], $3::int4[], $4::text[], $5::timestamptz[]) WITH ORDINALITY
+       AS e(id, tenant_id, sequence, action, occurred_at, n)
+     JOIN webhook_endpoints w ON (cardinality(w.event_types) = 0 OR e.action = ANY(w.event_types))
+       AND w.created_at <= e.occurred_at
+     ORDER BY e.n
+     ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING id`,
+    [
+      events.map((event) => event.id),
+      events.map((event) => event.tenantId),
+      events.map((event) => event.sequence),
+      events.map((event) => event.action),
+      events.map((event) => event.occurredAt),
+    ],
+  );
+  await tx.rows(
+    "UPDATE webhook_dispatch_cursor SET feed_xid = $1::xid8, position = $2::int8, updated_at = now() WHERE id = 1",
+    [last.feedXid, last.feedPosition],
+  );
+  return inserted.length;
+}
+
+// ---------------------------------------------------------------- claims and outcomes
+
+/** A claimed delivery: the lease's token must accompany its outcome. */
+export interface ClaimedDelivery extends WebhookDeliveryRecord {
+  url: string;
+}
+
+/**
+ * Claims up to `limit` due deliveries of enabled endpoints under a lease, each the earliest
+ * pending one of its (endpoint, tenant): a tenant's later event never overtakes an earlier one
+ * still pending. SKIP LOCKED lets any number of processes claim at once without waiting or
+ * claiming the same delivery; the attempt is counted now, so a crash after sending is an attempt.
+ */
+export function claimDeliveries(
+  sql: SqlRows,
+  limit: number,
+  leaseToken: string,
+  leaseSeconds: number,
+): Promise<ClaimedDelivery[]> {
+  return sql.rows<ClaimedDelivery>(
+    `WITH due AS (
+       SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+       WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+           AND p.tenant_id = d.tenant_id AND p.status = 'PENDING' AND p.tenant_sequence < d.tenant_sequence)
+       ORDER BY d.next_attempt_at, d.tenant_sequence LIMIT $1
+       FOR UPDATE OF d SKIP LOCKED)
+     UPDATE webhook_deliveries d SET lease_token = $2, lease_until = now() + make_interval(secs => $3),
+       attempts = d.attempts + 1, last_attempt_at = now()
+     FROM due, webhook_endpoints w WHERE d.id = due.id AND w.id = d.endpoint_id
+     RETURNING ${WEBHOOK_DELIVERY_COLUMNS_OF_D}, w.url`,
+    [limit, leaseToken, leaseSeconds],
+  );
+}
+
+export type DeliveryOutcome =
+  | { kind: "succeeded" }
+  | { kind: "retry"; afterMs: number }
+  | { kind: "failed" }
+  /** 410 Gone: the delivery fails and the endpoint is disabled. */
+  | { kind: "gone" };
+
+export interface AttemptRecord {
+  httpStatus: number | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/**
+ * Records an attempt's outcome, only while this lease still holds the delivery (a process whose
+ * lease ran out must not overwrite the next one's). Failures age the endpoint's failing streak;
+ * `disableAfterSeconds` of failing disables it. Returns false when the lease was lost.
+ */
+export async function recordOutcome(
+  tx: SqlRows,
+  delivery: { id: string; endpointId: string },
+  leaseToken: string,
+  outcome: DeliveryOutcome,
+  attempt: AttemptRecord,
+  disableAfterSeconds: number,
+): Promise<boolean> {
+  const status = outcome.kind === "succeeded" ? "SUCCEEDED" : outcome.kind === "retry" ? "PENDING" : "FAILED";
+  const updated = await tx.rows<{ id: string }>(
+    `UPDATE webhook_deliveries SET status = $3::text::webhook_delivery_status, lease_token = NULL, lease_until = NULL,
+       next_attempt_at = CASE WHEN $3::text = 'PENDING' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE NULL END,
+       last_http_status = $5, last_duration_ms = $6, last_error = $7
+     WHERE id = $1 AND lease_token = $2 RETURNING id`,
+    [
+      delivery.id,
+      leaseToken,
+      status,
+      outcome.kind === "retry" ? outcome.afterMs : 0,
+      attempt.httpStatus,
+      attempt.durationMs,
+      attempt.error?.slice(0, 500) ?? null,
+    ],
+  );
+  if (updated.length === 0) return false;
+  if (outcome.kind === "succeeded") {
+    await tx.rows("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL", [
+      delivery.endpointId,
+    ]);
+  } else if (outcome.kind === "gone") {
+    await tx.rows(
+      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'the endpoint answered 410 Gone',
+         version = version + 1, updated_at = now() WHERE id = $1 AND enabled`,
+      [delivery.endpointId],
+    );
+  } else {
+    await tx.rows(
+      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()),
+         enabled = CASE WHEN failing_since < now() - make_interval(secs => $2) THEN false ELSE enabled END,
+         disabled_reason = CASE WHEN failing_since < now() - make_interval(secs => $2)
+           THEN 'every attempt failed for ' || ($2 / 86400)::int || ' days' ELSE disabled_reason END
+       WHERE id = $1`,
+      [delivery.endpointId, disableAfterSeconds],
+    );
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- reads and replay
+
+export function deliveryPage(
+  sql: SqlRows,
+  endpointId: string,
+  statuses: readonly string[] | null,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+): Promise<WebhookDeliveryRecord[]> {
+  const values: unknown[] = [endpointId];
+  const conditions = ["endpoint_id = $1"];
+  if (statuses !== null) conditions.push(`status = ANY($${values.push([...statuses])}::webhook_delivery_status[])`);
+  if (after !== null) {
+    conditions.push(
+      `(created_at, id) > ($${values.push(after.createdAt)}::timestamptz, $${values.push(after.id)}::uuid)`,
+    );
+  }
+  return sql.rows<WebhookDeliveryRecord>(
+    `SELECT ${WEBHOOK_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${conditions.join(" AND ")}
+     ORDER BY created_at, id LIMIT $${values.push(limit)}`,
+    values,
+  );
+}
+
+/** Schedules the endpoint's deliveries created in [since, until) again (only FAILED ones, or all). */
+export async function replayDeliveries(
+  tx: SqlRows,
+  endpointId: string,
+  since: Date,
+  until: Date,
+  onlyFailed: boolean,
+): Promise<number> {
+  const rows = await tx.rows<{ id: string }>(
+    `UPDATE webhook_deliveries SET status = 'PENDING', attempts = 0, next_attempt_at = now(), lease_token = NULL,
+       lease_until = NULL
+     WHERE endpoint_id = $1 AND created_at >= $2 AND created_at < $3
+       AND (status = 'FAILED' OR (NOT $4 AND status = 'SUCCEEDED')) RETURNING id`,
+    [endpointId, since, until, onlyFailed],
+  );
+  return rows.length;
+}
+
+/** Pending deliveries, the oldest one's age and disabled endpoints (for metrics). */
+export async function webhookGauges(
+  sql: SqlRows,
+): Promise<{ pending: number; oldestPendingSeconds: number; disabledEndpoints: number }> {
+  const [row] = await sql.rows<{ pending: number; oldest: number | null; disabled: number }>(
+    `SELECT (SELECT count(*)::int FROM webhook_deliveries WHERE status = 'PENDING') AS pending,
+       (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 FROM webhook_deliveries WHERE status = 'PENDING') AS oldest,
+       (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS disabled`,
+  );
+  return { pending: row?.pending ?? 0, oldestPendingSeconds: row?.oldest ?? 0, disabledEndpoints: row?.disabled ?? 0 };
+}

@@ -1,0 +1,499 @@
+// docs/design.md §9, webhooks end to end against a real PostgreSQL and a real local HTTP
+// receiver: Standard Webhooks signatures checked by the reference verifier (`standardwebhooks`)
+// across a rotation, CloudEvents bodies, FIFO per (endpoint, tenant) through an outage, two
+// delivery loops delivering nothing twice, 410 and Retry-After, and SSRF refusals.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import pg from "pg";
+import { Webhook } from "standardwebhooks";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { DestinationPolicy } from "../../src/events/destinations.ts";
+import { WebhookDispatcher } from "../../src/events/webhook-dispatcher.ts";
+import { poolRows } from "../../src/services/database/sql.ts";
+import type { ServiceContext } from "../../src/services/service-context.ts";
+import { claimDeliveries } from "../../src/services/webhooks/webhook-store.ts";
+import { ForbiddenError } from "../../src/services/errors.ts";
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  replayWebhookDeliveries,
+  rotateWebhookSecret,
+  updateWebhookEndpoint,
+} from "../../src/services/webhooks/webhook-endpoint-service.ts";
+import { personas, tenantAdmin, type Persona } from "../support/personas.ts";
+import { startTestServer } from "../support/test-server.ts";
+import { openServiceDatabase, type ServiceDatabase } from "../support/service-context.ts";
+import { createDraft, ok, refusal, transition } from "../support/service-fixtures.ts";
+
+const LOCAL: DestinationPolicy = { allowHttp: true, allowLoopback: true, allowPrivateNetworks: false };
+const silent = pino({ level: "silent" });
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A webhook receiver on 127.0.0.1 answering with `answer()` (200 unless a test says otherwise). */
+class Receiver {
+  readonly received: Received[] = [];
+  answer: () => { status: number; headers?: Record<string, string> } = () => ({ status: 200 });
+  private server: Server | null = null;
+
+  async start(): Promise<string> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        const reply = this.answer();
+        if (reply.status >= 200 && reply.status < 300) {
+          this.received.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
+        }
+        response.writeHead(reply.status, reply.headers).end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+  }
+
+  events(): { id: string; type: string; tenantId: string; sequence: number }[] {
+    return this.received.map((entry) => {
+      const event = JSON.parse(entry.body) as { id: string; type: string; subject: string; sequence: number };
+      return { id: event.id, type: event.type, tenantId: event.subject, sequence: event.sequence };
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+let db: ServiceDatabase;
+const receivers: Receiver[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  db = await openServiceDatabase();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const receiver of receivers.splice(0)) await receiver.close();
+  // Each test starts with no endpoint (deliveries go with them).
+  await db.query("DELETE FROM webhook_endpoints");
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+function webhooks(caller: Persona = personas.operator, policy = LOCAL): ServiceContext {
+  return { ...db.context(caller), webhookPolicy: policy };
+}
+
+async function receiver(): Promise<{ receiver: Receiver; url: string }> {
+  const created = new Receiver();
+  receivers.push(created);
+  return { receiver: created, url: await created.start() };
+}
+
+function dispatcher(pool: pg.Pool = db.database.pool, policy = LOCAL): WebhookDispatcher {
+  return new WebhookDispatcher({
+    pool,
+    policy,
+    source: "urn:test",
+    concurrency: 8,
+    pollIntervalMs: 10,
+    logger: silent,
+  });
+}
+
+/** Waits until the feed can read every committed event (the server's xmin passed them). */
+async function settled(): Promise<void> {
+  for (let waited = 0; waited < 60_000; waited += 20) {
+    const [row] = await db.query<{ pending: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending",
+    );
+    if (!row?.pending) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error("the feed did not settle");
+}
+
+/** Passes of the loop until one finds nothing to do. */
+async function drain(loop: WebhookDispatcher): Promise<void> {
+  await settled();
+  for (let pass = 0; pass < 200; pass += 1) {
+    const done = await loop.pass();
+    if (done.fanned === 0 && done.claimed === 0) return;
+  }
+  throw new Error("the delivery loop did not run dry in 200 passes");
+}
+
+/** Time passes: every pending delivery is due now. */
+const fastForward = () => db.query("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'PENDING'");
+
+const headersOf = (entry: Received) => ({
+  "webhook-id": entry.headers["webhook-id"] as string,
+  "webhook-timestamp": entry.headers["webhook-timestamp"] as string,
+  "webhook-signature": entry.headers["webhook-signature"] as string,
+});
+
+describe("a delivered event", () => {
+  it("is a structured CloudEvent signed as Standard Webhooks, verifiable by the reference verifier across a rotation", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const created = ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: [] }));
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const loop = dispatcher();
+    const tenant = await createDraft(db);
+    await drain(loop);
+    expect(hooks.received).toHaveLength(1);
+    const [first] = hooks.received as [Received];
+    expect(first.headers["content-type"]).toBe("application/cloudevents+json");
+    const cloudEvent = new Webhook(created.secret).verify(first.body, headersOf(first)) as Record<string, unknown>;
+    expect(cloudEvent).toMatchObject({
+      specversion: "1.0",
+      id: first.headers["webhook-id"],
+      source: "urn:test",
+      type: "tenant.created",
+      subject: tenant.id,
+      sequence: 1,
+      data: { tenantId: tenant.id, sequence: 1 },
+    });
+
+    // Rotation with an overlap: both secrets sign, so receivers on either verify.
+    const rotated = ok(
+      await rotateWebhookSecret(webhooks(), { endpointId: created.endpoint.id, previousSecretExpiresInSeconds: 3600 }),
+    );
+    await transition(db, tenant.id, "START_ONBOARDING");
+    await drain(loop);
+    const second = hooks.received[1] as Received;
+    expect((second.headers["webhook-signature"] as string).split(" ")).toHaveLength(2);
+    expect(new Webhook(created.secret).verify(second.body, headersOf(second))).toMatchObject({ sequence: 2 });
+    expect(new Webhook(rotated.secret).verify(second.body, headersOf(second))).toMatchObject({ sequence: 2 });
+
+    // Rotation without one: the old secret no longer verifies.
+    const again = ok(
+      await rotateWebhookSecret(webhooks(), { endpointId: created.endpoint.id, previousSecretExpiresInSeconds: 0 }),
+    );
+    await transition(db, tenant.id, "ARCHIVE", { reason: "done" });
+    await drain(loop);
+    const third = hooks.received[2] as Received;
+    expect(() => new Webhook(rotated.secret).verify(third.body, headersOf(third))).toThrow();
+    expect(new Webhook(again.secret).verify(third.body, headersOf(third))).toMatchObject({ sequence: 3 });
+  });
+
+  it("goes only to endpoints taking its type, and not to one deleted", async () => {
+    const { receiver: lifecycle, url } = await receiver();
+    const { receiver: deleted, url: deletedUrl } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: ["tenant.lifecycle.start_onboarding"] }));
+    const gone = ok(await createWebhookEndpoint(webhooks(), { url: deletedUrl }));
+    ok(await deleteWebhookEndpoint(webhooks(), { endpointId: gone.endpoint.id }));
+    const tenant = await createDraft(db);
+    await transition(db, tenant.id, "START_ONBOARDING");
+    await drain(dispatcher());
+    expect(lifecycle.events().map((event) => event.type)).toEqual(["tenant.lifecycle.start_onboarding"]);
+    expect(deleted.received).toEqual([]);
+  });
+});
+
+describe("delivery", () => {
+  it("after a receiver outage delivers everything, each tenant's events in order, none twice", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    hooks.answer = () => ({ status: 500 });
+    const loop = dispatcher();
+    const tenants = [await createDraft(db), await createDraft(db)];
+    for (const tenant of tenants) {
+      await transition(db, tenant.id, "START_ONBOARDING");
+      await transition(db, tenant.id, "ARCHIVE", { reason: "gone" });
+    }
+    await drain(loop);
+    // FIFO per (endpoint, tenant): only each tenant's first event was tried.
+    const attempted = await db.query<{ tenant_sequence: number; attempts: number }>(
+      "SELECT tenant_sequence, attempts FROM webhook_deliveries WHERE endpoint_id = $1 AND attempts > 0",
+      [endpoint.id],
+    );
+    expect(attempted.map((row) => row.tenant_sequence)).toEqual([1, 1]);
+    for (let outage = 0; outage < 3; outage += 1) {
+      await fastForward();
+      await drain(loop);
+    }
+    expect(hooks.received).toEqual([]);
+    hooks.answer = () => ({ status: 204 });
+    for (let round = 0; round < 5; round += 1) {
+      await fastForward();
+      await drain(loop);
+    }
+    const events = hooks.events();
+    expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+    for (const tenant of tenants) {
+      expect(events.filter((event) => event.tenantId === tenant.id).map((event) => event.sequence)).toEqual([1, 2, 3]);
+    }
+    const [status] = await db.query<{ pending: number; succeeded: number }>(
+      `SELECT count(*) FILTER (WHERE status = 'PENDING')::int AS pending, count(*) FILTER (WHERE status = 'SUCCEEDED')::int AS succeeded
+       FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [endpoint.id],
+    );
+    expect(status).toEqual({ pending: 0, succeeded: 6 });
+  });
+
+  it("by two loops on two pools at once reaches a healthy receiver once per event", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url }));
+    const otherPool = new pg.Pool({ connectionString: db.url, max: 4 });
+    cleanups.push(() => otherPool.end());
+    const tenants = await Promise.all(Array.from({ length: 6 }, () => createDraft(db)));
+    await Promise.all(tenants.map((tenant) => transition(db, tenant.id, "START_ONBOARDING")));
+    await settled();
+    const loops = [dispatcher(), dispatcher(otherPool)];
+    await Promise.all(loops.map((loop) => drain(loop)));
+    await Promise.all(loops.map((loop) => drain(loop)));
+    const ids = hooks.events().map((event) => event.id);
+    expect(ids).toHaveLength(12);
+    expect(new Set(ids).size).toBe(12);
+    for (const tenant of tenants) {
+      expect(
+        hooks
+          .events()
+          .filter((event) => event.tenantId === tenant.id)
+          .map((event) => event.sequence),
+      ).toEqual([1, 2]);
+    }
+  });
+
+  it("disables an endpoint answering 410, and waits as long as Retry-After says on 429 and 503", async () => {
+    const { receiver: gone, url: goneUrl } = await receiver();
+    const { receiver: busy, url: busyUrl } = await receiver();
+    gone.answer = () => ({ status: 410 });
+    busy.answer = () => ({ status: 429, headers: { "retry-after": "120" } });
+    const goneEndpoint = ok(await createWebhookEndpoint(webhooks(), { url: goneUrl })).endpoint;
+    const busyEndpoint = ok(await createWebhookEndpoint(webhooks(), { url: busyUrl })).endpoint;
+    await createDraft(db);
+    await drain(dispatcher());
+    const [endpoint] = await db.query<{ enabled: boolean; disabled_reason: string }>(
+      "SELECT enabled, disabled_reason FROM webhook_endpoints WHERE id = $1",
+      [goneEndpoint.id],
+    );
+    expect(endpoint).toEqual({ enabled: false, disabled_reason: "the endpoint answered 410 Gone" });
+    const [waiting] = await db.query<{ status: string; wait: number; last_http_status: number }>(
+      `SELECT status, EXTRACT(EPOCH FROM next_attempt_at - now())::float8 AS wait, last_http_status
+       FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [busyEndpoint.id],
+    );
+    expect(waiting?.status).toBe("PENDING");
+    expect(waiting?.last_http_status).toBe(429);
+    expect(waiting?.wait).toBeGreaterThan(100);
+    expect(waiting?.wait).toBeLessThanOrEqual(120);
+    // A disabled endpoint's new events are kept for it, and replay schedules the failed ones again.
+    await createDraft(db);
+    await drain(dispatcher());
+    const kept = await db.query<{ status: string }>(
+      "SELECT status FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at",
+      [goneEndpoint.id],
+    );
+    expect(kept.map((row) => row.status)).toEqual(["FAILED", "PENDING"]);
+    gone.answer = () => ({ status: 200 });
+    ok(await updateWebhookEndpoint(webhooks(), { endpointId: goneEndpoint.id, enabled: true }));
+    const replayed = ok(
+      await replayWebhookDeliveries(webhooks(), { endpointId: goneEndpoint.id, since: new Date(Date.now() - 60_000) }),
+    );
+    expect(replayed.scheduled).toBe(1);
+    await drain(dispatcher());
+    expect(gone.events()).toHaveLength(2);
+  });
+
+  it("disables an endpoint whose every attempt has failed for 5 days, and a success ends a failing streak", async () => {
+    const { receiver: hooks, url } = await receiver();
+    hooks.answer = () => ({ status: 500 });
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    await createDraft(db);
+    const loop = dispatcher();
+    await drain(loop);
+    const streak = () =>
+      db.query<{ enabled: boolean; failing: boolean; disabled_reason: string | null }>(
+        "SELECT enabled, failing_since IS NOT NULL AS failing, disabled_reason FROM webhook_endpoints WHERE id = $1",
+        [endpoint.id],
+      );
+    expect(await streak()).toEqual([{ enabled: true, failing: true, disabled_reason: null }]);
+    // Four days of failing: still enabled.
+    await db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '4 days' WHERE id = $1", [
+      endpoint.id,
+    ]);
+    await fastForward();
+    await drain(loop);
+    expect((await streak())[0]?.enabled).toBe(true);
+    // Past five days: the next failure disables it.
+    await db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 minute' WHERE id = $1", [
+      endpoint.id,
+    ]);
+    await fastForward();
+    await drain(loop);
+    expect(await streak()).toEqual([
+      { enabled: false, failing: true, disabled_reason: "every attempt failed for 5 days" },
+    ]);
+    // Enabled again by an operator, a success ends the streak.
+    hooks.answer = () => ({ status: 200 });
+    ok(await updateWebhookEndpoint(webhooks(), { endpointId: endpoint.id, enabled: true }));
+    await fastForward();
+    await drain(loop);
+    expect(await streak()).toEqual([{ enabled: true, failing: false, disabled_reason: null }]);
+    expect(hooks.received).toHaveLength(1);
+  });
+
+  it("gives up after the Standard Webhooks schedule: FAILED after the tenth attempt", async () => {
+    const { receiver: hooks, url } = await receiver();
+    hooks.answer = () => ({ status: 500 });
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    await createDraft(db);
+    const loop = dispatcher();
+    await drain(loop);
+    for (let attempt = 1; attempt < 10; attempt += 1) {
+      await fastForward();
+      await drain(loop);
+    }
+    const [delivery] = await db.query<{ status: string; attempts: number }>(
+      "SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1",
+      [endpoint.id],
+    );
+    expect(delivery).toEqual({ status: "FAILED", attempts: 10 });
+  });
+});
+
+describe("a crash between sending and recording", () => {
+  it("leaves the lease to expire, and the event is sent again with the same webhook-id", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    const tenant = await createDraft(db);
+    const loop = dispatcher();
+    await settled();
+    await loop.fanOut();
+    // A process claims the delivery (and, say, sends it), then dies before recording the outcome.
+    const [claimed] = await claimDeliveries(poolRows(db.database.pool), 10, randomUUID(), 60);
+    expect(claimed?.endpointId).toBe(endpoint.id);
+    await drain(loop);
+    expect(hooks.received).toEqual([]);
+    // The lease runs out.
+    await db.query("UPDATE webhook_deliveries SET lease_until = now() - interval '1 second' WHERE id = $1", [
+      claimed?.id,
+    ]);
+    await drain(loop);
+    expect(hooks.received.map((entry) => entry.headers["webhook-id"])).toEqual([claimed?.eventId]);
+    const [event] = await db.query<{ id: string }>("SELECT id FROM audit_events WHERE tenant_id = $1", [tenant.id]);
+    expect(claimed?.eventId).toBe(event?.id);
+    const [delivery] = await db.query<{ attempts: number; status: string }>(
+      "SELECT attempts, status FROM webhook_deliveries WHERE id = $1",
+      [claimed?.id],
+    );
+    expect(delivery).toEqual({ attempts: 2, status: "SUCCEEDED" });
+  });
+});
+
+describe("endpoints", () => {
+  it("are managed by platform:operator only, and refuse destinations outside the policy", async () => {
+    await expect(
+      createWebhookEndpoint(webhooks(personas.supportAll), { url: "https://example.com/h" }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    const someTenant = await createDraft(db);
+    await expect(
+      createWebhookEndpoint(webhooks(tenantAdmin(someTenant.id)), { url: "https://example.com/h" }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    const production: DestinationPolicy = { allowHttp: false, allowLoopback: false, allowPrivateNetworks: false };
+    for (const [url, message] of [
+      ["http://example.com/h", /https/],
+      ["https://169.254.169.254/latest/meta-data", /link-local/],
+      ["https://10.1.2.3/h", /private/],
+      ["https://[::ffff:127.0.0.1]/h", /loopback/],
+      ["https://localhost:8443/h", /loopback/],
+      ["https://user:pass@example.com/h", /credentials/],
+    ] as const) {
+      const errors = refusal(await createWebhookEndpoint(webhooks(personas.operator, production), { url }));
+      expect(errors[0]?.code, url).toBe("INVALID_INPUT");
+      expect(errors[0]?.message, url).toMatch(message);
+    }
+    expect(
+      refusal(await createWebhookEndpoint(webhooks(), { url: "https://example.com/h", eventTypes: ["tenant.gone"] }))[0]
+        ?.message,
+    ).toMatch(/unknown event types/);
+  });
+
+  it("are not reached when the policy refuses the address at send time", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    await createDraft(db);
+    await drain(dispatcher(db.database.pool, { allowHttp: true, allowLoopback: false, allowPrivateNetworks: false }));
+    expect(hooks.received).toEqual([]);
+    const [delivery] = await db.query<{ last_error: string; status: string }>(
+      "SELECT last_error, status FROM webhook_deliveries WHERE endpoint_id = $1",
+      [endpoint.id],
+    );
+    expect(delivery?.last_error).toMatch(/loopback/);
+    expect(delivery?.status).toBe("PENDING");
+  });
+});
+
+describe("the GraphQL API", () => {
+  it("creates an endpoint (secret shown once), lists its deliveries with their events and attempts, and logs no secret", async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.close());
+    const { receiver: hooks, url } = await receiver();
+    const created = await server.data<{
+      createWebhookEndpoint: { endpoint: { id: string; eventTypes: string[]; enabled: boolean }; secret: string };
+    }>(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, eventTypes: ["tenant.created"] }) {
+        endpoint { id eventTypes enabled } secret userErrors { code } } }`,
+      { url },
+      { as: personas.operator },
+    );
+    const { endpoint, secret } = created.createWebhookEndpoint;
+    expect(endpoint).toMatchObject({ eventTypes: ["tenant.created"], enabled: true });
+    await server.data(
+      `mutation { createTenant(input: { slug: "hooked-${Date.now()}", name: "Hooked" }) { tenant { id } } }`,
+      {},
+      { as: personas.operator },
+    );
+    const loop = new WebhookDispatcher({
+      pool: server.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 4,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    await settled();
+    // The server's own database is another one than db's: wait on its feed too.
+    for (let pass = 0; pass < 200 && hooks.received.length === 0; pass += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await loop.pass();
+    }
+    expect(hooks.received).toHaveLength(1);
+    expect(
+      new Webhook(secret).verify((hooks.received[0] as Received).body, headersOf(hooks.received[0] as Received)),
+    ).toMatchObject({
+      type: "tenant.created",
+    });
+    const read = await server.data<{
+      webhookEndpoint: { deliveries: { edges: { node: Record<string, unknown> }[] } };
+    }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 5, status: [SUCCEEDED]) { edges { node {
+        status attempts event { type sequence } lastAttempt { httpStatus durationMs } } } } } }`,
+      { id: endpoint.id },
+      { as: personas.supportRead },
+    );
+    expect(read.webhookEndpoint.deliveries.edges.map((edge) => edge.node)).toEqual([
+      {
+        status: "SUCCEEDED",
+        attempts: 1,
+        event: { type: "tenant.created", sequence: 1 },
+        lastAttempt: { httpStatus: 200, durationMs: expect.any(Number) },
+      },
+    ]);
+    const rotated = await server.data<{ rotateWebhookSecret: { secret: string } }>(
+      `mutation($id: ID!) { rotateWebhookSecret(input: { endpointId: $id, previousSecretExpiresInSeconds: 0 }) { secret userErrors { code } } }`,
+      { id: endpoint.id },
+      { as: personas.operator },
+    );
+    expect(rotated.rotateWebhookSecret.secret).toMatch(/^whsec_/);
+    expect(server.logs.join("\n")).not.toContain(secret.slice(6));
+    expect(server.logs.join("\n")).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
+  });
+});
