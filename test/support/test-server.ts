@@ -12,6 +12,8 @@ import { UNSPENDABLE_BUDGETS } from "./budgets.ts";
 export interface GraphQLResponseBody<T = Record<string, unknown>> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  /** `cost` (design §6) on every costed answer; `ftv1` for the router only. */
+  extensions?: Record<string, unknown>;
 }
 
 export interface CallOptions {
