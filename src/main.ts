@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./services/d
 import { ensureDatabase } from "./services/database/ensure-database.ts";
 import { applyMigrations } from "./services/database/migrations.ts";
 import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency-store.ts";
+import { startTracing } from "./telemetry/sdk.ts";
 
 const EMBEDDED_DATABASE_NAME = "tenant_lifecycle";
 
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { traceIds: config.tracing.tracesUrl !== undefined });
+  const tracing = startTracing(config.tracing, logger);
   const startedAt = Date.now();
   // A promise rejected with no one listening (a library abandoning work mid-request) is logged;
   // it must not end the process and every request in flight with it, as Node would by default.
@@ -102,6 +104,8 @@ async function main(): Promise<void> {
       await database.close();
       logger.debug("database pool closed");
       await embedded?.stop();
+      // The last requests' spans are still queued for export.
+      await tracing?.shutdown();
       logger.info("stopped cleanly");
       logger.flush();
       process.exit(0);

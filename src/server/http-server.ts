@@ -19,6 +19,7 @@ import { ServiceMetrics } from "./metrics.ts";
 import { observeRequests } from "./request-observer.ts";
 import type { Logger } from "./logger.ts";
 import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
+import { startOperationSpan } from "../telemetry/tracing.ts";
 
 const READINESS_TIMEOUT_MS = 2_000;
 /** The header by which a router asks for ftv1 inline traces. */
@@ -156,10 +157,19 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     const requestId = requestIdFrom(request.headers);
     const requestLogger = logger.child({ requestId });
     const record: RequestRecord = {};
+    // A GraphQL request is one operation span, the router's `traceparent` its parent (design §6).
+    const operationSpan = request.url?.startsWith("/graphql")
+      ? startOperationSpan(request.headers, request.method)
+      : null;
     response.setHeader("x-request-id", requestId);
     inFlight += 1;
-    response.on("close", () => {
+    const finished = () => {
       inFlight -= 1;
+      operationSpan?.end({
+        operationName: record.operationName,
+        operationType: record.operationType,
+        status: response.statusCode,
+      });
       requestLogger.info(
         {
           method: request.method,
@@ -174,7 +184,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       // While draining, a keep-alive connection is closed as soon as its last response is out.
       if (draining) server.closeIdleConnections();
       if (inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
-    });
+    };
+    // Its log line inside the span, so that it carries the trace's ids.
+    response.on("close", operationSpan ? operationSpan.bind(finished) : finished);
     if (draining) {
       response.setHeader("connection", "close");
       sendJson(response, 503, {
@@ -182,7 +194,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       });
       return;
     }
-    handle(request, response, requestId, requestLogger, record).catch((error: unknown) => {
+    const handled = () => handle(request, response, requestId, requestLogger, record);
+    (operationSpan ? operationSpan.run(handled) : handled()).catch((error: unknown) => {
       requestLogger.error({ err: error }, "request failed outside GraphQL execution");
       if (!response.headersSent) {
         sendJson(response, 500, {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
+import { inStatementSpan, inTransactionSpan } from "../../telemetry/tracing.ts";
 import { OverloadedError, RequestLimitError } from "../errors.ts";
 import { isDatabaseUnavailable, isOutOfTime, isPoolExhausted } from "./failures.ts";
 
@@ -124,8 +125,8 @@ export class RequestSql implements SqlRows {
     this.beforeStatement();
     let result: QueryResult<Row>;
     try {
-      result = await this.pool.query<Row>(
-        options.plannedPerCall ? { text, values: values as unknown[] } : prepared(text, values),
+      result = await inStatementSpan(text, () =>
+        this.pool.query<Row>(options.plannedPerCall ? { text, values: values as unknown[] } : prepared(text, values)),
       );
     } catch (error) {
       throw this.noteFailure(error);
@@ -149,7 +150,11 @@ export class RequestSql implements SqlRows {
  * Runs `work` in one READ COMMITTED transaction on one pooled connection: committed when it
  * returns, rolled back when it throws.
  */
-export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+export function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  return inTransactionSpan(() => onOneConnection(pool, work));
+}
+
+async function onOneConnection<T>(pool: SqlPool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   // The pool listens for connection errors only on idle clients: a checked-out client whose
   // connection dies between statements (database restart) would otherwise crash the process.
@@ -160,7 +165,7 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
   client.on("error", onConnectionError);
   const tx: SqlTransaction = {
     async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
-      return (await client.query<Row>(prepared(text, values))).rows;
+      return (await inStatementSpan(text, () => client.query<Row>(prepared(text, values)))).rows;
     },
   };
   try {

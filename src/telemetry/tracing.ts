@@ -1,0 +1,191 @@
+// The service's spans (design §6 "Tracing"), made by hand through @opentelemetry/api: one per
+// GraphQL operation, one per database transaction and statement, the audit append, outgoing
+// calls. No auto-instrumentation: it would need the ESM import hook (which breaks the esbuild
+// bundle), would make a span per resolver, and sees nothing of graphql-jit's compiled operations.
+//
+// Off unless an OTLP endpoint is configured (src/telemetry/sdk.ts): then `tracer` stays null and
+// every helper here calls its work directly — no span objects, no context switches.
+import type { IncomingHttpHeaders } from "node:http";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type Tracer,
+} from "@opentelemetry/api";
+import {
+  ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_SUMMARY,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+} from "@opentelemetry/semantic-conventions";
+import { statementLabel } from "./statement-label.ts";
+
+// GraphQL's attributes are still in the incubating conventions, which are not to be imported.
+const ATTR_GRAPHQL_OPERATION_NAME = "graphql.operation.name";
+const ATTR_GRAPHQL_OPERATION_TYPE = "graphql.operation.type";
+/** The operation span's name until the operation is known (a request that never resolves one keeps it). */
+export const OPERATION_SPAN_NAME = "GraphQL Operation";
+
+let tracer: Tracer | null = null;
+
+/** Set by the SDK's start (a tracer) and its shutdown (null). */
+export function useTracer(active: Tracer | null): void {
+  tracer = active;
+}
+
+export function tracingEnabled(): boolean {
+  return tracer !== null;
+}
+
+/** The active context when its span records: children are made only under a span that is kept. */
+function recordingContext(): Context | null {
+  const active = context.active();
+  return trace.getSpan(active)?.isRecording() ? active : null;
+}
+
+function fail(span: Span, error: unknown): void {
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.constructor.name : "Error");
+}
+
+/**
+ * Runs `work` in a child span of the active one, which its own spans then descend from. Nothing
+ * is made when tracing is off or the active span is not sampled.
+ */
+export async function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  if (tracer === null) return work();
+  const parent = recordingContext();
+  if (parent === null) return work();
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), work);
+  } catch (error) {
+    fail(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** A database transaction (BEGIN … COMMIT or ROLLBACK, on one connection). */
+export function inTransactionSpan<T>(work: () => Promise<T>): Promise<T> {
+  if (tracer === null) return work();
+  return inSpan("transaction", { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL }, work);
+}
+
+/** One statement, named by what it does (`SELECT tenants`), never by its values. */
+export async function inStatementSpan<T>(text: string, work: () => Promise<T>): Promise<T> {
+  if (tracer === null) return work();
+  const parent = recordingContext();
+  if (parent === null) return work();
+  const label = statementLabel(text);
+  const attributes: Attributes = {
+    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
+    [ATTR_DB_OPERATION_NAME]: label.operation,
+    [ATTR_DB_QUERY_SUMMARY]: label.summary,
+  };
+  if (label.table) attributes[ATTR_DB_COLLECTION_NAME] = label.table;
+  // A leaf: nothing runs under it, so it is never made the active span.
+  const span = tracer.startSpan(label.summary, { kind: SpanKind.CLIENT, attributes }, parent);
+  try {
+    return await work();
+  } catch (error) {
+    fail(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The span of one GraphQL request over HTTP, child of the caller's `traceparent` when it sent one. */
+export interface OperationSpan {
+  /** Runs `work` (and whatever it starts) inside the span. */
+  run<T>(work: () => T): T;
+  /** `listener`, to be called inside the span (an event listener runs in its emitter's context). */
+  bind<A extends unknown[]>(listener: (...args: A) => void): (...args: A) => void;
+  /** Names the span by its operation, as the conventions do (`query TenantById`), and ends it. */
+  end(outcome: { operationName?: string; operationType?: string; status: number }): void;
+}
+
+export function startOperationSpan(headers: IncomingHttpHeaders, method: string | undefined): OperationSpan | null {
+  if (tracer === null) return null;
+  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const span = tracer.startSpan(
+    OPERATION_SPAN_NAME,
+    { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method ?? "GET" } },
+    parent,
+  );
+  const inside = trace.setSpan(parent, span);
+  return {
+    run: (work) => context.with(inside, work),
+    bind: (listener) => context.bind(inside, listener),
+    end({ operationName, operationType, status }) {
+      if (span.isRecording()) {
+        if (operationType) {
+          span.updateName(operationName ? `${operationType} ${operationName}` : operationType);
+          span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, operationType);
+        }
+        if (operationName) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, operationName);
+        span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+    },
+  };
+}
+
+/**
+ * An outgoing HTTP call (a webhook delivery) as a client span, its `traceparent` in the headers
+ * `send` must add to the request: the receiver continues this trace. With tracing off, `send`
+ * gets no headers. `statusOf` reads the response's HTTP status (4xx and 5xx mark the span failed).
+ */
+export async function withOutgoingCall<T>(
+  name: string,
+  attributes: Attributes,
+  send: (traceHeaders: Record<string, string>) => Promise<T>,
+  statusOf?: (result: T) => number,
+): Promise<T> {
+  if (tracer === null) return send({});
+  const parent = context.active();
+  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+  const traceHeaders: Record<string, string> = {};
+  propagation.inject(trace.setSpan(parent, span), traceHeaders);
+  try {
+    const result = await send(traceHeaders);
+    const status = statusOf?.(result);
+    if (status !== undefined) {
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status >= 400) {
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+      }
+    }
+    return result;
+  } catch (error) {
+    fail(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * The active span's ids for a log line (pino's mixin): `trace_id`, `span_id`, `trace_flags`.
+ * A new object every time: pino merges the line's own fields into it.
+ */
+export function activeTraceIds(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (span === undefined) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId, trace_flags: traceFlags & 1 ? "01" : "00" };
+}
