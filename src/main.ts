@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel, undefined, { traceIds: config.tracing.tracesUrl !== undefined });
+  const logger = createLogger(config.logLevel);
   const tracing = startTracing(config.tracing, logger);
   const startedAt = Date.now();
   // A promise rejected with no one listening (a library abandoning work mid-request) is logged;

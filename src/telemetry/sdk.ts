@@ -1,7 +1,6 @@
 // Starts OpenTelemetry's trace SDK when an OTLP endpoint is configured (design §6 "Tracing").
 // Only the pieces the service's own spans need: a tracer provider with the configured sampler,
-// W3C trace context propagation and async context (both registered by NodeTracerProvider), and
-// a batching OTLP/HTTP exporter. No auto-instrumentation is loaded.
+// W3C trace context propagation, and a batching OTLP/HTTP exporter. No auto-instrumentation is loaded.
 import { diag, DiagLogLevel } from "@opentelemetry/api";
 import { OTLPTraceExporter as OtlpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OtlpProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -50,7 +49,8 @@ export function startTracing(settings: TracingConfig, logger: Logger): RunningTr
     sampler: samplerOf(settings),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
-  provider.register();
+  // W3C trace context as the propagator; no async context manager (see tracing.ts).
+  provider.register({ contextManager: null });
   useTracer(provider.getTracer(INSTRUMENTATION_SCOPE));
   logger.info(
     { tracesUrl: settings.tracesUrl, sampler: settings.sampler, ratio: settings.samplerRatio },

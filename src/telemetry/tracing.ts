@@ -4,10 +4,13 @@
 // bundle), would make a span per resolver, and sees nothing of graphql-jit's compiled operations.
 //
 // Off unless an OTLP endpoint is configured (src/telemetry/sdk.ts): then `tracer` stays null and
-// every helper here calls its work directly — no span objects, no context switches.
+// every helper here calls its work directly — no span objects.
+//
+// The parent of a span is handed down explicitly (the request's RequestSql, a transaction's
+// handle), never through an async context manager: on Node 20 that is AsyncLocalStorage, whose
+// promise hooks tax every promise of every request — GraphQL execution makes thousands — traced or not.
 import type { IncomingHttpHeaders } from "node:http";
 import {
-  context,
   propagation,
   ROOT_CONTEXT,
   SpanKind,
@@ -38,6 +41,12 @@ export const OPERATION_SPAN_NAME = "GraphQL Operation";
 
 let tracer: Tracer | null = null;
 
+/**
+ * Where a span's children attach: the context of a recording span. Null when tracing is off or
+ * the span is not sampled — then no child is made either.
+ */
+export type SpanParent = Context | null;
+
 /** Set by the SDK's start (a tracer) and its shutdown (null). */
 export function useTracer(active: Tracer | null): void {
   tracer = active;
@@ -47,28 +56,22 @@ export function tracingEnabled(): boolean {
   return tracer !== null;
 }
 
-/** The active context when its span records: children are made only under a span that is kept. */
-function recordingContext(): Context | null {
-  const active = context.active();
-  return trace.getSpan(active)?.isRecording() ? active : null;
-}
-
 function fail(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
   span.setAttribute(ATTR_ERROR_TYPE, error instanceof Error ? error.constructor.name : "Error");
 }
 
-/**
- * Runs `work` in a child span of the active one, which its own spans then descend from. Nothing
- * is made when tracing is off or the active span is not sampled.
- */
-export async function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
-  if (tracer === null) return work();
-  const parent = recordingContext();
-  if (parent === null) return work();
+/** `work` in a child span of `parent`; `work` is given the child, under which its own spans go. */
+export async function inSpan<T>(
+  parent: SpanParent,
+  name: string,
+  attributes: Attributes,
+  work: (inner: SpanParent) => Promise<T>,
+): Promise<T> {
+  if (tracer === null || parent === null) return work(parent);
   const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent);
   try {
-    return await context.with(trace.setSpan(parent, span), work);
+    return await work(trace.setSpan(parent, span));
   } catch (error) {
     fail(span, error);
     throw error;
@@ -78,16 +81,14 @@ export async function inSpan<T>(name: string, attributes: Attributes, work: () =
 }
 
 /** A database transaction (BEGIN … COMMIT or ROLLBACK, on one connection). */
-export function inTransactionSpan<T>(work: () => Promise<T>): Promise<T> {
-  if (tracer === null) return work();
-  return inSpan("transaction", { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL }, work);
+export function inTransactionSpan<T>(parent: SpanParent, work: (inner: SpanParent) => Promise<T>): Promise<T> {
+  if (tracer === null || parent === null) return work(parent);
+  return inSpan(parent, "transaction", { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL }, work);
 }
 
 /** One statement, named by what it does (`SELECT tenants`), never by its values. */
-export async function inStatementSpan<T>(text: string, work: () => Promise<T>): Promise<T> {
-  if (tracer === null) return work();
-  const parent = recordingContext();
-  if (parent === null) return work();
+export async function inStatementSpan<T>(parent: SpanParent, text: string, work: () => Promise<T>): Promise<T> {
+  if (tracer === null || parent === null) return work();
   const label = statementLabel(text);
   const attributes: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL,
@@ -95,7 +96,6 @@ export async function inStatementSpan<T>(text: string, work: () => Promise<T>): 
     [ATTR_DB_QUERY_SUMMARY]: label.summary,
   };
   if (label.table) attributes[ATTR_DB_COLLECTION_NAME] = label.table;
-  // A leaf: nothing runs under it, so it is never made the active span.
   const span = tracer.startSpan(label.summary, { kind: SpanKind.CLIENT, attributes }, parent);
   try {
     return await work();
@@ -109,28 +109,29 @@ export async function inStatementSpan<T>(text: string, work: () => Promise<T>): 
 
 /** The span of one GraphQL request over HTTP, child of the caller's `traceparent` when it sent one. */
 export interface OperationSpan {
-  /** Runs `work` (and whatever it starts) inside the span. */
-  run<T>(work: () => T): T;
-  /** `listener`, to be called inside the span (an event listener runs in its emitter's context). */
-  bind<A extends unknown[]>(listener: (...args: A) => void): (...args: A) => void;
+  /** The parent of the request's own spans (null when this one is not sampled). */
+  parent: SpanParent;
+  /** For the request's log lines: `trace_id`, `span_id`, `trace_flags` — sampled or not. */
+  logFields: { trace_id: string; span_id: string; trace_flags: "00" | "01" };
   /** Names the span by its operation, as the conventions do (`query TenantById`), and ends it. */
   end(outcome: { operationName?: string; operationType?: string; status: number }): void;
 }
 
 export function startOperationSpan(headers: IncomingHttpHeaders, method: string | undefined): OperationSpan | null {
   if (tracer === null) return null;
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
+  const incoming = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(
     OPERATION_SPAN_NAME,
     { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: method ?? "GET" } },
-    parent,
+    incoming,
   );
-  const inside = trace.setSpan(parent, span);
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  const recording = span.isRecording();
   return {
-    run: (work) => context.with(inside, work),
-    bind: (listener) => context.bind(inside, listener),
+    parent: recording ? trace.setSpan(incoming, span) : null,
+    logFields: { trace_id: traceId, span_id: spanId, trace_flags: traceFlags & 1 ? "01" : "00" },
     end({ operationName, operationType, status }) {
-      if (span.isRecording()) {
+      if (recording) {
         if (operationType) {
           span.updateName(operationName ? `${operationType} ${operationName}` : operationType);
           span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, operationType);
@@ -145,21 +146,23 @@ export function startOperationSpan(headers: IncomingHttpHeaders, method: string 
 }
 
 /**
- * An outgoing HTTP call (a webhook delivery) as a client span, its `traceparent` in the headers
- * `send` must add to the request: the receiver continues this trace. With tracing off, `send`
- * gets no headers. `statusOf` reads the response's HTTP status (4xx and 5xx mark the span failed).
+ * An outgoing HTTP call (a webhook delivery) as a client span under `parent` (a root span when
+ * there is none, sampled at the configured ratio), its `traceparent` in the headers `send` must
+ * add to the request: the receiver continues this trace. With tracing off, `send` gets no headers.
+ * `statusOf` reads the response's HTTP status (4xx and 5xx mark the span failed).
  */
 export async function withOutgoingCall<T>(
+  parent: SpanParent | undefined,
   name: string,
   attributes: Attributes,
   send: (traceHeaders: Record<string, string>) => Promise<T>,
   statusOf?: (result: T) => number,
 ): Promise<T> {
   if (tracer === null) return send({});
-  const parent = context.active();
-  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
+  const base = parent ?? ROOT_CONTEXT;
+  const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, base);
   const traceHeaders: Record<string, string> = {};
-  propagation.inject(trace.setSpan(parent, span), traceHeaders);
+  propagation.inject(trace.setSpan(base, span), traceHeaders);
   try {
     const result = await send(traceHeaders);
     const status = statusOf?.(result);
@@ -177,15 +180,4 @@ export async function withOutgoingCall<T>(
   } finally {
     span.end();
   }
-}
-
-/**
- * The active span's ids for a log line (pino's mixin): `trace_id`, `span_id`, `trace_flags`.
- * A new object every time: pino merges the line's own fields into it.
- */
-export function activeTraceIds(): Record<string, string> {
-  const span = trace.getSpan(context.active());
-  if (span === undefined) return {};
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return { trace_id: traceId, span_id: spanId, trace_flags: traceFlags & 1 ? "01" : "00" };
 }

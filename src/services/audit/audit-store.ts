@@ -44,7 +44,9 @@ export function appendAuditEvent(
   writer: AuditWriter,
   draft: AuditEventDraft,
 ): Promise<AuditEventRecord> {
-  return inSpan("audit append", { "audit.action": draft.action }, () => appendToChain(tx, writer, draft));
+  return inSpan(tx.trace ?? null, "audit append", { "audit.action": draft.action }, (inner) =>
+    appendToChain(tx.within?.(inner) ?? tx, writer, draft),
+  );
 }
 
 async function appendToChain(
