@@ -159,6 +159,14 @@ async function main(): Promise<void> {
   const database = await createBenchDatabase();
   const sink = await startSink();
   const targets = new Map<Configuration, RunningTarget>();
+  // Interrupted: the three services and the database go too.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void Promise.all([...targets.values()].map((target) => target.stop()))
+        .then(() => database.drop())
+        .finally(() => process.exit(130));
+    });
+  }
   try {
     await applyMigrations(database.url);
     const summary = await seedFleet(database.url, { tenants: Number(args.tenants) });
@@ -254,23 +262,27 @@ async function main(): Promise<void> {
     }
 
     console.log(`\nspans exported: ${(sink.bytes() / 1e6).toFixed(1)} MB of OTLP protobuf\n`);
+    // Each round's configurations ran within a minute of each other: compared within the round
+    // (paired), then the median over rounds — a slow spell of the machine moves a round, not a pair.
     console.log(
-      "| scenario | tracing | req/s per round | median req/s | vs off | median CPU ms/req | vs off | median p99 ms |",
+      "| scenario | tracing | req/s per round | median req/s | req/s vs off, paired: median (per round) | CPU ms/req per round | CPU vs off, paired: median |",
     );
-    console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    console.log("| --- | --- | --- | --- | --- | --- | --- |");
+    const percent = (ratio: number) => `${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)} %`;
     for (const scenario of Object.keys(scenarios) as Scenario[]) {
       const of = (configuration: Configuration) =>
         results.filter((row) => row.scenario === scenario && row.configuration === configuration);
-      const offRps = median(of("off").map((row) => row.rps));
-      const offCpu = median(of("off").map((row) => row.cpu));
+      const off = of("off");
       for (const configuration of CONFIGURATIONS) {
         const rows = of(configuration);
-        const rps = median(rows.map((row) => row.rps));
-        const cpu = median(rows.map((row) => row.cpu));
-        const percent = (value: number, base: number) =>
-          configuration === "off" ? "—" : `${value >= base ? "+" : ""}${(((value - base) / base) * 100).toFixed(1)} %`;
+        const rpsRatios = rows.map((row, index) => row.rps / (off[index]?.rps ?? Number.NaN));
+        const cpuRatios = rows.map((row, index) => row.cpu / (off[index]?.cpu ?? Number.NaN));
+        const paired = (ratios: number[], perRound: boolean) =>
+          configuration === "off"
+            ? "—"
+            : `${percent(median(ratios))}${perRound ? ` (${ratios.map(percent).join(", ")})` : ""}`;
         console.log(
-          `| ${scenario} | ${configuration} | ${rows.map((row) => row.rps.toFixed(0)).join(", ")} | ${rps.toFixed(0)} | ${percent(rps, offRps)} | ${cpu.toFixed(2)} | ${percent(cpu, offCpu)} | ${median(rows.map((row) => row.p99)).toFixed(1)} |`,
+          `| ${scenario} | ${configuration} | ${rows.map((row) => row.rps.toFixed(0)).join(", ")} | ${median(rows.map((row) => row.rps)).toFixed(0)} | ${paired(rpsRatios, true)} | ${rows.map((row) => row.cpu.toFixed(2)).join(", ")} | ${paired(cpuRatios, false)} |`,
         );
       }
     }

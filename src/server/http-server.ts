@@ -160,7 +160,9 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     const operationSpan = request.url?.startsWith("/graphql")
       ? startOperationSpan(request.headers, request.method)
       : null;
-    const requestLogger = logger.child(operationSpan ? { requestId, ...operationSpan.logFields } : { requestId });
+    const requestLogger = logger.child(
+      operationSpan?.logFields ? { requestId, ...operationSpan.logFields } : { requestId },
+    );
     const record: RequestRecord = {};
     response.setHeader("x-request-id", requestId);
     inFlight += 1;

@@ -37,7 +37,7 @@ import { statementLabel } from "./statement-label.ts";
 const ATTR_GRAPHQL_OPERATION_NAME = "graphql.operation.name";
 const ATTR_GRAPHQL_OPERATION_TYPE = "graphql.operation.type";
 /** The operation span's name until the operation is known (a request that never resolves one keeps it). */
-export const OPERATION_SPAN_NAME = "GraphQL Operation";
+const OPERATION_SPAN_NAME = "GraphQL Operation";
 
 let tracer: Tracer | null = null;
 
@@ -50,10 +50,6 @@ export type SpanParent = Context | null;
 /** Set by the SDK's start (a tracer) and its shutdown (null). */
 export function useTracer(active: Tracer | null): void {
   tracer = active;
-}
-
-export function tracingEnabled(): boolean {
-  return tracer !== null;
 }
 
 function fail(span: Span, error: unknown): void {
@@ -111,8 +107,12 @@ export async function inStatementSpan<T>(parent: SpanParent, text: string, work:
 export interface OperationSpan {
   /** The parent of the request's own spans (null when this one is not sampled). */
   parent: SpanParent;
-  /** For the request's log lines: `trace_id`, `span_id`, `trace_flags` — sampled or not. */
-  logFields: { trace_id: string; span_id: string; trace_flags: "00" | "01" };
+  /**
+   * For the request's log lines: `trace_id`, `span_id`, `trace_flags`, when the trace is recorded
+   * or came from the caller (its ids then find the caller's spans); null for a trace started
+   * here and not sampled, whose ids lead nowhere.
+   */
+  logFields: { trace_id: string; span_id: string; trace_flags: "00" | "01" } | null;
   /** Names the span by its operation, as the conventions do (`query TenantById`), and ends it. */
   end(outcome: { operationName?: string; operationType?: string; status: number }): void;
 }
@@ -129,7 +129,10 @@ export function startOperationSpan(headers: IncomingHttpHeaders, method: string 
   const recording = span.isRecording();
   return {
     parent: recording ? trace.setSpan(incoming, span) : null,
-    logFields: { trace_id: traceId, span_id: spanId, trace_flags: traceFlags & 1 ? "01" : "00" },
+    logFields:
+      recording || trace.getSpanContext(incoming) !== undefined
+        ? { trace_id: traceId, span_id: spanId, trace_flags: traceFlags & 1 ? "01" : "00" }
+        : null,
     end({ operationName, operationType, status }) {
       if (recording) {
         if (operationType) {
