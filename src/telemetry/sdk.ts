@@ -20,6 +20,8 @@ import type { Logger } from "../server/logger.ts";
 import { useTracer } from "./tracing.ts";
 
 const INSTRUMENTATION_SCOPE = "tenant-lifecycle-subgraph";
+/** How long a stopping service waits for its last spans to be sent. */
+const SHUTDOWN_FLUSH_MS = 2_000;
 
 export interface RunningTracing {
   /** Sends the spans still queued, then stops recording. */
@@ -59,7 +61,15 @@ export function startTracing(settings: TracingConfig, logger: Logger): RunningTr
   return {
     async shutdown() {
       useTracer(null);
-      await provider.shutdown();
+      // An unreachable collector is retried with backoff: shutdown waits for it only so long.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        provider.shutdown().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS);
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }
