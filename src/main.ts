@@ -13,6 +13,7 @@ import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency
 import { WebhookDispatcher } from "./events/webhook-dispatcher.ts";
 import { NatsSink } from "./events/nats-sink.ts";
 import { SinkRunner } from "./events/sink-runner.ts";
+import { startTracing } from "./telemetry/sdk.ts";
 
 const EMBEDDED_DATABASE_NAME = "tenant_lifecycle";
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const tracing = startTracing(config.tracing, logger);
   const startedAt = Date.now();
   // A promise rejected with no one listening (a library abandoning work mid-request) is logged;
   // it must not end the process and every request in flight with it, as Node would by default.
@@ -128,6 +130,8 @@ async function main(): Promise<void> {
       await database.close();
       logger.debug("database pool closed");
       await embedded?.stop();
+      // The last requests' spans are still queued for export.
+      await tracing?.shutdown();
       logger.info("stopped cleanly");
       logger.flush();
       process.exit(0);

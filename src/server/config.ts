@@ -32,6 +32,18 @@ const durationSeconds = (fallback: string) =>
       return seconds;
     });
 
+/** OTEL_TRACES_SAMPLER's values (OpenTelemetry's SDK configuration): the ratio is OTEL_TRACES_SAMPLER_ARG. */
+export const TRACES_SAMPLERS = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+] as const;
+
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4001),
@@ -99,6 +111,22 @@ const environmentSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, "dot-separated tokens without wildcards")
     .default("tenant-events"),
+  // OpenTelemetry's standard variables (design §6 "Tracing"): tracing is on when an endpoint is set.
+  OTEL_SDK_DISABLED: z.enum(["true", "false"]).default("false"),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(["http/protobuf", "http/json"], { message: "must be http/protobuf or http/json (gRPC is not supported)" })
+    .default("http/protobuf"),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("tenant-lifecycle-subgraph"),
+  OTEL_TRACES_SAMPLER: z
+    .enum(TRACES_SAMPLERS, { message: `must be one of ${TRACES_SAMPLERS.join(", ")}` })
+    .default("parentbased_always_on"),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce
+    .number({ message: "must be a sampling ratio between 0 and 1" })
+    .min(0, "must be a sampling ratio between 0 and 1")
+    .max(1, "must be a sampling ratio between 0 and 1")
+    .default(1),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -169,6 +197,18 @@ export interface Config {
   shutdownTimeoutMs: number;
   limits: RequestLimits;
   webhooks: WebhookConfig;
+  tracing: TracingConfig;
+}
+
+/** Span export over OTLP/HTTP (design §6 "Tracing"). */
+export interface TracingConfig {
+  /** Where spans are sent; absent: tracing is off (no SDK is started, nothing is recorded). */
+  tracesUrl?: string;
+  protocol: "http/protobuf" | "http/json";
+  serviceName: string;
+  sampler: TracesSampler;
+  /** The share of new traces recorded, for the `traceidratio` samplers. */
+  samplerRatio: number;
 }
 
 export class ConfigError extends Error {
@@ -268,6 +308,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     executor: env.GRAPHQL_EXECUTOR,
     compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    tracing: {
+      tracesUrl:
+        env.OTEL_SDK_DISABLED === "true"
+          ? undefined
+          : tracesUrlOf(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT),
+      protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
+      serviceName: env.OTEL_SERVICE_NAME,
+      sampler: env.OTEL_TRACES_SAMPLER,
+      samplerRatio: env.OTEL_TRACES_SAMPLER_ARG,
+    },
     admission: {
       buckets: {
         tenantUser: {
@@ -321,6 +371,16 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       idempotencyRecordsPerPrincipal: env.LIMIT_IDEMPOTENCY_RECORDS,
     },
   };
+}
+
+/**
+ * OTLP's rule: the signal-specific endpoint is used as given; the general one is a base to which
+ * `v1/traces` is appended.
+ */
+function tracesUrlOf(tracesEndpoint: string | undefined, endpoint: string | undefined): string | undefined {
+  if (tracesEndpoint) return tracesEndpoint;
+  if (!endpoint) return undefined;
+  return `${endpoint.endsWith("/") ? endpoint : `${endpoint}/`}v1/traces`;
 }
 
 /** The pool's bounds as the configuration sets them (the database URL aside). */

@@ -19,6 +19,7 @@ import { ServiceMetrics } from "./metrics.ts";
 import { observeRequests } from "./request-observer.ts";
 import type { Logger } from "./logger.ts";
 import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
+import { startOperationSpan, type SpanParent } from "../telemetry/tracing.ts";
 
 const READINESS_TIMEOUT_MS = 2_000;
 /** The header by which a router asks for ftv1 inline traces. */
@@ -154,12 +155,24 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   const server = createServer((request, response) => {
     const startedAt = process.hrtime.bigint();
     const requestId = requestIdFrom(request.headers);
-    const requestLogger = logger.child({ requestId });
+    // A GraphQL request is one operation span, the router's `traceparent` its parent (design §6);
+    // the request's log lines carry its ids.
+    const operationSpan = request.url?.startsWith("/graphql")
+      ? startOperationSpan(request.headers, request.method)
+      : null;
+    const requestLogger = logger.child(
+      operationSpan?.logFields ? { requestId, ...operationSpan.logFields } : { requestId },
+    );
     const record: RequestRecord = {};
     response.setHeader("x-request-id", requestId);
     inFlight += 1;
-    response.on("close", () => {
+    const finished = () => {
       inFlight -= 1;
+      operationSpan?.end({
+        operationName: record.operationName,
+        operationType: record.operationType,
+        status: response.statusCode,
+      });
       requestLogger.info(
         {
           method: request.method,
@@ -174,7 +187,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       // While draining, a keep-alive connection is closed as soon as its last response is out.
       if (draining) server.closeIdleConnections();
       if (inFlight === 0) idle.splice(0).forEach((resolve) => resolve());
-    });
+    };
+    response.on("close", finished);
     if (draining) {
       response.setHeader("connection", "close");
       sendJson(response, 503, {
@@ -182,16 +196,18 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       });
       return;
     }
-    handle(request, response, requestId, requestLogger, record).catch((error: unknown) => {
-      requestLogger.error({ err: error }, "request failed outside GraphQL execution");
-      if (!response.headersSent) {
-        sendJson(response, 500, {
-          errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
-        });
-      } else {
-        response.end();
-      }
-    });
+    handle(request, response, requestId, requestLogger, record, operationSpan?.parent ?? null).catch(
+      (error: unknown) => {
+        requestLogger.error({ err: error }, "request failed outside GraphQL execution");
+        if (!response.headersSent) {
+          sendJson(response, 500, {
+            errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+          });
+        } else {
+          response.end();
+        }
+      },
+    );
   });
   // Requests Node refuses itself (malformed HTTP, oversized headers such as a huge Authorization)
   // get the same JSON error shape instead of Node's bare status line. Like Node's own handler, it
@@ -250,6 +266,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     requestId: string,
     requestLogger: Logger,
     record: RequestRecord,
+    trace: SpanParent,
   ) {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz" && request.method === "GET") {
@@ -301,7 +318,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         metrics,
         webhookPolicy: config.webhooks.policy,
       },
-      { headers: request.headers, requestId, logger: requestLogger, record },
+      { headers: request.headers, requestId, logger: requestLogger, record, trace },
     );
     const ticket = admit(request, response, context.access);
     if (!ticket) return;

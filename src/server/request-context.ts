@@ -6,6 +6,7 @@ import type { DestinationPolicy } from "../events/destinations.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
 import { createReaders, type WriteQuotas } from "../services/service-context.ts";
 import { AuthenticationError, type TokenVerifier } from "./auth.ts";
+import type { SpanParent } from "../telemetry/tracing.ts";
 import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 
@@ -45,10 +46,17 @@ export interface RequestRecord {
 /** Establishes who is calling; never throws: a refused caller still gets `_service`. */
 export async function createRequestContext(
   dependencies: ContextDependencies,
-  request: { headers: IncomingHttpHeaders; requestId: string; logger: Logger; record: RequestRecord },
+  request: {
+    headers: IncomingHttpHeaders;
+    requestId: string;
+    logger: Logger;
+    record: RequestRecord;
+    /** The operation span its statements are traced under (design §6 "Tracing"). */
+    trace?: SpanParent;
+  },
 ): Promise<GraphQLContext> {
   const { headers, requestId, logger, record } = request;
-  const access = await resolveAccess(dependencies, headers, logger, requestId);
+  const access = await resolveAccess(dependencies, headers, logger, requestId, request.trace ?? null);
   if (access.kind === "ok") record.sub = access.services.viewer.principal.sub;
   if (access.kind === "refused") record.sub = access.principal.sub;
   return { requestId, logger, access, record, metrics: dependencies.metrics };
@@ -59,6 +67,7 @@ async function resolveAccess(
   headers: IncomingHttpHeaders,
   logger: Logger,
   requestId: string,
+  trace: SpanParent,
 ): Promise<RequestAccess> {
   const authorization = headers.authorization;
   if (!authorization) return { kind: "anonymous", tokenProblem: null };
@@ -87,7 +96,7 @@ async function resolveAccess(
       maxRows: dependencies.limits.maxRows,
       deadline: Date.now() + dependencies.limits.timeoutMs,
     };
-    const sql = new RequestSql(dependencies.pool, limits);
+    const sql = new RequestSql(dependencies.pool, limits, trace);
     return {
       kind: "ok",
       services: {

@@ -11,6 +11,7 @@ import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isStorableText } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
+import { inSpan } from "../../telemetry/tracing.ts";
 import { auditEventHash } from "./audit-hash.ts";
 
 /** `{ field: { from, to } }` — what an event says changed. */
@@ -38,7 +39,17 @@ export interface AuditWriter {
  * have created the tenant in this transaction): that lock is what keeps sequences gapless and
  * the chain linear when requests race.
  */
-export async function appendAuditEvent(
+export function appendAuditEvent(
+  tx: SqlTransaction,
+  writer: AuditWriter,
+  draft: AuditEventDraft,
+): Promise<AuditEventRecord> {
+  return inSpan(tx.trace ?? null, "audit append", { "audit.action": draft.action }, (inner) =>
+    appendToChain(tx.within?.(inner) ?? tx, writer, draft),
+  );
+}
+
+async function appendToChain(
   tx: SqlTransaction,
   writer: AuditWriter,
   draft: AuditEventDraft,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
+import { inStatementSpan, inTransactionSpan, type SpanParent } from "../../telemetry/tracing.ts";
 import { OverloadedError, RequestLimitError } from "../errors.ts";
 import { isDatabaseUnavailable, isOutOfTime, isPoolExhausted } from "./failures.ts";
 
@@ -42,7 +43,12 @@ export interface StatementOptions {
 }
 
 /** One open transaction: every statement of a mutation runs here, on one connection. */
-export type SqlTransaction = SqlRows;
+export interface SqlTransaction extends SqlRows {
+  /** The transaction's span, under which its statements are traced (design §6 "Tracing"). */
+  readonly trace?: SpanParent;
+  /** The same transaction, its statements traced under `trace` (a span inside the transaction). */
+  within?(trace: SpanParent): SqlTransaction;
+}
 
 export interface RequestSqlLimits {
   /** Rows a request may read in all (its resolved list items, at the source). */
@@ -66,6 +72,8 @@ export class RequestSql implements SqlRows {
   constructor(
     private readonly pool: SqlPool,
     private readonly limits: RequestSqlLimits,
+    /** The request's operation span: its statements and transactions are traced under it. */
+    private readonly trace: SpanParent = null,
   ) {}
 
   /** Why the request was stopped, if it was: the error every later statement also raises. */
@@ -124,8 +132,8 @@ export class RequestSql implements SqlRows {
     this.beforeStatement();
     let result: QueryResult<Row>;
     try {
-      result = await this.pool.query<Row>(
-        options.plannedPerCall ? { text, values: values as unknown[] } : prepared(text, values),
+      result = await inStatementSpan(this.trace, text, () =>
+        this.pool.query<Row>(options.plannedPerCall ? { text, values: values as unknown[] } : prepared(text, values)),
       );
     } catch (error) {
       throw this.noteFailure(error);
@@ -138,7 +146,7 @@ export class RequestSql implements SqlRows {
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     this.beforeStatement();
     try {
-      return await inTransaction(this.pool, work);
+      return await inTransaction(this.pool, work, this.trace);
     } catch (error) {
       throw this.noteFailure(error);
     }
@@ -149,7 +157,19 @@ export class RequestSql implements SqlRows {
  * Runs `work` in one READ COMMITTED transaction on one pooled connection: committed when it
  * returns, rolled back when it throws.
  */
-export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+export function inTransaction<T>(
+  pool: SqlPool,
+  work: (tx: SqlTransaction) => Promise<T>,
+  trace: SpanParent = null,
+): Promise<T> {
+  return inTransactionSpan(trace, (inner) => onOneConnection(pool, work, inner));
+}
+
+async function onOneConnection<T>(
+  pool: SqlPool,
+  work: (tx: SqlTransaction) => Promise<T>,
+  trace: SpanParent,
+): Promise<T> {
   const client = await pool.connect();
   // The pool listens for connection errors only on idle clients: a checked-out client whose
   // connection dies between statements (database restart) would otherwise crash the process.
@@ -158,11 +178,7 @@ export async function inTransaction<T>(pool: SqlPool, work: (tx: SqlTransaction)
     connectionBroken = error;
   };
   client.on("error", onConnectionError);
-  const tx: SqlTransaction = {
-    async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
-      return (await client.query<Row>(prepared(text, values))).rows;
-    },
-  };
+  const tx = transactionOn(client, trace);
   try {
     await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
     const result = await work(tx);
@@ -188,5 +204,15 @@ export function poolRows(pool: SqlRunner): SqlRows {
     async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
       return (await pool.query<Row>(prepared(text, values))).rows;
     },
+  };
+}
+
+function transactionOn(client: PoolClient, trace: SpanParent): SqlTransaction {
+  return {
+    trace,
+    async rows<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {
+      return (await inStatementSpan(trace, text, () => client.query<Row>(prepared(text, values)))).rows;
+    },
+    within: (inner) => transactionOn(client, inner),
   };
 }
