@@ -6,7 +6,11 @@ import { startHttpServer } from "./server/http-server.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
 import { buildSubgraphSchema } from "./schema/index.ts";
 import { openDatabase } from "./services/database/client.ts";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./services/database/embedded-postgres.ts";
+import {
+  EmbeddedPostgresInUseError,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+} from "./services/database/embedded-postgres.ts";
 import { ensureDatabase } from "./services/database/ensure-database.ts";
 import { applyMigrations } from "./services/database/migrations.ts";
 import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency-store.ts";
@@ -43,7 +47,13 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     const dataDir = resolve(config.embeddedPostgresDir);
     logger.info({ dataDir }, "DATABASE_URL is not set: starting an embedded PostgreSQL");
-    embedded = await startEmbeddedPostgres({ dataDir, logger });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir, logger });
+    } catch (error) {
+      if (!(error instanceof EmbeddedPostgresInUseError)) throw error;
+      process.stderr.write(inUseMessage(error, config.embeddedPostgresDir));
+      process.exit(1);
+    }
     await ensureDatabase(embedded.serverUrl(), EMBEDDED_DATABASE_NAME);
     databaseUrl = embedded.serverUrl(EMBEDDED_DATABASE_NAME);
   }
@@ -112,6 +122,17 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Why a second start on the same data directory refuses, and what to set to run one beside it. */
+function inUseMessage(error: EmbeddedPostgresInUseError, configuredDir: string): string {
+  return (
+    `Refusing to start: the embedded PostgreSQL in ${error.dataDir} belongs to another running instance ` +
+    `of this subgraph (pid ${error.ownerPid}); its database is left untouched.\n` +
+    `Stop that instance (kill ${error.ownerPid}), or give this one its own data directory and port, e.g.\n` +
+    `  EMBEDDED_POSTGRES_DIR=${configuredDir.replace(/\/+$/, "")}-2 PORT=4011 npm start\n` +
+    `or point it at a PostgreSQL server with DATABASE_URL.\n`
+  );
 }
 
 /** Development only: a ready-to-paste operator token signed with the published development secret. */

@@ -84,6 +84,41 @@ describe("npm start", () => {
   });
 });
 
+describe("two starts on one data directory", () => {
+  it("the second refuses, naming the owner's pid and what to set, and the first keeps its database", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "tls-embedded-twice-"));
+    try {
+      const env = { DATABASE_URL: undefined, EMBEDDED_POSTGRES_DIR: dataDir };
+      const first = await startServerProcess(env);
+      running.push(first);
+      await expectServes(first);
+
+      const error = await startServerProcess(env, 60_000).then(
+        () => null,
+        (failure: Error) => failure,
+      );
+      expect(error?.message).toMatch(/exited with 1 before listening/);
+      expect(error?.message).toContain(`belongs to another running instance of this subgraph (pid ${first.pid})`);
+      expect(error?.message).toContain("EMBEDDED_POSTGRES_DIR=");
+      expect(error?.message).toContain("DATABASE_URL");
+      expect(error?.message).not.toContain("stopping it");
+
+      // The first instance's database was never touched: ready, and it still writes.
+      expect((await fetch(`${first.baseUrl}/readyz`)).status).toBe(200);
+      const client = new GraphQLClient(first.url, {
+        headers: { authorization: `Bearer ${await tokenFor(personas.operator)}` },
+      });
+      const created = await client.request<{ createTenant: { tenant: { slug: string } | null } }>(
+        `mutation { createTenant(input: { slug: "after-second-start", name: "Still" }) { tenant { slug } } }`,
+      );
+      expect(created.createTenant.tenant?.slug).toBe("after-second-start");
+      expect(await first.stop("SIGTERM")).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("production mode", () => {
   it("refuses to start without DATABASE_URL and real auth, naming every problem", async () => {
     const error = await startServerProcess(
