@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { signDevelopmentToken, createTokenVerifier } from "./server/auth.ts";
 import { ConfigError, loadConfig, poolOptionsOf, type Config } from "./server/config.ts";
 import { startHttpServer } from "./server/http-server.ts";
+import { assertCanListen, ListenError, listenHint } from "./server/listen-check.ts";
 import { createLogger, type Logger } from "./server/logger.ts";
 import { buildSubgraphSchema } from "./schema/index.ts";
 import { openDatabase } from "./services/database/client.ts";
@@ -58,13 +59,25 @@ async function main(): Promise<void> {
     databaseUrl = embedded.serverUrl(EMBEDDED_DATABASE_NAME);
   }
 
+  try {
+    await assertCanListen(config.host, config.port);
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    process.stderr.write(listenHint(error));
+    await embedded?.stop();
+    process.exit(1);
+  }
+
   const migrations = await applyMigrations(databaseUrl, { logger });
   logger.info({ applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, "database migrated");
 
+  let stopping = false;
   const database = openDatabase({
     url: databaseUrl,
     ...poolOptionsOf(config),
-    onPoolError: (error) => logger.warn({ err: { message: error.message } }, "idle database connection lost"),
+    // Once shutting down, connections closing under the pool are expected, not worth a warning.
+    onPoolError: (error) =>
+      logger[stopping ? "debug" : "warn"]({ err: { message: error.message } }, "idle database connection lost"),
   });
   const http = await startHttpServer({
     config,
@@ -95,7 +108,6 @@ async function main(): Promise<void> {
   );
   sweep.unref();
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;

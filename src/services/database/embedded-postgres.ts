@@ -366,6 +366,9 @@ function startServer(
   const child = spawn(join(placement.binDir, "postgres"), ["-D", placement.clusterDir, "-p", String(port), ...flags], {
     ...(placement.account ?? {}),
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: a Ctrl-C in the terminal reaches the server, which stops the
+    // database after draining, instead of the database going down under requests in flight.
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const recentOutput: string[] = [];
