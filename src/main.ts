@@ -4,7 +4,7 @@ import { signDevelopmentToken, createTokenVerifier } from "./server/auth.ts";
 import { ConfigError, loadConfig, poolOptionsOf, type Config } from "./server/config.ts";
 import { startHttpServer } from "./server/http-server.ts";
 import { assertCanListen, ListenError, listenHint } from "./server/listen-check.ts";
-import { createLogger, type Logger } from "./server/logger.ts";
+import { createLogger, prettyDestination, resolveLogFormat, type Logger } from "./server/logger.ts";
 import { buildSubgraphSchema } from "./schema/index.ts";
 import { openDatabase } from "./services/database/client.ts";
 import {
@@ -29,7 +29,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logFormat = resolveLogFormat(config.logFormat, config.nodeEnv, process.stdout.isTTY === true);
+  const logger = createLogger(
+    config.logLevel,
+    logFormat === "pretty" ? ((await prettyDestination()) ?? undefined) : undefined,
+  );
   const startedAt = Date.now();
   // A promise rejected with no one listening (a library abandoning work mid-request) is logged;
   // it must not end the process and every request in flight with it, as Node would by default.

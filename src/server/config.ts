@@ -51,6 +51,7 @@ const environmentSchema = z.object({
   AUTH_JWT_AUDIENCE: optionalString,
   ROUTER_SHARED_SECRET: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
   GRAPHQL_COMPILED_CACHE_BYTES: positiveInt(64 * 1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
@@ -128,6 +129,8 @@ export interface Config {
   auth: AuthConfig;
   routerSharedSecret?: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `auto`: readable lines in development at a terminal, JSON otherwise. */
+  logFormat: "auto" | "json" | "pretty";
   /** `compiled`: operations seen more than once run compiled by graphql-jit; `graphql-js`: all interpreted. */
   executor: "compiled" | "graphql-js";
   /** Estimated bytes the compiled operations may retain (design §6). */
@@ -230,6 +233,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     auth,
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     executor: env.GRAPHQL_EXECUTOR,
     compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -1,5 +1,9 @@
 import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -21,6 +25,8 @@ import type { Logger } from "./logger.ts";
 import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
 
 const READINESS_TIMEOUT_MS = 2_000;
+/** Health, readiness and metrics: answered to machines, logged at debug unless they fail. */
+const PROBE_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /** The header by which a router asks for ftv1 inline traces. */
 const FEDERATION_TRACE_HEADER = "apollo-federation-include-trace";
 
@@ -143,9 +149,19 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       observeRequests(metrics),
       // No cache hints are set here, and the plugin instruments every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // ftv1 is for the router only (design §6): installed explicitly when a router can be told
+      // apart, and not at all otherwise. Left implicit, Apollo enables it for every subgraph and
+      // says so at each start, which read as if any client could ask for traces.
+      config.routerSharedSecret ? ApolloServerPluginInlineTrace() : ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();
+  logger.info(
+    { ftv1: config.routerSharedSecret ? "router only" : "off" },
+    config.routerSharedSecret
+      ? "ftv1 inline traces: only for requests presenting ROUTER_SHARED_SECRET"
+      : "ftv1 inline traces: off (they are only for a router, recognised by ROUTER_SHARED_SECRET)",
+  );
 
   let inFlight = 0;
   let draining = false;
@@ -160,10 +176,13 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     inFlight += 1;
     response.on("close", () => {
       inFlight -= 1;
-      requestLogger.info(
+      const path = request.url?.split("?")[0];
+      // An orchestrator probes every few seconds: those lines would drown the requests' own.
+      const level = path && PROBE_PATHS.has(path) && response.statusCode < 500 ? "debug" : "info";
+      requestLogger[level](
         {
           method: request.method,
-          path: request.url?.split("?")[0],
+          path,
           status: response.statusCode,
           operationName: record.operationName,
           sub: record.sub,

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -231,6 +231,41 @@ describe("signals", () => {
       expect(error?.message).not.toContain("migration");
     } finally {
       holder.close();
+      await database.drop();
+    }
+  });
+});
+
+describe("logs at a terminal", () => {
+  it("npm start in development at a terminal writes readable lines, not JSON", async () => {
+    const database = await createTestDatabase({ migrate: false });
+    // `script` gives npm start a pseudo-terminal as a developer's shell would.
+    const child = spawn("script", ["-qfec", "npm start --silent", "/dev/null"], {
+      cwd: new URL("../..", import.meta.url),
+      env: {
+        ...process.env,
+        NODE_ENV: "development",
+        PORT: "0",
+        DATABASE_URL: database.url,
+        AUTH_JWT_SECRET: "a-terminal-test-secret-of-at-least-32-bytes",
+        LOG_LEVEL: "info",
+        LOG_FORMAT: undefined,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    try {
+      expect(await waitUntil(() => output.includes("subgraph listening"), 60_000)).toBe(true);
+      const listening = output.split("\n").find((line) => line.includes("subgraph listening")) ?? "";
+      expect(listening).not.toMatch(/^\s*\{/);
+      expect(listening).toMatch(/INFO/);
+      expect(listening).toContain("http://127.0.0.1:");
+    } finally {
+      process.kill(-child.pid!, "SIGTERM");
+      await exited;
       await database.drop();
     }
   });
