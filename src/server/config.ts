@@ -54,6 +54,7 @@ const environmentSchema = z.object({
   LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
   GRAPHQL_COMPILED_CACHE_BYTES: positiveInt(64 * 1024 * 1024),
+  GRAPHQL_IDE: z.enum(["auto", "on", "off"]).default("auto"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -135,6 +136,8 @@ export interface Config {
   executor: "compiled" | "graphql-js";
   /** Estimated bytes the compiled operations may retain (design §6). */
   compiledCacheBytes: number;
+  /** Serve the bundled GraphQL IDE at `GET /graphql` to browsers (`GRAPHQL_IDE`; by default outside production). */
+  graphqlIde: boolean;
   shutdownTimeoutMs: number;
   limits: RequestLimits;
 }
@@ -236,6 +239,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logFormat: env.LOG_FORMAT,
     executor: env.GRAPHQL_EXECUTOR,
     compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
+    graphqlIde: env.GRAPHQL_IDE === "on" || (env.GRAPHQL_IDE === "auto" && !isProduction),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     admission: {
       buckets: {

@@ -2,6 +2,7 @@ import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/serve
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import { timingSafeEqual } from "node:crypto";
@@ -17,6 +18,7 @@ import { refuseWithoutAccess } from "./access-gate.ts";
 import { compiledExecution } from "./compiled-executor.ts";
 import type { Config } from "./config.ts";
 import { errorFormatter } from "./error-formatting.ts";
+import { IDE_STATIC_PATH, loadGraphQLIde, wantsIde } from "./graphql-ide.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
 import { costLimit } from "./query-cost.ts";
 import { ServiceMetrics } from "./metrics.ts";
@@ -153,9 +155,15 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       // apart, and not at all otherwise. Left implicit, Apollo enables it for every subgraph and
       // says so at each start, which read as if any client could ask for traces.
       config.routerSharedSecret ? ApolloServerPluginInlineTrace() : ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing page loads Sandbox from Apollo's CDN; the bundled IDE below replaces it.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
+  const ide = config.graphqlIde ? await loadGraphQLIde("/graphql") : null;
+  if (config.graphqlIde && !ide) {
+    logger.warn("GRAPHQL_IDE: the ruru package is not installed (a development dependency); no IDE is served");
+  }
   logger.info(
     { ftv1: config.routerSharedSecret ? "router only" : "off" },
     config.routerSharedSecret
@@ -260,8 +268,16 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       response.end(await metrics.registry.metrics());
       return;
     }
+    if (ide && url.pathname.startsWith(IDE_STATIC_PATH) && request.method === "GET") {
+      if (await ide.sendStatic(url.pathname, request.headers["accept-encoding"], response)) return;
+    }
     if (url.pathname !== "/graphql") {
       sendJson(response, 404, { error: "Not found" });
+      return;
+    }
+    // A static page holding no data: served before the router secret, which a browser cannot send.
+    if (ide && wantsIde(request.method, request.headers.accept, url.search)) {
+      ide.sendPage(response);
       return;
     }
     const fromRouter = presentsSecret(request.headers["x-router-secret"], config.routerSharedSecret);
