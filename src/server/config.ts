@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AdmissionRules } from "./admission/admission.ts";
+import { parseAllowedOrigins } from "./cors.ts";
 
 /** Signs dev tokens when no secret is configured outside production; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production-0123456789";
@@ -50,6 +51,7 @@ const environmentSchema = z.object({
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
   ROUTER_SHARED_SECRET: optionalString,
+  CORS_ORIGINS: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
@@ -129,6 +131,8 @@ export interface Config {
   embeddedPostgresDir: string;
   auth: AuthConfig;
   routerSharedSecret?: string;
+  /** Browser origins allowed to call /graphql directly (CORS); empty by default. */
+  corsOrigins: string[];
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** `auto`: readable lines in development at a terminal, JSON otherwise. */
   logFormat: "auto" | "json" | "pretty";
@@ -183,6 +187,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
   }
+  const cors = parseAllowedOrigins(given["CORS_ORIGINS"]);
+  problems.push(...cors.problems);
   if (parsed.success) {
     const env = parsed.data;
     // A request the cost limit accepts must fit in its caller's bucket, or it could never run.
@@ -235,6 +241,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     embeddedPostgresDir: env.EMBEDDED_POSTGRES_DIR,
     auth,
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
+    corsOrigins: cors.origins,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     executor: env.GRAPHQL_EXECUTOR,

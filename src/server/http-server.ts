@@ -17,6 +17,7 @@ import type { TokenVerifier } from "./auth.ts";
 import { refuseWithoutAccess } from "./access-gate.ts";
 import { compiledExecution } from "./compiled-executor.ts";
 import type { Config } from "./config.ts";
+import { CorsPolicy } from "./cors.ts";
 import { errorFormatter } from "./error-formatting.ts";
 import { IDE_STATIC_PATH, loadGraphQLIde, wantsIde } from "./graphql-ide.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
@@ -161,6 +162,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   });
   await apollo.start();
   const ide = config.graphqlIde ? await loadGraphQLIde("/graphql") : null;
+  const cors = new CorsPolicy(config.corsOrigins);
   if (config.graphqlIde && !ide) {
     logger.warn("GRAPHQL_IDE: the ruru package is not installed (a development dependency); no IDE is served");
   }
@@ -275,6 +277,12 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       sendJson(response, 404, { error: "Not found" });
       return;
     }
+    // A preflight carries no credentials (nor the router secret): answered before either is asked for.
+    if (request.method === "OPTIONS") {
+      cors.answerPreflight(request, response);
+      return;
+    }
+    cors.decorate(request, response);
     // A static page holding no data: served before the router secret, which a browser cannot send.
     if (ide && wantsIde(request.method, request.headers.accept, url.search)) {
       ide.sendPage(response);
@@ -286,7 +294,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       return;
     }
     if (request.method !== "POST" && request.method !== "GET") {
-      response.setHeader("allow", "GET, POST");
+      response.setHeader("allow", "GET, POST, OPTIONS");
       sendGraphQLError(response, new HttpError(405, "Use GET or POST", "BAD_REQUEST"));
       return;
     }
