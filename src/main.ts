@@ -3,10 +3,15 @@ import { resolve } from "node:path";
 import { signDevelopmentToken, createTokenVerifier } from "./server/auth.ts";
 import { ConfigError, loadConfig, poolOptionsOf, type Config } from "./server/config.ts";
 import { startHttpServer } from "./server/http-server.ts";
-import { createLogger, type Logger } from "./server/logger.ts";
+import { assertCanListen, ListenError, listenHint } from "./server/listen-check.ts";
+import { createLogger, prettyDestination, resolveLogFormat, type Logger } from "./server/logger.ts";
 import { buildSubgraphSchema } from "./schema/index.ts";
 import { openDatabase } from "./services/database/client.ts";
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./services/database/embedded-postgres.ts";
+import {
+  EmbeddedPostgresInUseError,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+} from "./services/database/embedded-postgres.ts";
 import { ensureDatabase } from "./services/database/ensure-database.ts";
 import { applyMigrations } from "./services/database/migrations.ts";
 import { deleteExpiredIdempotencyKeys } from "./services/idempotency/idempotency-store.ts";
@@ -28,7 +33,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logFormat = resolveLogFormat(config.logFormat, config.nodeEnv, process.stdout.isTTY === true);
+  const logger = createLogger(
+    config.logLevel,
+    logFormat === "pretty" ? ((await prettyDestination()) ?? undefined) : undefined,
+  );
   const tracing = startTracing(config.tracing, logger);
   const startedAt = Date.now();
   // A promise rejected with no one listening (a library abandoning work mid-request) is logged;
@@ -48,18 +57,36 @@ async function main(): Promise<void> {
   if (!databaseUrl) {
     const dataDir = resolve(config.embeddedPostgresDir);
     logger.info({ dataDir }, "DATABASE_URL is not set: starting an embedded PostgreSQL");
-    embedded = await startEmbeddedPostgres({ dataDir, logger });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir, logger });
+    } catch (error) {
+      if (!(error instanceof EmbeddedPostgresInUseError)) throw error;
+      process.stderr.write(inUseMessage(error, config.embeddedPostgresDir));
+      process.exit(1);
+    }
     await ensureDatabase(embedded.serverUrl(), EMBEDDED_DATABASE_NAME);
     databaseUrl = embedded.serverUrl(EMBEDDED_DATABASE_NAME);
+  }
+
+  try {
+    await assertCanListen(config.host, config.port);
+  } catch (error) {
+    if (!(error instanceof ListenError)) throw error;
+    process.stderr.write(listenHint(error));
+    await embedded?.stop();
+    process.exit(1);
   }
 
   const migrations = await applyMigrations(databaseUrl, { logger });
   logger.info({ applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, "database migrated");
 
+  let stopping = false;
   const database = openDatabase({
     url: databaseUrl,
     ...poolOptionsOf(config),
-    onPoolError: (error) => logger.warn({ err: { message: error.message } }, "idle database connection lost"),
+    // Once shutting down, connections closing under the pool are expected, not worth a warning.
+    onPoolError: (error) =>
+      logger[stopping ? "debug" : "warn"]({ err: { message: error.message } }, "idle database connection lost"),
   });
   const http = await startHttpServer({
     config,
@@ -111,7 +138,6 @@ async function main(): Promise<void> {
   );
   sweep.unref();
 
-  let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -142,6 +168,17 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** Why a second start on the same data directory refuses, and what to set to run one beside it. */
+function inUseMessage(error: EmbeddedPostgresInUseError, configuredDir: string): string {
+  return (
+    `Refusing to start: the embedded PostgreSQL in ${error.dataDir} belongs to another running instance ` +
+    `of this subgraph (pid ${error.ownerPid}); its database is left untouched.\n` +
+    `Stop that instance (kill ${error.ownerPid}), or give this one its own data directory and port, e.g.\n` +
+    `  EMBEDDED_POSTGRES_DIR=${configuredDir.replace(/\/+$/, "")}-2 PORT=4011 npm start\n` +
+    `or point it at a PostgreSQL server with DATABASE_URL.\n`
+  );
 }
 
 /** Development only: a ready-to-paste operator token signed with the published development secret. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AdmissionRules } from "./admission/admission.ts";
 import type { DestinationPolicy } from "../events/destinations.ts";
+import { parseAllowedOrigins } from "./cors.ts";
 
 /** Signs dev tokens when no secret is configured outside production; refused in production. */
 export const DEVELOPMENT_JWT_SECRET = "development-only-secret-do-not-use-in-production-0123456789";
@@ -65,9 +66,12 @@ const environmentSchema = z.object({
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
   ROUTER_SHARED_SECRET: optionalString,
+  CORS_ORIGINS: optionalString,
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
   GRAPHQL_COMPILED_CACHE_BYTES: positiveInt(64 * 1024 * 1024),
+  GRAPHQL_IDE: z.enum(["auto", "on", "off"]).default("auto"),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -189,11 +193,17 @@ export interface Config {
   embeddedPostgresDir: string;
   auth: AuthConfig;
   routerSharedSecret?: string;
+  /** Browser origins allowed to call /graphql directly (CORS); empty by default. */
+  corsOrigins: string[];
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `auto`: readable lines in development at a terminal, JSON otherwise. */
+  logFormat: "auto" | "json" | "pretty";
   /** `compiled`: operations seen more than once run compiled by graphql-jit; `graphql-js`: all interpreted. */
   executor: "compiled" | "graphql-js";
   /** Estimated bytes the compiled operations may retain (design §6). */
   compiledCacheBytes: number;
+  /** Serve the bundled GraphQL IDE at `GET /graphql` to browsers (`GRAPHQL_IDE`; by default outside production). */
+  graphqlIde: boolean;
   shutdownTimeoutMs: number;
   limits: RequestLimits;
   webhooks: WebhookConfig;
@@ -252,6 +262,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
   }
+  const cors = parseAllowedOrigins(given["CORS_ORIGINS"]);
+  problems.push(...cors.problems);
   if (parsed.success) {
     const env = parsed.data;
     // A request the cost limit accepts must fit in its caller's bucket, or it could never run.
@@ -304,9 +316,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     embeddedPostgresDir: env.EMBEDDED_POSTGRES_DIR,
     auth,
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
+    corsOrigins: cors.origins,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     executor: env.GRAPHQL_EXECUTOR,
     compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
+    graphqlIde: env.GRAPHQL_IDE === "on" || (env.GRAPHQL_IDE === "auto" && !isProduction),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tracing: {
       tracesUrl:

@@ -1,5 +1,10 @@
 import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
@@ -12,7 +17,9 @@ import type { TokenVerifier } from "./auth.ts";
 import { refuseWithoutAccess } from "./access-gate.ts";
 import { compiledExecution } from "./compiled-executor.ts";
 import type { Config } from "./config.ts";
+import { CorsPolicy } from "./cors.ts";
 import { errorFormatter } from "./error-formatting.ts";
+import { IDE_STATIC_PATH, loadGraphQLIde, wantsIde } from "./graphql-ide.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
 import { costLimit } from "./query-cost.ts";
 import { ServiceMetrics } from "./metrics.ts";
@@ -22,6 +29,8 @@ import { createRequestContext, requestIdFrom, type RequestRecord } from "./reque
 import { startOperationSpan, type SpanParent } from "../telemetry/tracing.ts";
 
 const READINESS_TIMEOUT_MS = 2_000;
+/** Health, readiness and metrics: answered to machines, logged at debug unless they fail. */
+const PROBE_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 /** The header by which a router asks for ftv1 inline traces. */
 const FEDERATION_TRACE_HEADER = "apollo-federation-include-trace";
 
@@ -144,9 +153,26 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       observeRequests(metrics),
       // No cache hints are set here, and the plugin instruments every field resolver.
       ApolloServerPluginCacheControlDisabled(),
+      // ftv1 is for the router only (design §6): installed explicitly when a router can be told
+      // apart, and not at all otherwise. Left implicit, Apollo enables it for every subgraph and
+      // says so at each start, which read as if any client could ask for traces.
+      config.routerSharedSecret ? ApolloServerPluginInlineTrace() : ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing page loads Sandbox from Apollo's CDN; the bundled IDE below replaces it.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
+  const ide = config.graphqlIde ? await loadGraphQLIde("/graphql") : null;
+  const cors = new CorsPolicy(config.corsOrigins);
+  if (config.graphqlIde && !ide) {
+    logger.warn("GRAPHQL_IDE: the ruru package is not installed (a development dependency); no IDE is served");
+  }
+  logger.info(
+    { ftv1: config.routerSharedSecret ? "router only" : "off" },
+    config.routerSharedSecret
+      ? "ftv1 inline traces: only for requests presenting ROUTER_SHARED_SECRET"
+      : "ftv1 inline traces: off (they are only for a router, recognised by ROUTER_SHARED_SECRET)",
+  );
 
   let inFlight = 0;
   let draining = false;
@@ -173,10 +199,13 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         operationType: record.operationType,
         status: response.statusCode,
       });
-      requestLogger.info(
+      const path = request.url?.split("?")[0];
+      // An orchestrator probes every few seconds: those lines would drown the requests' own.
+      const level = path && PROBE_PATHS.has(path) && response.statusCode < 500 ? "debug" : "info";
+      requestLogger[level](
         {
           method: request.method,
-          path: request.url?.split("?")[0],
+          path,
           status: response.statusCode,
           operationName: record.operationName,
           sub: record.sub,
@@ -283,8 +312,22 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       response.end(await metrics.registry.metrics());
       return;
     }
+    if (ide && url.pathname.startsWith(IDE_STATIC_PATH) && request.method === "GET") {
+      if (await ide.sendStatic(url.pathname, request.headers["accept-encoding"], response)) return;
+    }
     if (url.pathname !== "/graphql") {
       sendJson(response, 404, { error: "Not found" });
+      return;
+    }
+    // A preflight carries no credentials (nor the router secret): answered before either is asked for.
+    if (request.method === "OPTIONS") {
+      cors.answerPreflight(request, response);
+      return;
+    }
+    cors.decorate(request, response);
+    // A static page holding no data: served before the router secret, which a browser cannot send.
+    if (ide && wantsIde(request.method, request.headers.accept, url.search)) {
+      ide.sendPage(response);
       return;
     }
     const fromRouter = presentsSecret(request.headers["x-router-secret"], config.routerSharedSecret);
@@ -293,7 +336,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       return;
     }
     if (request.method !== "POST" && request.method !== "GET") {
-      response.setHeader("allow", "GET, POST");
+      response.setHeader("allow", "GET, POST, OPTIONS");
       sendGraphQLError(response, new HttpError(405, "Use GET or POST", "BAD_REQUEST"));
       return;
     }

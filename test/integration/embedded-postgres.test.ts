@@ -5,7 +5,7 @@ import { tmpdir, userInfo } from "node:os";
 import { dirname, join, parse, relative } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "../../src/services/database/embedded-postgres.ts";
+import { EmbeddedPostgresInUseError, startEmbeddedPostgres } from "../../src/services/database/embedded-postgres.ts";
 
 const quiet = { info: () => undefined, warn: () => undefined };
 let dataDir: string;
@@ -55,7 +55,7 @@ describe("embedded PostgreSQL", () => {
     }
   });
 
-  it("recovers when the previous owner was killed with SIGKILL and left its postgres running", async () => {
+  it("refuses while the owner lives, and recovers once it was killed with SIGKILL and left its postgres running", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "test/support/start-embedded-child.ts", dataDir], {
       cwd: new URL("../..", import.meta.url).pathname,
       stdio: ["ignore", "pipe", "inherit"],
@@ -69,6 +69,15 @@ describe("embedded PostgreSQL", () => {
       });
       child.once("exit", (code) => reject(new Error(`child exited with ${code}`)));
     });
+    // While its owner lives, another start refuses and leaves that database alone.
+    const refusal = await startEmbeddedPostgres({ dataDir, logger: quiet }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(EmbeddedPostgresInUseError);
+    expect((refusal as EmbeddedPostgresInUseError).ownerPid).toBe(child.pid);
+    expect(await query(orphanUrl, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
     // The orphan still answers and still holds postmaster.pid.

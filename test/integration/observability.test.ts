@@ -73,6 +73,38 @@ describe("metrics and logs", () => {
     expect(server.logs.join("")).not.toContain(token);
   });
 
+  it("logs probes (/healthz, /readyz, /metrics) below info, and GraphQL requests at info", async () => {
+    const base = server.url.replace("/graphql", "");
+    for (const path of ["/healthz", "/readyz", "/metrics"]) {
+      const response = await fetch(`${base}${path}`, { headers: { "x-request-id": `probe-${path.slice(1)}` } });
+      expect(response.status).toBe(200);
+    }
+    await server.request(`{ _service { sdl } }`, {}, { headers: { "x-request-id": "not-a-probe" } });
+    const finished = server.logs
+      .map((entry) => JSON.parse(entry) as Record<string, unknown>)
+      .filter((entry) => entry["msg"] === "request finished");
+    expect(finished.filter((entry) => String(entry["requestId"]).startsWith("probe-"))).toEqual([]);
+    expect(finished.some((entry) => entry["requestId"] === "not-a-probe")).toBe(true);
+  });
+
+  it("says at start that ftv1 traces are for the router only, never Apollo's 'enabling for this subgraph'", async () => {
+    const started = server.logs.join("");
+    expect(started).not.toContain("Enabling inline tracing");
+    expect(started).toContain("ftv1 inline traces: off");
+    const behindRouter = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: { ROUTER_SHARED_SECRET: "router-secret-for-the-message" },
+    });
+    try {
+      expect(behindRouter.logs.join("")).not.toContain("Enabling inline tracing");
+      expect(behindRouter.logs.join("")).toContain(
+        "ftv1 inline traces: only for requests presenting ROUTER_SHARED_SECRET",
+      );
+    } finally {
+      await behindRouter.close();
+    }
+  });
+
   it("echoes X-Request-Id, or generates one", async () => {
     const given = await fetch(server.url, {
       method: "POST",

@@ -22,8 +22,9 @@ export interface ServerProcess {
 export async function startServerProcess(
   env: Record<string, string | undefined>,
   timeoutMs = 90_000,
+  script: "start" | "start:built" = "start",
 ): Promise<ServerProcess> {
-  const child = spawn("npm", ["start", "--silent"], {
+  const child = spawn("npm", ["run", script, "--silent"], {
     cwd: projectRoot,
     env: {
       ...process.env,

@@ -8,3 +8,10 @@ describe("schema.graphql", () => {
     expect(committed).toBe(printSubgraphSdl());
   });
 });
+
+describe("the search filter's description", () => {
+  it("states the rule for 1–2-character terms, which match slug prefixes only (design §8)", () => {
+    const description = /"""([^"]*)"""\s*search: String/.exec(printSubgraphSdl())?.[1] ?? "";
+    expect(description).toContain("a term of 1–2 characters matches the start of the slug only");
+  });
+});

@@ -56,7 +56,10 @@ builder.asEntity(TenantType, {
 const TenantFilterInput = builder.inputType("TenantFilter", {
   fields: (t) => ({
     status: t.field({ type: [TenantStatusEnum] }),
-    search: t.string({ description: "Case-insensitive match on slug or name." }),
+    search: t.string({
+      description:
+        "Case-insensitive substring match on slug or name (`%` and `_` match themselves); a term of 1–2 characters matches the start of the slug only. At most 200 characters.",
+    }),
     selectable: t.boolean({ description: "Only tenants that may be chosen as context." }),
     includeArchived: t.boolean({ defaultValue: false, description: "ARCHIVED tenants are left out unless true." }),
   }),

@@ -1,6 +1,6 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { chmod, chown, cp, mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -88,9 +88,95 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** Another live process owns the data directory: its database is never touched. */
+export class EmbeddedPostgresInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly ownerPid: number,
+  ) {
+    super(`the embedded PostgreSQL in ${dataDir} belongs to another running process (pid ${ownerPid})`);
+    this.name = "EmbeddedPostgresInUseError";
+  }
+}
+
+const OWNER_FILE = "owner.pid";
+
+/**
+ * When the kernel started `pid` (Linux: field 22 of /proc/<pid>/stat), so a recorded owner whose
+ * pid was since reused by an unrelated process is recognised as gone; null where unknown.
+ */
+function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+interface OwnerRecord {
+  pid: number;
+  startTime: string | null;
+}
+
+function ownerIsAlive(owner: OwnerRecord): boolean {
+  if (!processIsAlive(owner.pid)) return false;
+  const startTime = processStartTime(owner.pid);
+  return owner.startTime === null || startTime === null || startTime === owner.startTime;
+}
+
+async function readOwner(file: string): Promise<OwnerRecord | null> {
+  try {
+    const [pid, startTime] = (await readFile(file, "utf8")).trim().split(/\s+/);
+    const parsed = Number.parseInt(pid ?? "", 10);
+    return Number.isInteger(parsed) && parsed > 0 ? { pid: parsed, startTime: startTime || null } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Claims the data directory for this process with `<dataDir>/owner.pid`, created exclusively.
+ * Whether postgres runs says nothing about whether the server that started it does: the owner
+ * file does. A live owner (this process included, until it stops) makes the claim fail; a dead
+ * one's claim is taken over, and its orphaned postgres recovered afterwards. Returns the release.
+ */
+async function claimDataDir(dataDir: string): Promise<() => void> {
+  const file = join(dataDir, OWNER_FILE);
+  const record = `${process.pid} ${processStartTime(process.pid) ?? ""}\n`;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    try {
+      await writeFile(file, record, { flag: "wx", mode: 0o644 });
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          // Only our own claim is removed: a successor may already have replaced it.
+          if (readFileSync(file, "utf8") === record) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = await readOwner(file);
+    if (owner && ownerIsAlive(owner)) throw new EmbeddedPostgresInUseError(dataDir, owner.pid);
+    // A crashed owner's claim (or a half-written one, being rewritten by a concurrent start:
+    // the exclusive create decides between us).
+    if (owner) await rm(file, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const owner = await readOwner(file);
+  throw new EmbeddedPostgresInUseError(dataDir, owner?.pid ?? 0);
+}
+
 /**
  * A `kill -9` of the Node parent leaves its postgres running with `postmaster.pid` in place,
- * which blocks the next start: stop that orphan (or drop the stale pid file) first.
+ * which blocks the next start: stop that orphan (or drop the stale pid file) first. Only ever
+ * called once this process holds the data directory's claim, so that postgres has no live owner.
  */
 async function recoverFromUncleanExit(clusterDir: string, logger: EmbeddedPostgresLogger): Promise<void> {
   const pidFile = join(clusterDir, "postmaster.pid");
@@ -280,6 +366,9 @@ function startServer(
   const child = spawn(join(placement.binDir, "postgres"), ["-D", placement.clusterDir, "-p", String(port), ...flags], {
     ...(placement.account ?? {}),
     stdio: ["ignore", "ignore", "pipe"],
+    // Its own process group: a Ctrl-C in the terminal reaches the server, which stops the
+    // database after draining, instead of the database going down under requests in flight.
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const recentOutput: string[] = [];
@@ -310,27 +399,42 @@ function startServer(
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const { logger } = options;
   const startedAt = Date.now();
-  const placement = await placeCluster(options);
-  const password = await readOrCreatePassword(join(options.dataDir, "password"));
-  const port = options.port ?? (await freePort());
-  if (!existsSync(join(placement.clusterDir, "PG_VERSION"))) {
-    await rm(placement.clusterDir, { recursive: true, force: true });
-    await mkdir(placement.clusterDir, { recursive: true, mode: 0o700 });
-    if (placement.account) await chown(placement.clusterDir, placement.account.uid, placement.account.gid);
-    await initialiseCluster(placement, password);
-    logger.info(
-      { clusterDir: placement.clusterDir, initialiseMs: Date.now() - startedAt },
-      "embedded PostgreSQL cluster created",
-    );
-  } else {
-    await recoverFromUncleanExit(placement.clusterDir, logger);
+  await mkdir(options.dataDir, { recursive: true });
+  const release = await claimDataDir(options.dataDir);
+  let started: { child: ChildProcess; exited: Promise<void> };
+  let placement: ClusterPlacement;
+  let password: string;
+  let port: number;
+  try {
+    placement = await placeCluster(options);
+    password = await readOrCreatePassword(join(options.dataDir, "password"));
+    port = options.port ?? (await freePort());
+    if (!existsSync(join(placement.clusterDir, "PG_VERSION"))) {
+      await rm(placement.clusterDir, { recursive: true, force: true });
+      await mkdir(placement.clusterDir, { recursive: true, mode: 0o700 });
+      if (placement.account) await chown(placement.clusterDir, placement.account.uid, placement.account.gid);
+      await initialiseCluster(placement, password);
+      logger.info(
+        { clusterDir: placement.clusterDir, initialiseMs: Date.now() - startedAt },
+        "embedded PostgreSQL cluster created",
+      );
+    } else {
+      await recoverFromUncleanExit(placement.clusterDir, logger);
+    }
+    started = await startServer(placement, port, options.settings ?? {});
+  } catch (error) {
+    release();
+    throw error;
   }
-  const { child, exited } = await startServer(placement, port, options.settings ?? {});
+  const { child, exited } = started;
   logger.info({ port, startMs: Date.now() - startedAt }, "embedded PostgreSQL started");
 
   // Should this process end without stopping it, the server is asked to shut down rather than
-  // left running; the exit status is not touched.
-  const stopOnExit = () => child.exitCode === null && child.kill("SIGINT");
+  // left running, and the claim is given up; the exit status is not touched.
+  const stopOnExit = () => {
+    if (child.exitCode === null) child.kill("SIGINT");
+    release();
+  };
   process.once("exit", stopOnExit);
   let stopped: Promise<void> | null = null;
   return {
@@ -343,6 +447,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         process.off("exit", stopOnExit);
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT"); // fast shutdown
         await exited;
+        release();
       })()),
   };
 }

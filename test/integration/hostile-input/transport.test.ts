@@ -265,13 +265,25 @@ const methodAndPathCases: HostileCase[] = [
   { name: "PUT /graphql", call: () => ({ ...postJson("{}"), method: "PUT" }), expect: methodNotAllowed },
   { name: "DELETE /graphql", call: () => ({ method: "DELETE" }), expect: methodNotAllowed },
   { name: "PATCH /graphql", call: () => ({ ...postJson("{}"), method: "PATCH" }), expect: methodNotAllowed },
-  { name: "OPTIONS /graphql", call: () => ({ method: "OPTIONS" }), expect: methodNotAllowed },
+  {
+    // A preflight is answered; with no CORS_ORIGINS configured, without any CORS header.
+    name: "OPTIONS /graphql",
+    call: () => ({
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    }),
+    expect: (reply) => {
+      expect(reply.status).toBe(204);
+      expect(reply.header("allow")).toBe("GET, POST, OPTIONS");
+      expect(reply.header("access-control-allow-origin")).toBeNull();
+    },
+  },
   {
     name: "HEAD /graphql",
     call: () => ({ method: "HEAD" }),
     expect: (reply) => {
       expect(reply.status).toBe(405);
-      expect(reply.header("allow")).toBe("GET, POST");
+      expect(reply.header("allow")).toBe("GET, POST, OPTIONS");
     },
   },
   {
