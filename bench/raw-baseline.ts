@@ -4,6 +4,7 @@
 // everything except GraphQL, Apollo, Pothos and Prisma.
 // Env: DATABASE_URL, AUTH_JWT_SECRET, PORT (0 = any; the chosen URL is printed as JSON). The token
 // check, listening and shutdown are every peer's (`peer-server.ts`).
+import { developmentAuditKeys } from "../src/services/audit/audit-keys.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -184,7 +185,7 @@ async function transition(
     const viewer = createViewer(principal, { operatorOverrideTenantId: null, contextTenantId: null });
     const event = await appendAuditEvent(
       tx,
-      { viewer, requestId: randomUUID() },
+      { viewer, requestId: randomUUID(), auditKeys: developmentAuditKeys() },
       {
         tenantId: tenant.id,
         action: lifecycleAuditAction(rule.transition),

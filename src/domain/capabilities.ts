@@ -30,6 +30,8 @@ export const CAPABILITY_GRANTS = {
   transitionLifecycle: ["platform:operator", "support:lifecycle", "support:*"],
   /** Read any operation run (and its tenant, as a platform reader); update runs. */
   operateRuns: ["platform:operator", "operations:write"],
+  /** Take a signed audit checkpoint on demand (docs/design.md §4 "Audit evidence"). */
+  checkpointAudit: ["platform:operator"],
   /** Own tenant (when visible to tenant users), its runs and onboarding: tenant-scoped tokens only. */
   readOwnTenant: ["tenant:member", "tenant:admin"],
   /** Rename own tenant, complete onboarding steps, read own audit trail (masked): tenant-scoped tokens only. */

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
+import type { AuditEvidenceKeys } from "../services/audit/audit-keys.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
 import { createReaders, type WriteQuotas } from "../services/service-context.ts";
@@ -28,6 +29,7 @@ export interface ContextDependencies {
   /** Bounds on each request's database work (rows read, wall time from the request's start). */
   limits: { maxRows: number; timeoutMs: number };
   quotas: WriteQuotas;
+  auditKeys: AuditEvidenceKeys;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
 }
@@ -88,7 +90,14 @@ async function resolveAccess(
     const sql = new RequestSql(dependencies.pool, limits);
     return {
       kind: "ok",
-      services: { sql, viewer, requestId, read: createReaders(sql), quotas: dependencies.quotas },
+      services: {
+        sql,
+        viewer,
+        requestId,
+        read: createReaders(sql),
+        quotas: dependencies.quotas,
+        auditKeys: dependencies.auditKeys,
+      },
     };
   } catch (error) {
     if (error instanceof OperatorOverrideNotAllowedError) {

@@ -1,3 +1,4 @@
+import type { AuditEvidenceKeys } from "./audit/audit-keys.ts";
 import { AuditReader } from "./audit/audit-store.ts";
 import type { Viewer } from "./authorization/viewer.ts";
 import type { RequestSql } from "./database/sql.ts";
@@ -36,4 +37,6 @@ export interface ServiceContext {
   requestId: string;
   read: Readers;
   quotas: WriteQuotas;
+  /** The keys audit links are keyed with and checkpoints signed with (design §4). */
+  auditKeys: AuditEvidenceKeys;
 }

@@ -12,6 +12,7 @@ import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
 import { isStorableText } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { auditEventHash } from "./audit-hash.ts";
+import { auditLinkMac, type AuditEvidenceKeys } from "./audit-keys.ts";
 
 /** `{ field: { from, to } }` — what an event says changed. */
 export type AuditChanges = Record<string, JsonValue>;
@@ -27,10 +28,11 @@ export interface AuditEventDraft {
   changes: AuditChanges;
 }
 
-/** Who writes: the request's caller and id. */
+/** Who writes: the request's caller and id, and the keys the link is keyed with. */
 export interface AuditWriter {
   viewer: Viewer;
   requestId: string;
+  auditKeys: AuditEvidenceKeys;
 }
 
 /**
@@ -62,10 +64,20 @@ export async function appendAuditEvent(
   const previousHash = previous?.hash ?? null;
   // The hash covers these values; PostgreSQL must store exactly them, or the link is broken for good.
   assertStoredAsHashed(content);
+  const hash = auditEventHash(previousHash, content);
+  const key = writer.auditKeys.keyring.current;
+  // The event and its tenant's head in one statement of the same transaction (design §4): a
+  // chain whose tail is later deleted no longer matches its head.
   const [event] = await tx.rows<AuditEventRecord>(
-    `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason, changes,
-       request_id, occurred_at, hash, previous_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13) RETURNING ${AUDIT_COLUMNS}`,
+    `WITH event AS (
+       INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason,
+         changes, request_id, occurred_at, hash, previous_hash, mac, mac_key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15) RETURNING ${AUDIT_COLUMNS}
+     ), head AS (
+       INSERT INTO audit_chain_heads (tenant_id, sequence, hash) VALUES ($2, $3, $12)
+       ON CONFLICT (tenant_id) DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash
+     )
+     SELECT * FROM event`,
     [
       randomUUID(),
       content.tenantId,
@@ -78,8 +90,10 @@ export async function appendAuditEvent(
       JSON.stringify(content.changes),
       content.requestId,
       content.occurredAt,
-      auditEventHash(previousHash, content),
+      hash,
       previousHash,
+      auditLinkMac(key, hash),
+      key.id,
     ],
   );
   return event as AuditEventRecord;
