@@ -127,3 +127,20 @@ export async function latestCheckpointOf(
   );
   return { checkpoint, leaf: leaf ?? null };
 }
+
+/** The first checkpoint (id 1: taken when links began to be keyed) and the tenant's leaf in it. */
+export async function firstCheckpointOf(
+  sql: SqlRows,
+  tenantId: string,
+): Promise<{ checkpoint: AuditCheckpointRecord; leaf: CheckpointLeaf | null } | null> {
+  const [checkpoint] = await sql.rows<AuditCheckpointRecord>(
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints WHERE id = 1`,
+  );
+  if (!checkpoint) return null;
+  const [leaf] = await sql.rows<CheckpointLeaf>(
+    `SELECT tenant_id::text AS "tenantId", sequence, hash FROM audit_checkpoint_leaves
+     WHERE tenant_id = $1 AND checkpoint_id = 1`,
+    [tenantId],
+  );
+  return { checkpoint, leaf: leaf ?? null };
+}

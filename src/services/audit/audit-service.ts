@@ -8,7 +8,7 @@ import type { ServiceContext } from "../service-context.ts";
 import { isStorableText, isUuid } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { auditEventHash } from "./audit-hash.ts";
-import { latestCheckpointOf, takeCheckpoint } from "./audit-checkpoints.ts";
+import { firstCheckpointOf, latestCheckpointOf, takeCheckpoint, type CheckpointLeaf } from "./audit-checkpoints.ts";
 import { isValidLinkMac } from "./audit-keys.ts";
 import { isCheckpointSignatureValid, type AuditCheckpointRecord } from "./checkpoint-signature.ts";
 
@@ -118,7 +118,10 @@ export async function verifyAuditChain(context: ServiceContext, tenantId: string
     [id],
   );
   if (!tenant) return unknown;
-  const coverage = await checkpointCoverage(context, id);
+  const coverage = coverageOf(context, await latestCheckpointOf(context.sql, id));
+  // The anchor of links written before links were keyed: checkpoint 1, taken when keying began.
+  const legacyAnchor = coverageOf(context, await firstCheckpointOf(context.sql, id));
+  let legacyAnchorHashSeen: string | null = null;
   const { keyring } = context.auditKeys;
   const problems: string[] = [];
   let firstBrokenSequence: number | null = null;
@@ -159,6 +162,7 @@ export async function verifyAuditChain(context: ServiceContext, tenantId: string
         lastUnkeyed = event.sequence;
       }
       if (coverage && event.sequence === coverage.sequence) checkpointHashSeen = event.hash;
+      if (legacyAnchor && event.sequence === legacyAnchor.sequence) legacyAnchorHashSeen = event.hash;
       previousHash = event.hash;
       expectedSequence = event.sequence + 1;
     }
@@ -185,16 +189,15 @@ export async function verifyAuditChain(context: ServiceContext, tenantId: string
     }
   }
   // Unkeyed links are the pre-key era's: proven by a keyed link after them (its MAC covers their
-  // hashes) or by a signed checkpoint at or beyond them.
-  if (
-    lastUnkeyed !== null &&
-    !keyedSeen &&
-    !(consistentWithCheckpoint === true && coverage && coverage.sequence >= lastUnkeyed)
-  ) {
-    report(
-      consistentWithCheckpoint && coverage ? coverage.sequence + 1 : 1,
-      "unkeyed events not covered by a signed checkpoint",
-    );
+  // hashes) or by checkpoint 1, the one taken when keying began. A later checkpoint proves nothing
+  // of them: it would sign whatever unkeyed links a database administrator wrote in the meantime.
+  if (lastUnkeyed !== null && !keyedSeen) {
+    const anchored =
+      legacyAnchor !== null &&
+      legacyAnchor.signatureValid &&
+      legacyAnchor.sequence >= lastUnkeyed &&
+      legacyAnchorHashSeen === legacyAnchor.hash;
+    if (!anchored) report(1, "events without a MAC that checkpoint 1 does not cover (links from before keys must be)");
   }
   return {
     valid: firstBrokenSequence === null,
@@ -206,17 +209,19 @@ export async function verifyAuditChain(context: ServiceContext, tenantId: string
   };
 }
 
-async function checkpointCoverage(context: ServiceContext, tenantId: string): Promise<CheckpointCoverage | null> {
-  const latest = await latestCheckpointOf(context.sql, tenantId);
-  if (!latest?.leaf) return null;
+function coverageOf(
+  context: ServiceContext,
+  found: { checkpoint: AuditCheckpointRecord; leaf: CheckpointLeaf | null } | null,
+): CheckpointCoverage | null {
+  if (!found?.leaf) return null;
   const { signer } = context.auditKeys;
   return {
-    checkpoint: latest.checkpoint,
-    sequence: latest.leaf.sequence,
-    hash: latest.leaf.hash,
+    checkpoint: found.checkpoint,
+    sequence: found.leaf.sequence,
+    hash: found.leaf.hash,
     signatureValid:
-      latest.checkpoint.publicKeyId === signer.publicKeyId &&
-      isCheckpointSignatureValid(signer.publicKey, latest.checkpoint),
+      found.checkpoint.publicKeyId === signer.publicKeyId &&
+      isCheckpointSignatureValid(signer.publicKey, found.checkpoint),
   };
 }
 
