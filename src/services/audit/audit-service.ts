@@ -112,12 +112,8 @@ export async function verifyAuditChain(context: ServiceContext, tenantId: string
   };
   if (!isUuid(tenantId)) return unknown;
   const id = tenantId.toLowerCase();
-  const [tenant] = await context.sql.rows<{ headSequence: number | null; headHash: string | null }>(
-    `SELECT head.sequence AS "headSequence", head.hash AS "headHash"
-     FROM tenants tenant LEFT JOIN audit_chain_heads head ON head.tenant_id = tenant.id WHERE tenant.id = $1`,
-    [id],
-  );
-  if (!tenant) return unknown;
+  if (!(await context.read.tenants.byId.load(id))) return unknown;
+  const head = await context.read.audit.head(id);
   const coverage = coverageOf(context, await latestCheckpointOf(context.sql, id));
   // The anchor of links written before links were keyed: checkpoint 1, taken when keying began.
   const legacyAnchor = coverageOf(context, await firstCheckpointOf(context.sql, id));
@@ -169,12 +165,12 @@ export async function verifyAuditChain(context: ServiceContext, tenantId: string
   }
   const lastSequence = expectedSequence - 1;
   if (eventCount === 0) report(1, "the tenant exists but its chain is empty (no tenant.created)");
-  if (tenant.headSequence === null) {
+  if (head === null) {
     report(lastSequence + 1, "the tenant has no recorded head");
-  } else if (tenant.headSequence !== lastSequence || tenant.headHash !== previousHash) {
+  } else if (head.sequence !== lastSequence || head.hash !== previousHash) {
     report(
-      Math.min(tenant.headSequence, lastSequence) + (tenant.headSequence > lastSequence ? 1 : 0),
-      `the head says sequence ${tenant.headSequence}, the chain ends at ${lastSequence}`,
+      Math.min(head.sequence, lastSequence) + (head.sequence > lastSequence ? 1 : 0),
+      `the head says sequence ${head.sequence}, the chain ends at ${lastSequence}`,
     );
   }
   let consistentWithCheckpoint: boolean | null = null;

@@ -1,4 +1,4 @@
-// The one owner of the `audit_events` table's SQL: the append (in a mutation's transaction), the
+// The one owner of the `audit_events` and `audit_chain_heads` tables' SQL: the append (in a mutation's transaction), the
 // per-tenant pages, the platform feed and the chain walk (per request).
 import { auditActionsWithPrefix, type AuditAction } from "../../domain/audit-actions.ts";
 import { randomUUID } from "node:crypto";
@@ -178,6 +178,15 @@ export class AuditReader {
     }
     sql.conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
     return listPage(this.sql, { ...TENANT_EVENTS, cursorScope: filter.tenantId }, sql, values, request);
+  }
+
+  /** The tenant's head as the last append recorded it; null when none was. */
+  async head(tenantId: string): Promise<{ sequence: number; hash: string } | null> {
+    const [head] = await this.sql.rows<{ sequence: number; hash: string }>(
+      "SELECT sequence, hash FROM audit_chain_heads WHERE tenant_id = $1",
+      [tenantId],
+    );
+    return head ?? null;
   }
 
   /**
