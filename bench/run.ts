@@ -18,6 +18,8 @@ import { applyMigrations } from "../src/services/database/migrations.ts";
 import { readFleet, seedFleet, type SeededFleet, type SeedOptions, type SeedSummary } from "./seed.ts";
 import { startStatementProxy } from "./statement-proxy.ts";
 import {
+  BENCH_AUDIT_ENV,
+  BENCH_AUDIT_SIGNER,
   BENCH_SECRET as SECRET,
   BENCH_SERVER_SETTINGS,
   cpuMs,
@@ -237,7 +239,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
   const entityBatches = Array.from({ length: 200 }, (_, index) => pick(fleet.tenantIds, 100, index + 2));
   const walk = transitionWalk(fleet, databaseUrl);
   // DATABASE_URL is given at start: the calibration run points it at the counting proxy.
-  const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production" };
+  const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production", ...BENCH_AUDIT_ENV };
   const tsx = [process.execPath, ...RUNTIME_FLAGS, "--import", "tsx"];
   const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
 
@@ -509,7 +511,7 @@ async function seedUnlessReused(databaseUrl: string, options: SeedOptions): Prom
     ) {
       return null;
     }
-    const summary = await seedFleet(databaseUrl, options);
+    const summary = await seedFleet(databaseUrl, { ...options, signer: BENCH_AUDIT_SIGNER });
     await client.query("DELETE FROM bench_seed");
     await client.query("INSERT INTO bench_seed (options, summary) VALUES ($1, $2)", [options, summary]);
     return summary;

@@ -123,13 +123,7 @@ export function publicKeyIdOf(publicKey: KeyObject): string {
 // PKCS#8 DER prefix of an Ed25519 private key; the 32-byte seed follows (RFC 8410).
 const ED25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b657004220420", "hex");
 
-export const DEVELOPMENT_SIGNER: CheckpointSigner = signerOf(
-  createPrivateKey({
-    key: Buffer.concat([ED25519_PKCS8_PREFIX, DEVELOPMENT_SIGNING_SEED]),
-    format: "der",
-    type: "pkcs8",
-  }),
-);
+export const DEVELOPMENT_SIGNER: CheckpointSigner = signerFromSeed(DEVELOPMENT_SIGNING_SEED);
 
 /** Whether a key is one of the published development keys (production refuses them). */
 export function isDevelopmentMacKey(key: AuditMacKey): boolean {
@@ -157,4 +151,9 @@ export interface AuditPublicKey {
 
 export function auditPublicKeyOf(signer: CheckpointSigner): AuditPublicKey {
   return { keyId: signer.publicKeyId, algorithm: "Ed25519", pem: signer.publicKeyPem };
+}
+
+/** The Ed25519 signer of a 32-byte seed: fixed keys for fixtures (tests, benchmarks), never for production. */
+export function signerFromSeed(seed: Buffer): CheckpointSigner {
+  return signerOf(createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: "der", type: "pkcs8" }));
 }
