@@ -78,7 +78,11 @@ describe("a chain written by the services", () => {
       expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(new Set(events.map((event) => event.hash)).size).toBe(events.length);
-    expect(await verify(tenant.id)).toMatchObject({ valid: true, eventCount: events.length, firstBrokenSequence: null });
+    expect(await verify(tenant.id)).toMatchObject({
+      valid: true,
+      eventCount: events.length,
+      firstBrokenSequence: null,
+    });
     expect(events.map((event) => event.action)).toEqual([
       "tenant.created",
       "tenant.lifecycle.start_onboarding",
@@ -198,7 +202,11 @@ describe("tampering behind the service's back is found", () => {
       const target = 11; // tenant.lifecycle.suspend: a reason, a message, an operator, a request id
       await behindTheServicesBack((client) => client.query(TAMPERINGS[what] as string, [tenant.id, target]));
       const remaining = what === "deletion" ? events.length - 1 : events.length;
-      expect(await verify(tenant.id)).toMatchObject({ valid: false, eventCount: remaining, firstBrokenSequence: target });
+      expect(await verify(tenant.id)).toMatchObject({
+        valid: false,
+        eventCount: remaining,
+        firstBrokenSequence: target,
+      });
       expect(await verify(bystander.id)).toMatchObject({ valid: true, firstBrokenSequence: null });
     },
   );
