@@ -12,7 +12,14 @@ import { signDevelopmentToken } from "../src/server/auth.ts";
 import { COST_BUDGET_MICROSECONDS_PER_POINT } from "../src/server/query-cost.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { CALIBRATION_SHAPES, type ShapeCaller } from "../test/support/cost-shapes.ts";
-import { BENCH_SECRET, cpuMs, createBenchDatabase, startTarget } from "./harness.ts";
+import {
+  BENCH_AUDIT_ENV,
+  BENCH_AUDIT_SIGNER,
+  BENCH_SECRET,
+  cpuMs,
+  createBenchDatabase,
+  startTarget,
+} from "./harness.ts";
 import { readFleet, seedFleet } from "./seed.ts";
 import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 
@@ -26,7 +33,7 @@ const database = await createBenchDatabase();
 const logDir = await mkdtemp(join(tmpdir(), "bench-calibrate-"));
 try {
   await applyMigrations(database.url);
-  await seedFleet(database.url, { tenants: Number(args.tenants) });
+  await seedFleet(database.url, { tenants: Number(args.tenants), signer: BENCH_AUDIT_SIGNER });
   const fleet = await readFleet(database.url);
   const server = await startTarget(
     {
@@ -36,6 +43,7 @@ try {
         AUTH_JWT_SECRET: BENCH_SECRET,
         PORT: "0",
         NODE_ENV: "production",
+        ...BENCH_AUDIT_ENV,
         LOG_LEVEL: "info",
         ...UNSPENDABLE_BUDGETS,
       },

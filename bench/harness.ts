@@ -1,5 +1,7 @@
 // What the benchmark scripts share: a database to measure on, the targets as child processes,
 // and readings of their memory and CPU from /proc.
+import { createHash } from "node:crypto";
+import { signerFromSeed } from "../src/services/audit/audit-keys.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +12,15 @@ import { ensureDatabase } from "../src/services/database/ensure-database.ts";
 
 export const root = new URL("..", import.meta.url).pathname;
 export const BENCH_SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789";
+
+const benchDigest = (text: string) => createHash("sha256").update(text).digest();
+/** The benchmark's audit keys (design §4 "Audit evidence"): the seed signs its checkpoint with this signer. */
+export const BENCH_AUDIT_SIGNER = signerFromSeed(benchDigest("benchmark audit checkpoint key"));
+/** …and the subgraph, started in production mode, is configured with the same keys. */
+export const BENCH_AUDIT_ENV = {
+  AUDIT_HMAC_KEYS: `bench:${benchDigest("benchmark audit HMAC key").toString("base64")}`,
+  AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNER.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+} as const;
 /**
  * The V8 flags of `npm run start:built` (package.json), how production runs the service: a 64 MB
  * young generation (GraphQL execution allocates heavily) and a 384 MB old generation, so that

@@ -18,7 +18,17 @@ import { loadConfig } from "../src/server/config.ts";
 import { queryCost } from "../src/server/query-cost.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { TENANT_FIELDS } from "../test/support/cost-shapes.ts";
-import { BENCH_SECRET, cpuMs, createBenchDatabase, root, rssMb, run, startTarget } from "./harness.ts";
+import {
+  BENCH_AUDIT_ENV,
+  BENCH_AUDIT_SIGNER,
+  BENCH_SECRET,
+  cpuMs,
+  createBenchDatabase,
+  root,
+  rssMb,
+  run,
+  startTarget,
+} from "./harness.ts";
 import { readFleet, seedFleet } from "./seed.ts";
 
 const { values: args } = parseArgs({
@@ -68,7 +78,7 @@ const database = await createBenchDatabase();
 const logDir = await mkdtemp(join(tmpdir(), "bench-noisy-"));
 try {
   await applyMigrations(database.url);
-  await seedFleet(database.url, { tenants: Number(args.tenants) });
+  await seedFleet(database.url, { tenants: Number(args.tenants), signer: BENCH_AUDIT_SIGNER });
   const fleet = await readFleet(database.url);
   const [noisyTenant, quietTenant] = fleet.activeTenantIds as [string, string];
   await run(process.execPath, ["scripts/build.mjs"]);
@@ -76,7 +86,7 @@ try {
     {
       name: "subgraph",
       command: [process.execPath, "--max-semi-space-size=64", "dist/main.js"],
-      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info" },
+      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", ...BENCH_AUDIT_ENV, LOG_LEVEL: "info" },
     },
     database.url,
     join(logDir, "subgraph.log"),

@@ -4,6 +4,12 @@
 // everything except GraphQL, Apollo, Pothos and Prisma.
 // Env: DATABASE_URL, AUTH_JWT_SECRET, PORT (0 = any; the chosen URL is printed as JSON). The token
 // check, listening and shutdown are every peer's (`peer-server.ts`).
+import {
+  developmentAuditKeys,
+  keyringOf,
+  parseMacKeys,
+  type AuditEvidenceKeys,
+} from "../src/services/audit/audit-keys.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -25,6 +31,11 @@ import type {
   OperationRunStatus,
   TenantStatus,
 } from "../src/domain/vocabulary.ts";
+
+/** The links are keyed as the subgraph keys them: with AUDIT_HMAC_KEYS when given (the benchmark gives the same to both). */
+const AUDIT_KEYS: AuditEvidenceKeys = process.env["AUDIT_HMAC_KEYS"]
+  ? { ...developmentAuditKeys(), keyring: keyringOf(parseMacKeys(process.env["AUDIT_HMAC_KEYS"]), null) }
+  : developmentAuditKeys();
 
 const pool = new pg.Pool({ connectionString: process.env["DATABASE_URL"], max: 10 });
 
@@ -184,7 +195,7 @@ async function transition(
     const viewer = createViewer(principal, { operatorOverrideTenantId: null, contextTenantId: null });
     const event = await appendAuditEvent(
       tx,
-      { viewer, requestId: randomUUID() },
+      { viewer, requestId: randomUUID(), auditKeys: AUDIT_KEYS },
       {
         tenantId: tenant.id,
         action: lifecycleAuditAction(rule.transition),

@@ -18,6 +18,8 @@ import { applyMigrations } from "../src/services/database/migrations.ts";
 import { readFleet, seedFleet, type SeededFleet, type SeedOptions, type SeedSummary } from "./seed.ts";
 import { startStatementProxy } from "./statement-proxy.ts";
 import {
+  BENCH_AUDIT_ENV,
+  BENCH_AUDIT_SIGNER,
   BENCH_SECRET as SECRET,
   BENCH_SERVER_SETTINGS,
   cpuMs,
@@ -240,7 +242,13 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
   // DATABASE_URL is given at start: the calibration run points it at the counting proxy.
   // The limiter runs on every request (its cost is measured), with buckets one load generator
   // at full speed never empties: the scenarios measure throughput, not the caller's share.
-  const env = { AUTH_JWT_SECRET: SECRET, PORT: "0", NODE_ENV: "production", ...UNSPENDABLE_BUDGETS };
+  const env = {
+    AUTH_JWT_SECRET: SECRET,
+    PORT: "0",
+    NODE_ENV: "production",
+    ...UNSPENDABLE_BUDGETS,
+    ...BENCH_AUDIT_ENV,
+  };
   const tsx = [process.execPath, ...RUNTIME_FLAGS, "--import", "tsx"];
   const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
 
@@ -512,7 +520,7 @@ async function seedUnlessReused(databaseUrl: string, options: SeedOptions): Prom
     ) {
       return null;
     }
-    const summary = await seedFleet(databaseUrl, options);
+    const summary = await seedFleet(databaseUrl, { ...options, signer: BENCH_AUDIT_SIGNER });
     await client.query("DELETE FROM bench_seed");
     await client.query("INSERT INTO bench_seed (options, summary) VALUES ($1, $2)", [options, summary]);
     return summary;

@@ -19,6 +19,8 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { BinaryCopyRows, uuidBytes } from "./copy-binary.ts";
+import { takeCheckpoint } from "../src/services/audit/audit-checkpoints.ts";
+import { DEVELOPMENT_SIGNER, type CheckpointSigner } from "../src/services/audit/audit-keys.ts";
 
 export interface SeedOptions {
   tenants: number;
@@ -37,6 +39,8 @@ export interface SeedOptions {
    * hundred tenants), instead of replacing its contents the fast way.
    */
   append?: boolean;
+  /** Signs the checkpoint over the seeded chains (the development key when absent). */
+  signer?: CheckpointSigner;
 }
 
 export interface SeedSummary {
@@ -468,6 +472,43 @@ async function forgetDroppedIndexes(client: pg.Client): Promise<void> {
   await client.query(`DELETE FROM ${DROPPED_INDEXES}`);
 }
 
+/**
+ * TRUNCATE of the audit trail: its no-truncate trigger fires in every session (replica ones too),
+ * so the seed, which replaces the whole trail, switches it off explicitly for its transaction.
+ */
+function truncation(tables: string): string[] {
+  if (!/\baudit_events\b/.test(tables)) return [`TRUNCATE ${tables}`];
+  return [
+    "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate",
+    `TRUNCATE ${tables}`,
+    "ALTER TABLE audit_events ENABLE ALWAYS TRIGGER audit_events_no_truncate",
+  ];
+}
+
+/**
+ * What the service writes beside every chain (docs/design.md §4 "Audit evidence"): each tenant's
+ * head, and a signed checkpoint over them. The seeded links are unkeyed, like those written before
+ * links were keyed: the checkpoint is what proves them.
+ */
+async function anchorChains(client: pg.Client, options: SeedOptions): Promise<void> {
+  await client.query(`INSERT INTO audit_chain_heads (tenant_id, sequence, hash)
+    SELECT tenant.id, last.sequence, last.hash FROM tenants tenant
+    CROSS JOIN LATERAL (SELECT sequence, hash FROM audit_events WHERE tenant_id = tenant.id ORDER BY sequence DESC LIMIT 1) last
+    ON CONFLICT (tenant_id) DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash`);
+  await client.query("BEGIN");
+  try {
+    const tx = {
+      rows: async <Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) =>
+        (await client.query<Row>(text, [...values])).rows,
+    };
+    await takeCheckpoint(tx, options.signer ?? DEVELOPMENT_SIGNER, "bench-seed");
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  }
+}
+
 async function copyInto(databaseUrl: string, table: Table, options: SeedOptions): Promise<void> {
   const client = await connect(databaseUrl, options.append ? [] : LOAD_SETTINGS);
   try {
@@ -476,7 +517,7 @@ async function copyInto(databaseUrl: string, table: Table, options: SeedOptions)
     const settings = [...(format === "binary" ? ["FORMAT binary"] : []), ...(freeze ? ["FREEZE"] : [])];
     await client.query("BEGIN");
     // FREEZE needs the table emptied in the same transaction (tenants cannot be: it is referenced).
-    if (freeze) await client.query(`TRUNCATE ${table}`);
+    if (freeze) for (const statement of truncation(table)) await client.query(statement);
     await pipeline(
       Readable.from(chunks(options)),
       client.query(
@@ -593,7 +634,13 @@ export async function seedFleet(databaseUrl: string, options: SeedOptions): Prom
   const admin = await connect(databaseUrl);
   let dropped: DroppedIndex[] = [];
   try {
-    await admin.query("TRUNCATE tenants, onboarding_sessions, operation_runs, audit_events, tenant_status_counts");
+    await admin.query("BEGIN");
+    for (const statement of truncation(
+      "tenants, onboarding_sessions, operation_runs, audit_events, tenant_status_counts, audit_chain_heads, audit_checkpoint_leaves, audit_checkpoints",
+    )) {
+      await admin.query(statement);
+    }
+    await admin.query("COMMIT");
     dropped = await dropIndexes(admin);
     const tables = Object.keys(TABLES) as Table[];
     const builds = new StatementQueue(databaseUrl, tables.length);
@@ -621,6 +668,7 @@ export async function seedFleet(databaseUrl: string, options: SeedOptions): Prom
     await phase("counters and statistics", async () => {
       await admin.query(`INSERT INTO tenant_status_counts (status, shard, count)
         SELECT status, hashtext(id::text) & 31, count(*) FROM tenants GROUP BY 1, 2`);
+      await anchorChains(admin, options);
       await runConcurrently(
         databaseUrl,
         [
@@ -660,6 +708,7 @@ async function appendFleet(databaseUrl: string, options: SeedOptions): Promise<S
   for (const table of Object.keys(TABLES) as Table[]) await copyInto(databaseUrl, table, options);
   const client = await connect(databaseUrl, ["ANALYZE"]);
   try {
+    await anchorChains(client, options);
     const { rows } = await client.query<{ tenants: number; sessions: number; runs: number; events: number }>(
       `SELECT (SELECT count(*) FROM tenants)::int AS tenants, (SELECT count(*) FROM onboarding_sessions)::int AS sessions,
          (SELECT count(*) FROM operation_runs)::int AS runs, (SELECT count(*) FROM audit_events)::int AS events`,

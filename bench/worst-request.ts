@@ -23,6 +23,8 @@ import { applyMigrations } from "../src/services/database/migrations.ts";
 import { heavyDocument } from "../test/support/heavy-documents.ts";
 import { generatorChoices, OperationGenerator } from "../test/support/operation-generator.ts";
 import {
+  BENCH_AUDIT_ENV,
+  BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   createBenchDatabase,
   rssMb,
@@ -211,7 +213,7 @@ async function memoryScenario(databaseUrl: string, logFile: string, documents: n
     {
       name: "subgraph (memory)",
       command: [process.execPath, ...START_BUILT_FLAGS, "dist/main.js"],
-      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info" },
+      env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", ...BENCH_AUDIT_ENV, LOG_LEVEL: "info" },
     },
     databaseUrl,
     logFile,
@@ -289,7 +291,7 @@ try {
     tenants: Number(args.tenants),
     longHistories: { tenants: 20, historyPairs: 500, extraRuns: 300 },
   };
-  const seeded = await seedFleet(database.url, seedOptions);
+  const seeded = await seedFleet(database.url, { ...seedOptions, signer: BENCH_AUDIT_SIGNER });
   const fleet = await readFleet(database.url);
   const [heavy] = fleet.longHistoryTenantIds as [string];
   console.log(`seeded ${seeded.tenants} tenants, ${seeded.operationRuns} runs, ${seeded.auditEvents} events`);
@@ -300,7 +302,13 @@ try {
       {
         name: "subgraph",
         command: [process.execPath, ...START_BUILT_FLAGS, "dist/main.js"],
-        env: { AUTH_JWT_SECRET: BENCH_SECRET, PORT: "0", NODE_ENV: "production", LOG_LEVEL: "info" },
+        env: {
+          AUTH_JWT_SECRET: BENCH_SECRET,
+          PORT: "0",
+          NODE_ENV: "production",
+          ...BENCH_AUDIT_ENV,
+          LOG_LEVEL: "info",
+        },
       },
       viaProxy(database.url, proxy.port),
       join(logDir, "subgraph.log"),

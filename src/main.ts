@@ -19,6 +19,8 @@ import { WebhookDispatcher } from "./events/webhook-dispatcher.ts";
 import { NatsSink } from "./events/nats-sink.ts";
 import { SinkRunner } from "./events/sink-runner.ts";
 import { startTracing } from "./telemetry/sdk.ts";
+import { takeCheckpointIfDue } from "./services/audit/audit-checkpoints.ts";
+import { inTransaction } from "./services/database/sql.ts";
 
 const EMBEDDED_DATABASE_NAME = "tenant_lifecycle";
 
@@ -138,6 +140,25 @@ async function main(): Promise<void> {
   );
   sweep.unref();
 
+  // Signed checkpoints over every tenant's audit head (design §4 "Audit evidence"): one at start
+  // when none is recent (it also covers chains written before links were keyed), then about one
+  // per AUDIT_CHECKPOINT_INTERVAL across replicas.
+  if (config.audit.usesDevelopmentKeys && !config.isProduction) {
+    logger.warn("the audit trail is keyed and signed with the published development keys");
+  }
+  const checkpointIfDue = () =>
+    inTransaction(database.pool, (tx) =>
+      takeCheckpointIfDue(tx, config.audit.signer, config.audit.checkpointIntervalMs),
+    ).then(
+      (checkpoint) =>
+        checkpoint &&
+        logger.info({ checkpointId: checkpoint.id, tenantCount: checkpoint.tenantCount }, "audit checkpoint taken"),
+      (error: unknown) => logger.warn({ err: { message: (error as Error).message } }, "audit checkpoint failed"),
+    );
+  void checkpointIfDue();
+  const checkpoints = setInterval(() => void checkpointIfDue(), Math.min(config.audit.checkpointIntervalMs, 60_000));
+  checkpoints.unref();
+
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -148,6 +169,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs + 5_000);
     forced.unref();
     clearInterval(sweep);
+    clearInterval(checkpoints);
     try {
       await http.drain(config.shutdownTimeoutMs);
       logger.debug("http server drained");

@@ -32,6 +32,8 @@ export const CAPABILITY_GRANTS = {
   operateRuns: ["platform:operator", "operations:write"],
   /** Create, change, rotate, delete and replay webhook endpoints (docs/design.md §9). */
   manageWebhooks: ["platform:operator"],
+  /** Take a signed audit checkpoint on demand (docs/design.md §4 "Audit evidence"). */
+  checkpointAudit: ["platform:operator"],
   /** Own tenant (when visible to tenant users), its runs and onboarding: tenant-scoped tokens only. */
   readOwnTenant: ["tenant:member", "tenant:admin"],
   /** Rename own tenant, complete onboarding steps, read own audit trail (masked): tenant-scoped tokens only. */

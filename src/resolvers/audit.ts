@@ -3,19 +3,23 @@ import type { GraphQLResolveInfo } from "graphql";
 import type { AuditEventRecord } from "../domain/vocabulary.ts";
 import {
   listAuditEvents,
+  requestAuditCheckpoint,
   verifyAuditChain,
   type AuditChainVerification,
   type AuditEventFilter,
+  type CheckpointCoverage,
 } from "../services/audit/audit-service.ts";
+import { auditPublicKeyOf, type AuditPublicKey } from "../services/audit/audit-keys.ts";
+import type { AuditCheckpointRecord } from "../services/audit/checkpoint-signature.ts";
 import type { Presented } from "../services/authorization/presentation.ts";
 import { getTenant } from "../services/tenants/tenant-service.ts";
 import type { ActorParent } from "./actor.ts";
-import { pageArgs, toConnection } from "./connection.ts";
+import { pageArgs, toConnection, type UserError } from "./connection.ts";
 import { chainRefund } from "../server/query-cost.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
 export type AuditEventParent = Presented<AuditEventRecord>;
-export type { AuditChainVerification, AuditEventFilter };
+export type { AuditChainVerification, AuditCheckpointRecord, AuditEventFilter, AuditPublicKey, CheckpointCoverage };
 
 export async function auditEventsPage(
   _root: unknown,
@@ -37,3 +41,19 @@ export const eventTenant = (event: AuditEventParent, _args: unknown, context: Gr
   getTenant(servicesOf(context), { id: event.tenantId });
 
 export const eventActor = (event: AuditEventParent): ActorParent => ({ type: event.actorType, id: event.actorId });
+
+export const auditPublicKey = (_root: unknown, _args: unknown, context: GraphQLContext): AuditPublicKey =>
+  auditPublicKeyOf(servicesOf(context).auditKeys.signer);
+
+export async function createAuditCheckpoint(
+  _root: unknown,
+  _args: unknown,
+  context: GraphQLContext,
+): Promise<{ checkpoint: AuditCheckpointRecord; userErrors: UserError[] }> {
+  const checkpoint = await requestAuditCheckpoint(servicesOf(context));
+  context.logger.info(
+    { checkpointId: checkpoint.id, tenantCount: checkpoint.tenantCount },
+    "audit checkpoint taken on demand",
+  );
+  return { checkpoint, userErrors: [] };
+}

@@ -1,4 +1,17 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import {
+  DEVELOPMENT_MAC_KEY,
+  DEVELOPMENT_SIGNER,
+  isDevelopmentMacKey,
+  isDevelopmentSigner,
+  keyringOf,
+  parseMacKeys,
+  signerFromPem,
+  type AuditEvidenceKeys,
+  type AuditMacKey,
+  type CheckpointSigner,
+} from "../services/audit/audit-keys.ts";
 import type { AdmissionRules } from "./admission/admission.ts";
 import type { DestinationPolicy } from "../events/destinations.ts";
 import { parseAllowedOrigins } from "./cors.ts";
@@ -131,6 +144,12 @@ const environmentSchema = z.object({
     .min(0, "must be a sampling ratio between 0 and 1")
     .max(1, "must be a sampling ratio between 0 and 1")
     .default(1),
+  AUDIT_HMAC_KEYS: optionalString,
+  AUDIT_HMAC_KEYS_FILE: optionalString,
+  AUDIT_HMAC_CURRENT_KEY_ID: optionalString,
+  AUDIT_SIGNING_KEY: optionalString,
+  AUDIT_SIGNING_KEY_FILE: optionalString,
+  AUDIT_CHECKPOINT_INTERVAL: durationSeconds("1h"),
 });
 
 /** Every environment variable the service reads (README's configuration table lists each). */
@@ -208,6 +227,14 @@ export interface Config {
   limits: RequestLimits;
   webhooks: WebhookConfig;
   tracing: TracingConfig;
+  /** The audit trail's keys and checkpoint period (design §4 "Audit evidence"). */
+  audit: AuditEvidenceConfig;
+}
+
+export interface AuditEvidenceConfig extends AuditEvidenceKeys {
+  checkpointIntervalMs: number;
+  /** Whether the published development keys are in use (never in production). */
+  usesDevelopmentKeys: boolean;
 }
 
 /** Span export over OTLP/HTTP (design §6 "Tracing"). */
@@ -264,6 +291,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   }
   const cors = parseAllowedOrigins(given["CORS_ORIGINS"]);
   problems.push(...cors.problems);
+  const auditKeys = readAuditKeys(given, isProduction, problems);
   if (parsed.success) {
     const env = parsed.data;
     // A request the cost limit accepts must fit in its caller's bucket, or it could never run.
@@ -287,7 +315,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       if (points < maxCost) problems.push(`${bucket} (${points}) must be at least ${limit} (${maxCost})`);
     }
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success || !auditKeys) throw new ConfigError(problems);
 
   const env = parsed.data;
   const rules = {
@@ -385,6 +413,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxEntityRepresentations: env.LIMIT_MAX_ENTITY_REPRESENTATIONS,
       idempotencyRecordsPerPrincipal: env.LIMIT_IDEMPOTENCY_RECORDS,
     },
+    audit: { ...auditKeys, checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL * 1000 },
   };
 }
 
@@ -396,6 +425,71 @@ function tracesUrlOf(tracesEndpoint: string | undefined, endpoint: string | unde
   if (tracesEndpoint) return tracesEndpoint;
   if (!endpoint) return undefined;
   return `${endpoint.endsWith("/") ? endpoint : `${endpoint}/`}v1/traces`;
+}
+
+/**
+ * The audit trail's HMAC keys and checkpoint signing key, each from a variable or a file. Outside
+ * production, what is not configured falls back to the published development keys; production
+ * refuses to start without its own (as it does without its own AUTH_JWT_SECRET).
+ */
+function readAuditKeys(
+  given: Record<string, string | undefined>,
+  isProduction: boolean,
+  problems: string[],
+): (AuditEvidenceKeys & { usesDevelopmentKeys: boolean }) | null {
+  const text = (name: string, fileName: string): string | undefined => {
+    if (given[name] && given[fileName]) problems.push(`${name} and ${fileName} are exclusive: configure one`);
+    const path = given[fileName]?.trim();
+    if (!path) return given[name]?.trim();
+    try {
+      return readFileSync(path, "utf8");
+    } catch (error) {
+      problems.push(`${fileName}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      return undefined;
+    }
+  };
+  const problemCount = problems.length;
+  let macKeys: AuditMacKey[] = [DEVELOPMENT_MAC_KEY];
+  const macText = text("AUDIT_HMAC_KEYS", "AUDIT_HMAC_KEYS_FILE");
+  if (macText !== undefined) {
+    try {
+      macKeys = parseMacKeys(macText);
+      if (macKeys.length === 0) problems.push("AUDIT_HMAC_KEYS lists no key");
+    } catch (error) {
+      problems.push(`AUDIT_HMAC_KEYS: ${(error as Error).message}`);
+    }
+  } else if (isProduction) {
+    problems.push("production needs AUDIT_HMAC_KEYS or AUDIT_HMAC_KEYS_FILE (the audit trail's own keys)");
+  }
+  if (isProduction && macText !== undefined && macKeys.some(isDevelopmentMacKey)) {
+    problems.push("AUDIT_HMAC_KEYS holds the published development key; production needs its own");
+  }
+  let signer: CheckpointSigner = DEVELOPMENT_SIGNER;
+  const pem = text("AUDIT_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE");
+  if (pem !== undefined) {
+    try {
+      signer = signerFromPem(pem.replace(/\\n/g, "\n"));
+    } catch (error) {
+      problems.push(`AUDIT_SIGNING_KEY: not an Ed25519 private key in PEM (${(error as Error).message})`);
+    }
+  } else if (isProduction) {
+    problems.push("production needs AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_FILE (Ed25519, signs checkpoints)");
+  }
+  if (isProduction && pem !== undefined && isDevelopmentSigner(signer)) {
+    problems.push("AUDIT_SIGNING_KEY is the published development key; production needs its own");
+  }
+  if (problems.length > problemCount) return null;
+  try {
+    const keyring = keyringOf(macKeys, given["AUDIT_HMAC_CURRENT_KEY_ID"]?.trim() ?? null);
+    return {
+      keyring,
+      signer,
+      usesDevelopmentKeys: macKeys.some(isDevelopmentMacKey) || isDevelopmentSigner(signer),
+    };
+  } catch (error) {
+    problems.push(`AUDIT_HMAC_CURRENT_KEY_ID: ${(error as Error).message}`);
+    return null;
+  }
 }
 
 /** The pool's bounds as the configuration sets them (the database URL aside). */

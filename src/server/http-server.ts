@@ -6,6 +6,7 @@ import {
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginInlineTrace } from "@apollo/server/plugin/inlineTrace";
 import { timingSafeEqual } from "node:crypto";
+import { auditPublicKeyOf } from "../services/audit/audit-keys.ts";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { Admission, callerFor, type Ticket } from "./admission/admission.ts";
@@ -111,7 +112,7 @@ function parseBody(request: IncomingMessage, text: string): unknown {
   }
 }
 
-/** Builds the HTTP server: POST/GET /graphql (Apollo), /healthz, /readyz. */
+/** Builds the HTTP server: POST/GET /graphql (Apollo), /healthz, /readyz, /metrics, /audit/public-key. */
 export async function startHttpServer(dependencies: HttpServerDependencies): Promise<RunningHttpServer> {
   const { config, logger, database, schema, verifyToken } = dependencies;
   const admission = new Admission(config.admission);
@@ -307,6 +308,11 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       sendJson(response, ready ? 200 : 503, { status: ready ? "ready" : "database unavailable" });
       return;
     }
+    if (url.pathname === "/audit/public-key" && request.method === "GET") {
+      // Public by nature: what auditors verify checkpoints with (design §4 "Audit evidence").
+      sendJson(response, 200, auditPublicKeyOf(config.audit.signer));
+      return;
+    }
     if (url.pathname === "/metrics" && request.method === "GET") {
       response.writeHead(200, { "content-type": metrics.registry.contentType });
       response.end(await metrics.registry.metrics());
@@ -357,6 +363,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         pool: database.pool,
         limits: { maxRows: config.limits.maxResolvedItems, timeoutMs: config.limits.requestTimeoutMs },
         quotas: { idempotencyRecordsPerPrincipal: config.limits.idempotencyRecordsPerPrincipal },
+        auditKeys: config.audit,
         verifyToken,
         metrics,
         webhookPolicy: config.webhooks.policy,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLContext, RequestAccess } from "../resolvers/context.ts";
+import type { AuditEvidenceKeys } from "../services/audit/audit-keys.ts";
 import { createViewer, OperatorOverrideNotAllowedError } from "../services/authorization/viewer.ts";
 import type { DestinationPolicy } from "../events/destinations.ts";
 import { RequestSql, type RequestSqlLimits, type SqlPool } from "../services/database/sql.ts";
@@ -30,6 +31,7 @@ export interface ContextDependencies {
   /** Bounds on each request's database work (rows read, wall time from the request's start). */
   limits: { maxRows: number; timeoutMs: number };
   quotas: WriteQuotas;
+  auditKeys: AuditEvidenceKeys;
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
   webhookPolicy?: DestinationPolicy;
@@ -106,6 +108,7 @@ async function resolveAccess(
         read: createReaders(sql),
         quotas: dependencies.quotas,
         webhookPolicy: dependencies.webhookPolicy,
+        auditKeys: dependencies.auditKeys,
       },
     };
   } catch (error) {

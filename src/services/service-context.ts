@@ -1,3 +1,4 @@
+import type { AuditEvidenceKeys } from "./audit/audit-keys.ts";
 import { AuditReader } from "./audit/audit-store.ts";
 import type { Viewer } from "./authorization/viewer.ts";
 import type { DestinationPolicy } from "../events/destinations.ts";
@@ -39,4 +40,6 @@ export interface ServiceContext {
   quotas: WriteQuotas;
   /** Where webhook endpoints may point (configuration); absent: https to public addresses only. */
   webhookPolicy?: DestinationPolicy;
+  /** The keys audit links are keyed with and checkpoints signed with (design §4). */
+  auditKeys: AuditEvidenceKeys;
 }

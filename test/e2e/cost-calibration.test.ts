@@ -4,6 +4,7 @@
 // what the cost allows above the smallest request's. Were a shape underpriced by the model —
 // as `_entities` was at 1 point a representation (~14 µs each) — this fails. Not a timing test:
 // CPU time of the server process, not wall time, and a factor of two of slack.
+import { TEST_AUDIT_SIGNER } from "../support/audit-keys.ts";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFleet, seedFleet } from "../../bench/seed.ts";
@@ -34,7 +35,7 @@ async function cpuMs(pid: number): Promise<number> {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await seedFleet(database.url, { tenants: 3_000 });
+  await seedFleet(database.url, { tenants: 3_000, signer: TEST_AUDIT_SIGNER });
   const fleet = await readFleet(database.url);
   tenantIds = fleet.tenantIds;
   ownTenantId = fleet.activeTenantIds[0] as string;

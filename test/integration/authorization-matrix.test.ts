@@ -164,6 +164,12 @@ const FIELDS: Record<string, FieldRow> = {
     variables: (s) => ({ id: s.tenant.id }),
     expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
   },
+  "Query.auditPublicKey": {
+    kind: "query",
+    document: `{ auditPublicKey { keyId } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
   "Query._service": {
     kind: "query",
     document: `{ _service { sdl } }`,
@@ -272,6 +278,15 @@ const FIELDS: Record<string, FieldRow> = {
     scenario: freshActiveScenario,
     document: `mutation($id: ID!) { startOperationRun(input: { tenantId: $id, kind: DATA_EXPORT }) { operationRun { id } userErrors { code } } }`,
     variables: (s) => ({ id: s.tenant.id }),
+    expected: row(
+      ["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+      ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
+    ),
+  },
+  "Mutation.createAuditCheckpoint": {
+    kind: "mutation",
+    document: `mutation { createAuditCheckpoint { checkpoint { id } userErrors { code } } }`,
+    variables: () => ({}),
     expected: row(
       ["data", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],
       ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"],

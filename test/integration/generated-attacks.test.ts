@@ -3,6 +3,7 @@
 // values, `_entities` batches), for every persona, against the real server on a seeded
 // database. Each must be refused with a client-class error or answered within a time and size
 // budget, never with a 5xx or an internal error, and the process's memory must stay bounded.
+import { TEST_AUDIT_SIGNER } from "../support/audit-keys.ts";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFleet, seedFleet } from "../../bench/seed.ts";
@@ -48,7 +49,7 @@ beforeAll(async () => {
     await transition(server, tenant.id, "REACTIVATE");
   }
   // A fleet behind them, and a few tenants with long run lists, so pages come back full.
-  await seedFleet(server.databaseUrl, { tenants: 500, append: true });
+  await seedFleet(server.databaseUrl, { tenants: 500, append: true, signer: TEST_AUDIT_SIGNER });
   const fleet = await readFleet(server.databaseUrl, 500);
   await server.database.pool.query(
     `INSERT INTO operation_runs (id, tenant_id, kind, status, summary, initiated_by_type, initiated_by_id, created_at, updated_at)

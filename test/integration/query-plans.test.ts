@@ -2,6 +2,7 @@
 // enough for the planner to care (20 000 tenants, ~200 000 runs, ~600 000 audit events): each
 // list's statements, exactly as the services send them, are EXPLAINed and must walk the index
 // named here — never a sequential scan of the table, never a sort of more than a page's rows.
+import { developmentAuditKeys } from "../../src/services/audit/audit-keys.ts";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFleet, seedFleet, type SeededFleet } from "../../bench/seed.ts";
@@ -80,6 +81,7 @@ function recordingContext(statements: Statement[]): ServiceContext {
     requestId: "plans",
     read: createReaders(sql),
     quotas: { idempotencyRecordsPerPrincipal: 10_000 },
+    auditKeys: developmentAuditKeys(),
   };
 }
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { TEST_AUDIT_ENV } from "./audit-keys.ts";
 import { fileURLToPath } from "node:url";
 import { TEST_JWT_SECRET } from "./personas.ts";
 
@@ -35,6 +36,7 @@ export async function startServerProcess(
       // The suite's other workers share this machine's cores: their load is not this server's,
       // so shedding on loop delay is off unless a test is about it.
       SHED_EVENT_LOOP_DELAY_MS: "60000",
+      ...TEST_AUDIT_ENV,
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

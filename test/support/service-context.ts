@@ -72,6 +72,7 @@ export async function openServiceDatabase(): Promise<ServiceDatabase> {
         requestId: options.requestId ?? randomUUID(),
         read: createReaders(sql),
         quotas: { idempotencyRecordsPerPrincipal },
+        auditKeys: config.audit,
       };
     },
     async query<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) {

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { TEST_AUDIT_ENV } from "./audit-keys.ts";
 import { createTokenVerifier } from "../../src/server/auth.ts";
 import { loadConfig, poolOptionsOf } from "../../src/server/config.ts";
 import { startHttpServer, type RunningHttpServer } from "../../src/server/http-server.ts";
@@ -62,6 +63,7 @@ export async function startTestServer(
     // Budgets that suites sending hundreds of requests as one persona never spend: the limits'
     // own tests (fairness.test.ts) set theirs; `npm start` runs the documented defaults.
     ...UNSPENDABLE_BUDGETS,
+    ...TEST_AUDIT_ENV,
     ...options.env,
   });
   const logs: string[] = [];

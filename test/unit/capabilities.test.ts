@@ -26,6 +26,7 @@ const principal = (scopes: string[], tenantId: string | null = null): Principal 
  *   administerTenants   create tenants, rename, change slug, start runs
  *   transitionLifecycle lifecycle transitions
  *   operateRuns         read any operation run (and its tenant); update runs
+ *   checkpointAudit     take a signed audit checkpoint on demand
  *   readOwnTenant       read own tenant, its runs and onboarding (+ tenant_id)
  *   administerOwnTenant rename own tenant, complete onboarding steps, own audit/history (+ tenant_id)
  *   manageWebhooks      create, change, rotate, delete and replay webhook endpoints
@@ -35,6 +36,7 @@ const CAPABILITIES: Capability[] = [
   "administerTenants",
   "transitionLifecycle",
   "operateRuns",
+  "checkpointAudit",
   "readOwnTenant",
   "administerOwnTenant",
   "manageWebhooks",
@@ -46,6 +48,7 @@ const none: Grid = {
   administerTenants: false,
   transitionLifecycle: false,
   operateRuns: false,
+  checkpointAudit: false,
   readOwnTenant: false,
   administerOwnTenant: false,
   manageWebhooks: false,
@@ -62,6 +65,7 @@ const PERSONAS: [string, Principal, Grid][] = [
       transitionLifecycle: true,
       operateRuns: true,
       manageWebhooks: true,
+      checkpointAudit: true,
     },
   ],
   ["support:read", principal(["support:read"]), { ...none, readPlatform: true }],
@@ -166,6 +170,8 @@ describe("requiredScopeAlternatives against the contract's @requiresScopes", () 
     ["Mutation", "transitionTenant", ["transitionLifecycle"]],
     ["Mutation", "startOperationRun", ["administerTenants"]],
     ["Mutation", "updateOperationRun", ["operateRuns"]],
+    ["Mutation", "createAuditCheckpoint", ["checkpointAudit"]],
+    ["Query", "auditPublicKey", ["readPlatform"]],
   ];
 
   // Masked for tenant viewers (null, no error): a directive would make a router answer with an error.

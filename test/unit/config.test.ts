@@ -1,11 +1,21 @@
 // docs/design.md §6 "Config by environment only": PORT (4001), DATABASE_URL, AUTH_JWT_SECRET / AUTH_JWKS_URL …,
 // LOG_LEVEL, NODE_ENV. In production a missing auth configuration is a start-up error.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEVELOPMENT_MAC_KEY, DEVELOPMENT_SIGNER } from "../../src/services/audit/audit-keys.ts";
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig, type Config } from "../../src/server/config.ts";
 
 const SECRET = "a-production-secret-of-at-least-32-chars!";
 const DATABASE_URL = "postgresql://app:pw@db.internal:5432/tenants";
-const PRODUCTION = { NODE_ENV: "production", DATABASE_URL, AUTH_JWT_SECRET: SECRET };
+/** The audit trail's own keys, which production needs besides its auth (design §4 "Audit evidence"). */
+const AUDIT_KEYS = {
+  AUDIT_HMAC_KEYS: `k1:${randomBytes(32).toString("base64")}`,
+  AUDIT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+};
+const PRODUCTION = { NODE_ENV: "production", DATABASE_URL, AUTH_JWT_SECRET: SECRET, ...AUDIT_KEYS };
 
 /** The problems a refused environment reports; fails the test if the environment is accepted. */
 function problemsOf(environment: NodeJS.ProcessEnv): string[] {
@@ -138,7 +148,7 @@ describe("loadConfig in production", () => {
   });
 
   it("refuses to start without any auth configuration", () => {
-    const problems = problemsOf({ NODE_ENV: "production", DATABASE_URL });
+    const problems = problemsOf({ NODE_ENV: "production", DATABASE_URL, ...AUDIT_KEYS });
     expect(mentioning(problems, "AUTH_")).toHaveLength(1);
   });
 
@@ -164,6 +174,7 @@ describe("loadConfig in production", () => {
     const problems = problemsOf({
       NODE_ENV: "production",
       DATABASE_URL,
+      ...AUDIT_KEYS,
       AUTH_JWKS_URL: "http://idp.example.com/.well-known/jwks.json",
       AUTH_JWT_ISSUER: "https://idp.example.com/",
       AUTH_JWT_AUDIENCE: "tenant-lifecycle",
@@ -172,7 +183,7 @@ describe("loadConfig in production", () => {
   });
 
   it("refuses to start without DATABASE_URL (the embedded PostgreSQL is for development)", () => {
-    const problems = problemsOf({ NODE_ENV: "production", AUTH_JWT_SECRET: SECRET });
+    const problems = problemsOf({ NODE_ENV: "production", AUTH_JWT_SECRET: SECRET, ...AUDIT_KEYS });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("DATABASE_URL");
   });
@@ -185,6 +196,7 @@ describe("loadConfig in production", () => {
     const problems = problemsOf({
       NODE_ENV: "production",
       DATABASE_URL,
+      ...AUDIT_KEYS,
       AUTH_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
       ...extra,
     });
@@ -197,6 +209,7 @@ describe("loadConfig in production", () => {
     const config = loadConfig({
       NODE_ENV: "production",
       DATABASE_URL,
+      ...AUDIT_KEYS,
       AUTH_JWKS_URL: "https://idp.example.com/.well-known/jwks.json",
       AUTH_JWT_ISSUER: "https://idp.example.com/",
       AUTH_JWT_AUDIENCE: "tenant-lifecycle",
@@ -222,6 +235,58 @@ describe("loadConfig in production", () => {
     expect(mentioning(problems, "PORT")).toHaveLength(1);
     expect(mentioning(problems, "DATABASE_URL")).toHaveLength(1);
     expect(mentioning(problems, "AUTH_")).toHaveLength(1);
+  });
+});
+
+describe("the audit trail's keys", () => {
+  it("are required in production: without them the service refuses to start", () => {
+    const problems = problemsOf({ NODE_ENV: "production", DATABASE_URL, AUTH_JWT_SECRET: SECRET });
+    expect(mentioning(problems, "AUDIT_HMAC_KEYS")).toHaveLength(1);
+    expect(mentioning(problems, "AUDIT_SIGNING_KEY")).toHaveLength(1);
+  });
+
+  it("refuse the published development keys in production", () => {
+    const problems = problemsOf({
+      ...PRODUCTION,
+      AUDIT_HMAC_KEYS: `mine:${DEVELOPMENT_MAC_KEY.secret.toString("base64")}`,
+      AUDIT_SIGNING_KEY: DEVELOPMENT_SIGNER.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems.join("\n")).toMatch(/development key/);
+  });
+
+  it("fall back to the development keys outside production", () => {
+    const config = loadConfig({});
+    expect(config.audit.keyring.current.id).toBe(DEVELOPMENT_MAC_KEY.id);
+    expect(config.audit.signer.publicKeyId).toBe(DEVELOPMENT_SIGNER.publicKeyId);
+    expect(config.audit.usesDevelopmentKeys).toBe(true);
+  });
+
+  it("are read from files, several HMAC keys with one current (the last listed unless named)", () => {
+    const directory = mkdtempSync(join(tmpdir(), "audit-keys-"));
+    const [old, current] = [randomBytes(32).toString("base64"), randomBytes(48).toString("base64")];
+    writeFileSync(join(directory, "hmac"), `# rotated 2026-12\nold:${old}\nnew:${current}\n`);
+    writeFileSync(join(directory, "signing.pem"), AUDIT_KEYS.AUDIT_SIGNING_KEY);
+    const files = {
+      ...PRODUCTION,
+      AUDIT_HMAC_KEYS: undefined,
+      AUDIT_SIGNING_KEY: undefined,
+      AUDIT_HMAC_KEYS_FILE: join(directory, "hmac"),
+      AUDIT_SIGNING_KEY_FILE: join(directory, "signing.pem"),
+    };
+    const config = loadConfig(files);
+    expect(config.audit.keyring.current.id).toBe("new");
+    expect([...config.audit.keyring.byId.keys()]).toEqual(["old", "new"]);
+    expect(config.audit.usesDevelopmentKeys).toBe(false);
+    expect(loadConfig({ ...files, AUDIT_HMAC_CURRENT_KEY_ID: "old" }).audit.keyring.current.id).toBe("old");
+  });
+
+  it("report a malformed key, an unknown current key or an unreadable file clearly, without the secret", () => {
+    expect(problemsOf({ AUDIT_HMAC_KEYS: "k1:c2hvcnQ=" }).join("\n")).toMatch(/k1.*at least 32 bytes/);
+    expect(problemsOf({ AUDIT_HMAC_KEYS: "no-separator" }).join("\n")).toMatch(/id:base64-secret/);
+    expect(problemsOf({ ...AUDIT_KEYS, AUDIT_HMAC_CURRENT_KEY_ID: "k9" }).join("\n")).toMatch(/"k9" is not listed/);
+    expect(problemsOf({ AUDIT_HMAC_KEYS_FILE: "/nonexistent/keys" }).join("\n")).toMatch(/cannot read/);
+    expect(problemsOf({ AUDIT_SIGNING_KEY: "not a key" }).join("\n")).toMatch(/not an Ed25519 private key/);
   });
 });
 

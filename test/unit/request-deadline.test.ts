@@ -1,6 +1,7 @@
 // Design §6: a request's wall-time limit ends CPU-bound work too. Every resolver that does work
 // reaches the services through servicesOf, which now refuses once the request is out of time —
 // before, only the next database statement did, and work between statements ran on.
+import { developmentAuditKeys } from "../../src/services/audit/audit-keys.ts";
 import { describe, expect, it } from "vitest";
 import pino from "pino";
 import { servicesOf, type GraphQLContext } from "../../src/resolvers/context.ts";
@@ -38,6 +39,7 @@ function contextWithDeadline(deadline: number): GraphQLContext {
         requestId: "r-1",
         read: createReaders(sql),
         quotas: { idempotencyRecordsPerPrincipal: 10 },
+        auditKeys: developmentAuditKeys(),
       },
     },
     record: {},

@@ -2,10 +2,17 @@
 import {
   auditChain,
   auditEventsPage,
+  auditPublicKey,
+  createAuditCheckpoint,
   eventActor,
   eventTenant,
   type AuditChainVerification,
+  type AuditCheckpointRecord,
+  type AuditPublicKey,
+  type CheckpointCoverage,
 } from "../../resolvers/audit.ts";
+import { UserErrorType } from "./common.ts";
+import type { UserError } from "../../resolvers/connection.ts";
 import { builder, capabilityField } from "../builder.ts";
 import { ActorObject } from "./actor.ts";
 import { AuditEventConnection, AuditEventType, TenantType } from "./refs.ts";
@@ -34,6 +41,33 @@ builder.objectFields(AuditEventType, (t) => ({
   previousHash: t.exposeString("previousHash", { nullable: true }),
 }));
 
+const AuditCheckpointType = builder.objectRef<AuditCheckpointRecord>("AuditCheckpoint").implement({
+  description:
+    "A signed Merkle root over every tenant's audit head (tenant id, sequence, hash); docs/audit-evidence.md says how to verify one.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    tenantCount: t.exposeInt("tenantCount"),
+    root: t.exposeString("root", { description: "RFC 6962-shaped Merkle root, hex." }),
+    publicKeyId: t.exposeString("publicKeyId", { description: "The id of the Ed25519 key that signed it." }),
+    signature: t.exposeString("signature", { description: "Ed25519 signature of the checkpoint statement, base64." }),
+    requestedBy: t.exposeString("requestedBy", {
+      nullable: true,
+      description: "The operator who asked for it; null for periodic checkpoints.",
+    }),
+  }),
+});
+
+const AuditChainCheckpointType = builder.objectRef<CheckpointCoverage>("AuditChainCheckpoint").implement({
+  description: "The latest checkpoint and this tenant's head in it.",
+  fields: (t) => ({
+    checkpoint: t.field({ type: AuditCheckpointType, resolve: (coverage) => coverage.checkpoint }),
+    sequence: t.exposeInt("sequence"),
+    hash: t.exposeString("hash"),
+    signatureValid: t.exposeBoolean("signatureValid"),
+  }),
+});
+
 const AuditChainVerificationType = builder.objectRef<AuditChainVerification>("AuditChainVerification").implement({
   fields: (t) => ({
     valid: t.exposeBoolean("valid"),
@@ -42,8 +76,38 @@ const AuditChainVerificationType = builder.objectRef<AuditChainVerification>("Au
       nullable: true,
       description: "The first sequence whose hash does not verify; null when valid.",
     }),
+    problems: t.exposeStringList("problems", {
+      description: "What is broken, in words (the first 20); empty when valid.",
+    }),
+    checkpoint: t.expose("checkpoint", {
+      type: AuditChainCheckpointType,
+      nullable: true,
+      description: "The latest checkpoint covering this chain; null when the tenant is newer than every checkpoint.",
+    }),
+    consistentWithCheckpoint: t.exposeBoolean("consistentWithCheckpoint", {
+      nullable: true,
+      description: "Whether the chain extends the checkpoint's head for this tenant; null without a checkpoint.",
+    }),
   }),
 });
+
+const AuditPublicKeyType = builder.objectRef<AuditPublicKey>("AuditPublicKey").implement({
+  description: "The Ed25519 public key checkpoints are signed with (also GET /audit/public-key).",
+  fields: (t) => ({
+    keyId: t.exposeString("keyId"),
+    algorithm: t.exposeString("algorithm"),
+    pem: t.exposeString("pem", { description: "SubjectPublicKeyInfo, PEM." }),
+  }),
+});
+
+const CreateAuditCheckpointPayload = builder
+  .objectRef<{ checkpoint: AuditCheckpointRecord | null; userErrors: UserError[] }>("CreateAuditCheckpointPayload")
+  .implement({
+    fields: (t) => ({
+      checkpoint: t.expose("checkpoint", { type: AuditCheckpointType, nullable: true }),
+      userErrors: t.field({ type: [UserErrorType], resolve: (payload) => payload.userErrors }),
+    }),
+  });
 
 const AuditEventFilterInput = builder.inputType("AuditEventFilter", {
   fields: (t) => ({
@@ -68,5 +132,19 @@ builder.queryFields((t) => ({
     type: AuditChainVerificationType,
     args: { tenantId: t.arg.id({ required: true }) },
     resolve: auditChain,
+  }),
+  auditPublicKey: t.field({
+    ...capabilityField("readPlatform"),
+    type: AuditPublicKeyType,
+    resolve: auditPublicKey,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createAuditCheckpoint: t.field({
+    ...capabilityField("checkpointAudit"),
+    type: CreateAuditCheckpointPayload,
+    description: "Takes a signed checkpoint over every tenant's audit head now (docs/design.md §4).",
+    resolve: createAuditCheckpoint,
   }),
 }));

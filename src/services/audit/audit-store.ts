@@ -1,4 +1,4 @@
-// The one owner of the `audit_events` table's SQL: the append (in a mutation's transaction), the
+// The one owner of the `audit_events` and `audit_chain_heads` tables' SQL: the append (in a mutation's transaction), the
 // per-tenant pages, the platform feed and the chain walk (per request).
 import { auditActionsWithPrefix, type AuditAction } from "../../domain/audit-actions.ts";
 import { randomUUID } from "node:crypto";
@@ -13,6 +13,7 @@ import { isStorableText } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { inSpan } from "../../telemetry/tracing.ts";
 import { auditEventHash } from "./audit-hash.ts";
+import { auditLinkMac, type AuditEvidenceKeys } from "./audit-keys.ts";
 
 /** `{ field: { from, to } }` — what an event says changed. */
 export type AuditChanges = Record<string, JsonValue>;
@@ -28,10 +29,11 @@ export interface AuditEventDraft {
   changes: AuditChanges;
 }
 
-/** Who writes: the request's caller and id. */
+/** Who writes: the request's caller and id, and the keys the link is keyed with. */
 export interface AuditWriter {
   viewer: Viewer;
   requestId: string;
+  auditKeys: AuditEvidenceKeys;
 }
 
 /**
@@ -73,11 +75,22 @@ async function appendToChain(
   const previousHash = previous?.hash ?? null;
   // The hash covers these values; PostgreSQL must store exactly them, or the link is broken for good.
   assertStoredAsHashed(content);
+  const hash = auditEventHash(previousHash, content);
+  const key = writer.auditKeys.keyring.current;
+  // The event and its tenant's head in one statement of the same transaction (design §4): a
+  // chain whose tail is later deleted no longer matches its head.
   const [event] = await tx.rows<AuditEventRecord>(
-    `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason, changes,
-       request_id, occurred_at, hash, previous_hash, feed_xid)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, GREATEST(pg_current_xact_id(), $14::xid8))
-     RETURNING ${AUDIT_COLUMNS}`,
+    `WITH event AS (
+       INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, operator_override, reason,
+         changes, request_id, occurred_at, hash, previous_hash, feed_xid, mac, mac_key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, GREATEST(pg_current_xact_id(), $14::xid8),
+         $15, $16)
+       RETURNING ${AUDIT_COLUMNS}
+     ), head AS (
+       INSERT INTO audit_chain_heads (tenant_id, sequence, hash) VALUES ($2, $3, $12)
+       ON CONFLICT (tenant_id) DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash
+     )
+     SELECT * FROM event`,
     [
       randomUUID(),
       content.tenantId,
@@ -90,11 +103,13 @@ async function appendToChain(
       JSON.stringify(content.changes),
       content.requestId,
       content.occurredAt,
-      auditEventHash(previousHash, content),
+      hash,
       previousHash,
       // The tenant's events keep their chain order in the event feed (docs/design.md §9): this
       // transaction's id may be older than the previous event's, taken before the tenant's lock.
       previous?.feedXid ?? null,
+      auditLinkMac(key, hash),
+      key.id,
     ],
   );
   return event as AuditEventRecord;
@@ -179,6 +194,15 @@ export class AuditReader {
     }
     sql.conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
     return listPage(this.sql, { ...TENANT_EVENTS, cursorScope: filter.tenantId }, sql, values, request);
+  }
+
+  /** The tenant's head as the last append recorded it; null when none was. */
+  async head(tenantId: string): Promise<{ sequence: number; hash: string } | null> {
+    const [head] = await this.sql.rows<{ sequence: number; hash: string }>(
+      "SELECT sequence, hash FROM audit_chain_heads WHERE tenant_id = $1",
+      [tenantId],
+    );
+    return head ?? null;
   }
 
   /**

@@ -78,7 +78,11 @@ describe("a chain written by the services", () => {
       expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(new Set(events.map((event) => event.hash)).size).toBe(events.length);
-    expect(await verify(tenant.id)).toEqual({ valid: true, eventCount: events.length, firstBrokenSequence: null });
+    expect(await verify(tenant.id)).toMatchObject({
+      valid: true,
+      eventCount: events.length,
+      firstBrokenSequence: null,
+    });
     expect(events.map((event) => event.action)).toEqual([
       "tenant.created",
       "tenant.lifecycle.start_onboarding",
@@ -105,7 +109,7 @@ describe("a chain written by the services", () => {
     const second = await tenantIn(db, TenantStatus.DRAFT);
     expect((await auditEventsOf(db, first.id)).map((event) => event.sequence)).toEqual([1, 2]);
     expect((await auditEventsOf(db, second.id)).map((event) => event.sequence)).toEqual([1]);
-    expect(await verify(second.id)).toEqual({ valid: true, eventCount: 1, firstBrokenSequence: null });
+    expect(await verify(second.id)).toMatchObject({ valid: true, eventCount: 1, firstBrokenSequence: null });
   });
 
   it("records the request id and the actor of each change", async () => {
@@ -138,7 +142,7 @@ describe("a chain written by the services", () => {
 
   it("the chain of an unknown or malformed tenant id is empty and valid", async () => {
     for (const tenantId of ["00000000-0000-4000-8000-000000000000", "not-a-uuid", ""]) {
-      expect(await verify(tenantId)).toEqual({ valid: true, eventCount: 0, firstBrokenSequence: null });
+      expect(await verify(tenantId)).toMatchObject({ valid: true, eventCount: 0, firstBrokenSequence: null });
     }
   });
 
@@ -198,7 +202,11 @@ describe("tampering behind the service's back is found", () => {
       const target = 11; // tenant.lifecycle.suspend: a reason, a message, an operator, a request id
       await behindTheServicesBack((client) => client.query(TAMPERINGS[what] as string, [tenant.id, target]));
       const remaining = what === "deletion" ? events.length - 1 : events.length;
-      expect(await verify(tenant.id)).toEqual({ valid: false, eventCount: remaining, firstBrokenSequence: target });
+      expect(await verify(tenant.id)).toMatchObject({
+        valid: false,
+        eventCount: remaining,
+        firstBrokenSequence: target,
+      });
       expect(await verify(bystander.id)).toMatchObject({ valid: true, firstBrokenSequence: null });
     },
   );
@@ -219,7 +227,7 @@ describe("tampering behind the service's back is found", () => {
         forgedHash,
       ]);
     });
-    expect(await verify(tenant.id)).toEqual({ valid: false, eventCount: events.length, firstBrokenSequence: 4 });
+    expect(await verify(tenant.id)).toMatchObject({ valid: false, eventCount: events.length, firstBrokenSequence: 4 });
   });
 
   it("a gap in the sequences is reported at the first missing number", async () => {
@@ -232,7 +240,7 @@ describe("tampering behind the service's back is found", () => {
         last,
       ]),
     );
-    expect(await verify(tenant.id)).toEqual({ valid: false, eventCount: last, firstBrokenSequence: last });
+    expect(await verify(tenant.id)).toMatchObject({ valid: false, eventCount: last, firstBrokenSequence: last });
   });
 
   it("is found wherever it happens: any event, any field; undoing it makes the chain valid again", async () => {
@@ -259,7 +267,7 @@ describe("tampering behind the service's back is found", () => {
               forged,
             ]),
           );
-          expect(await verify(tenant.id)).toEqual({
+          expect(await verify(tenant.id)).toMatchObject({
             valid: false,
             eventCount: events.length,
             firstBrokenSequence: sequence,
@@ -271,7 +279,7 @@ describe("tampering behind the service's back is found", () => {
               original,
             ]),
           );
-          expect(await verify(tenant.id)).toEqual({
+          expect(await verify(tenant.id)).toMatchObject({
             valid: true,
             eventCount: events.length,
             firstBrokenSequence: null,

@@ -710,7 +710,7 @@ describe("a random walk through the lifecycle", () => {
         expect(stored.version).toBe(1 + transitions);
         const chain = await auditEventsOf(db, tenant.id);
         expect(chain.map((event) => event.sequence)).toEqual(Array.from({ length: events }, (_, index) => index + 1));
-        expect(await verifyAuditChain(db.context(personas.operator), tenant.id)).toEqual({
+        expect(await verifyAuditChain(db.context(personas.operator), tenant.id)).toMatchObject({
           valid: true,
           eventCount: events,
           firstBrokenSequence: null,

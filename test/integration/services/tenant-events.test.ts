@@ -15,6 +15,8 @@ import { listTenantEvents, type TenantEventFilter } from "../../../src/services/
 import { transitionTenant } from "../../../src/services/lifecycle/lifecycle-service.ts";
 import { personas, tenantAdmin, tenantMember, type Persona } from "../../support/personas.ts";
 import { applyMigrations } from "../../../src/services/database/migrations.ts";
+import { loadConfig } from "../../../src/server/config.ts";
+import { TEST_AUDIT_ENV } from "../../support/audit-keys.ts";
 import { createTestDatabase } from "../../support/database.ts";
 import { openServiceDatabase, principalOf, type ServiceDatabase } from "../../support/service-context.ts";
 import { auditEventsOf, createDraft, tenantIn, transition } from "../../support/service-fixtures.ts";
@@ -87,6 +89,7 @@ async function openWriter(): Promise<{ client: pg.Client; tx: SqlTransaction }> 
 const writer = {
   viewer: createViewer(principalOf(personas.operator), { operatorOverrideTenantId: null, contextTenantId: null }),
   requestId: "feed-test",
+  auditKeys: loadConfig({ NODE_ENV: "test", ...TEST_AUDIT_ENV }).audit,
 };
 
 async function appendIn(tx: SqlTransaction, tenantId: string, note: string): Promise<string> {
