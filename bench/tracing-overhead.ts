@@ -17,7 +17,10 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
+import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import {
+  BENCH_AUDIT_ENV,
+  BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   createBenchDatabase,
   cpuMs,
@@ -169,7 +172,7 @@ async function main(): Promise<void> {
   }
   try {
     await applyMigrations(database.url);
-    const summary = await seedFleet(database.url, { tenants: Number(args.tenants) });
+    const summary = await seedFleet(database.url, { tenants: Number(args.tenants), signer: BENCH_AUDIT_SIGNER });
     console.log(`seeded ${summary.tenants} tenants in ${summary.seconds.toFixed(1)} s`);
     const fleet = await readFleet(database.url);
     const token = await signDevelopmentToken(BENCH_SECRET, { sub: "bench-operator", scope: "platform:operator" });
@@ -179,10 +182,10 @@ async function main(): Promise<void> {
       PORT: "0",
       NODE_ENV: "production",
       LOG_LEVEL: "info",
+      ...BENCH_AUDIT_ENV,
       // Throughput is measured, not the caller's budget (16 connections of one operator exceed
       // it on (b)), nor shedding on a loop delay that the other processes on this machine cause.
-      RATE_LIMIT_PLATFORM_POINTS: "1000000000",
-      RATE_LIMIT_PLATFORM_RESTORE_RATE: "1000000000",
+      ...UNSPENDABLE_BUDGETS,
       SHED_EVENT_LOOP_DELAY_MS: "60000",
     };
     const environments: Record<Configuration, Record<string, string>> = {
