@@ -15,6 +15,19 @@ const CACHE_LIMIT = 2_000;
 const cache = new Map<string, StatementLabel>();
 
 const MAIN_KEYWORDS = new Set(["SELECT", "INSERT", "UPDATE", "DELETE", "MERGE"]);
+const WRITE_KEYWORDS = new Set(["INSERT", "UPDATE", "DELETE", "MERGE"]);
+
+/** A statement that writes, not `FOR UPDATE`, `FOR NO KEY UPDATE` or `ON CONFLICT DO UPDATE`. */
+function isWrite(token: Token, previous: Token | undefined): boolean {
+  const word = token.word.toUpperCase();
+  if (!WRITE_KEYWORDS.has(word)) return false;
+  return !(word === "UPDATE" && ["FOR", "KEY", "DO"].includes(previous?.word.toUpperCase() ?? ""));
+}
+
+function firstIndex<T>(items: readonly T[], matches: (item: T, index: number) => boolean): number | null {
+  const index = items.findIndex(matches);
+  return index < 0 ? null : index;
+}
 const IDENTIFIER = /^(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|[A-Za-z_][A-Za-z0-9_$]*))*$/;
 
 export function statementLabel(text: string): StatementLabel {
@@ -29,13 +42,15 @@ function labelOf(text: string): StatementLabel {
   const tokens = tokenize(text);
   const first = tokens[0]?.word.toUpperCase();
   if (first === undefined) return { summary: "statement", operation: "statement" };
-  // A statement with common table expressions is named by its main statement, the first one at
-  // the top level after the WITH list.
+  // A statement with common table expressions is named by what it changes — the first INSERT,
+  // UPDATE or DELETE among them (`WITH event AS (INSERT INTO audit_events …) SELECT … FROM event`
+  // is an insert) — or else by its main statement, the first one at the top level.
   const start =
     first === "WITH"
-      ? tokens.findIndex(
+      ? (firstIndex(tokens, (token, index) => isWrite(token, tokens[index - 1])) ??
+        tokens.findIndex(
           (token, index) => index > 0 && token.depth === 0 && MAIN_KEYWORDS.has(token.word.toUpperCase()),
-        )
+        ))
       : 0;
   const main = tokens[start < 0 ? 0 : start];
   const operation = (main?.word ?? first).toUpperCase();

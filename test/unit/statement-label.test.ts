@@ -21,6 +21,18 @@ describe("a statement's span name", () => {
       "onboarding_steps",
     ],
     [
+      "WITH event AS (INSERT INTO audit_events (id) VALUES ($1) RETURNING *), head AS (INSERT INTO audit_chain_heads " +
+        "(tenant_id) VALUES ($2) ON CONFLICT (tenant_id) DO UPDATE SET sequence = 1) SELECT * FROM event",
+      "INSERT audit_events",
+      "audit_events",
+    ],
+    [
+      // A lock clause is no write: named by its main statement, as any read with a WITH list.
+      "WITH locked AS (SELECT id FROM webhook_deliveries FOR UPDATE SKIP LOCKED) SELECT * FROM locked",
+      "SELECT locked",
+      "locked",
+    ],
+    [
       "-- the next sequence\nSELECT sequence FROM audit_events /* latest */ WHERE tenant_id = $1",
       "SELECT audit_events",
       "audit_events",
