@@ -19,6 +19,7 @@ export type AuditEventRecord = Omit<AuditEvent, "position">;
 export type {
   OnboardingSession as OnboardingSessionRecord,
   OperationRun as OperationRunRecord,
+  PlatformAuditEvent as PlatformAuditEventRecord,
   Tenant as TenantRecord,
   WebhookDelivery as WebhookDeliveryRecord,
   WebhookEndpoint as WebhookEndpointRecord,

@@ -1,8 +1,9 @@
-// Resolvers of the audit family: Query.auditEvents/auditChain and an event's tenant and actor.
+// Resolvers of the audit family: Query.auditEvents/auditChain/platformAuditEvents and an event's tenant and actor.
 import type { GraphQLResolveInfo } from "graphql";
-import type { AuditEventRecord } from "../domain/vocabulary.ts";
+import type { AuditEventRecord, PlatformAuditEventRecord } from "../domain/vocabulary.ts";
 import {
   listAuditEvents,
+  listPlatformAuditEvents,
   verifyAuditChain,
   type AuditChainVerification,
   type AuditEventFilter,
@@ -37,3 +38,19 @@ export const eventTenant = (event: AuditEventParent, _args: unknown, context: Gr
   getTenant(servicesOf(context), { id: event.tenantId });
 
 export const eventActor = (event: AuditEventParent): ActorParent => ({ type: event.actorType, id: event.actorId });
+
+export async function platformAuditEventsPage(
+  _root: unknown,
+  args: { first?: number | null; after?: string | null; subjectId?: string | null },
+  context: GraphQLContext,
+  info: GraphQLResolveInfo,
+) {
+  return toConnection(
+    await listPlatformAuditEvents(servicesOf(context), { ...pageArgs(args, info), subjectId: args.subjectId }),
+  );
+}
+
+export const platformEventActor = (event: PlatformAuditEventRecord): ActorParent => ({
+  type: event.actorType,
+  id: event.actorId,
+});

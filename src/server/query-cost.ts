@@ -37,6 +37,7 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "AuditEvent.reason": 10,
   "AuditEvent.changes": 10,
   "TenantEvent.data": 10,
+  "PlatformAuditEvent.changes": 10,
   // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
   // Charged for that before it runs; what a shorter chain did not walk is refunded (chainRefund).
   "Query.auditChain": 20_000,

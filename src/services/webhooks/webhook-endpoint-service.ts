@@ -8,7 +8,9 @@ import { newWebhookSecret } from "../../events/signing.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import type { ServiceContext } from "../service-context.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
-import { auditEventsByIds } from "../audit/audit-store.ts";
+import { auditEventsByIds, change, type AuditWriter } from "../audit/audit-store.ts";
+import { appendPlatformAuditEvent } from "../audit/platform-audit-store.ts";
+import type { JsonValue } from "../canonical-json.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import {
   decodeCursor,
@@ -115,15 +117,51 @@ export async function createWebhookEndpoint(
   const checked = checkFields(input, policyOf(context));
   if (!checked.ok) return checked;
   const secret = newWebhookSecret();
-  const endpoint = await context.sql.transaction((tx) =>
-    insertEndpoint(tx, {
+  const endpoint = await context.sql.transaction(async (tx) => {
+    const created = await insertEndpoint(tx, {
       url: input.url.trim(),
       description: input.description?.trim() || null,
       eventTypes: [...new Set(input.eventTypes ?? [])],
       secret,
-    }),
-  );
+    });
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.created",
+      subjectId: created.id,
+      changes: fieldChanges(null, created),
+    });
+    return created;
+  });
   return succeed({ endpoint, secret });
+}
+
+const writerOf = (context: ServiceContext): AuditWriter => ({ viewer: context.viewer, requestId: context.requestId });
+
+/** The audited fields of an endpoint; never its secrets, which are not in the record. */
+function auditedFields(endpoint: WebhookEndpointRecord | null): Record<string, JsonValue> {
+  return {
+    url: endpoint?.url ?? null,
+    description: endpoint?.description ?? null,
+    eventTypes: endpoint ? [...endpoint.eventTypes] : null,
+    enabled: endpoint?.enabled ?? null,
+    disabledReason: endpoint?.disabledReason ?? null,
+    version: endpoint?.version ?? null,
+  };
+}
+
+/** `{ field: { from, to } }` for the fields that differ (creation: from null; deletion: to null). */
+function fieldChanges(
+  before: WebhookEndpointRecord | null,
+  after: WebhookEndpointRecord | null,
+): Record<string, JsonValue> {
+  const from = auditedFields(before);
+  const to = auditedFields(after);
+  const changes: Record<string, JsonValue> = {};
+  for (const field of Object.keys(to)) {
+    if (JSON.stringify(from[field]) !== JSON.stringify(to[field])) {
+      changes[field] = change(from[field] ?? null, to[field] ?? null);
+    }
+  }
+  return changes;
 }
 
 const notFound = () => fail("NOT_FOUND", "No webhook endpoint with this id", ["input", "endpointId"]);
@@ -154,6 +192,11 @@ export async function updateWebhookEndpoint(
       enabled,
       disabledReason: enabled ? null : (current.disabledReason ?? "disabled by an operator"),
     });
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.updated",
+      subjectId: endpoint.id,
+      changes: fieldChanges(current, endpoint),
+    });
     return succeed({ endpoint });
   });
 }
@@ -175,7 +218,13 @@ export async function rotateWebhookSecret(
   return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
-    return succeed({ endpoint: await rotateSecret(tx, current.id, secret, overlap), secret });
+    const endpoint = await rotateSecret(tx, current.id, secret, overlap);
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.secret_rotated",
+      subjectId: endpoint.id,
+      changes: { ...fieldChanges(current, endpoint), previousSecretExpiresInSeconds: overlap },
+    });
+    return succeed({ endpoint, secret });
   });
 }
 
@@ -189,6 +238,11 @@ export async function deleteWebhookEndpoint(
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
     await deleteEndpoint(tx, current.id);
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.deleted",
+      subjectId: current.id,
+      changes: fieldChanges(current, null),
+    });
     return succeed({ deletedEndpointId: current.id });
   });
 }
@@ -206,7 +260,14 @@ export async function replayWebhookDeliveries(
   return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
-    return succeed({ scheduled: await replayDeliveries(tx, current.id, input.since, until, input.onlyFailed ?? true) });
+    const onlyFailed = input.onlyFailed ?? true;
+    const scheduled = await replayDeliveries(tx, current.id, input.since, until, onlyFailed);
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.deliveries_replayed",
+      subjectId: current.id,
+      changes: { since: input.since.toISOString(), until: until.toISOString(), onlyFailed, scheduled },
+    });
+    return succeed({ scheduled });
   });
 }
 
