@@ -21,6 +21,7 @@ export type {
   OperationRun as OperationRunRecord,
   PlatformAuditEvent as PlatformAuditEventRecord,
   Tenant as TenantRecord,
+  WebhookAttempt as WebhookAttemptRecord,
   WebhookDelivery as WebhookDeliveryRecord,
   WebhookEndpoint as WebhookEndpointRecord,
 } from "../generated/prisma/browser.ts";

@@ -611,4 +611,92 @@ describe("the GraphQL API", () => {
     expect(server.logs.join("\n")).not.toContain(secret.slice(6));
     expect(server.logs.join("\n")).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
   });
+
+  it("lists every attempt of a delivery — a receiver failing, then answering 2xx — in its attempt log", async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.close());
+    const { receiver: hooks, url } = await receiver();
+    let calls = 0;
+    hooks.answer = () => {
+      calls += 1;
+      return calls === 1 ? { status: 500 } : calls === 2 ? { status: 404 } : { status: 204 };
+    };
+    const created = await server.data<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { endpoint { id } } }`,
+      { url },
+      { as: personas.operator },
+    );
+    const endpointId = created.createWebhookEndpoint.endpoint.id;
+    await server.data(
+      `mutation { createTenant(input: { slug: "logged-${Date.now()}", name: "Logged" }) { tenant { id } } }`,
+      {},
+      { as: personas.operator },
+    );
+    const loop = new WebhookDispatcher({
+      pool: server.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 4,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    for (let pass = 0; pass < 400 && hooks.received.length === 0; pass += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await server.database.pool.query(
+        "UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'PENDING'",
+      );
+      await loop.pass();
+    }
+    expect(hooks.received).toHaveLength(1);
+    const read = await server.data<{
+      webhookEndpoint: {
+        deliveries: { edges: { node: { status: string; attempts: number; attemptLog: unknown[] } }[] };
+      };
+    }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node {
+        status attempts attemptLog { at httpStatus durationMs error } } } } } }`,
+      { id: endpointId },
+      { as: personas.supportRead },
+    );
+    const [delivery] = read.webhookEndpoint.deliveries.edges.map((edge) => edge.node);
+    expect(delivery).toMatchObject({ status: "SUCCEEDED", attempts: 3 });
+    expect(delivery?.attemptLog).toEqual([
+      { at: expect.any(String), httpStatus: 500, durationMs: expect.any(Number), error: "HTTP 500" },
+      { at: expect.any(String), httpStatus: 404, durationMs: expect.any(Number), error: "HTTP 404" },
+      { at: expect.any(String), httpStatus: 204, durationMs: expect.any(Number), error: null },
+    ]);
+    const times = (delivery?.attemptLog as { at: string }[]).map((attempt) => Date.parse(attempt.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+});
+
+describe("the attempt log", () => {
+  it("keeps the latest 20 attempts of a delivery replayed again and again", async () => {
+    const { receiver: hooks, url } = await receiver();
+    hooks.answer = () => ({ status: 500 });
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    await createDraft(db);
+    const loop = dispatcher();
+    const since = new Date(Date.now() - 60_000);
+    for (let round = 0; round < 3; round += 1) {
+      await drain(loop);
+      for (let attempt = 1; attempt < 10; attempt += 1) {
+        await fastForward();
+        await drain(loop);
+      }
+      if (round < 2) ok(await replayWebhookDeliveries(webhooks(), { endpointId: endpoint.id, since }));
+    }
+    const log = await db.query<{ http_status: number }>(
+      `SELECT a.http_status FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+       WHERE d.endpoint_id = $1`,
+      [endpoint.id],
+    );
+    // 30 attempts were made (three schedules of 10); the log holds the last 20.
+    expect(log).toHaveLength(20);
+    const [delivery] = await db.query<{ status: string; attempts: number }>(
+      "SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1",
+      [endpoint.id],
+    );
+    expect(delivery).toEqual({ status: "FAILED", attempts: 10 });
+  });
 });

@@ -2,7 +2,8 @@
 // them; a secret is shown once, when it is made (creation, rotation), and never again.
 import { AUDIT_ACTIONS } from "../../domain/audit-actions.ts";
 import { hasCapability } from "../../domain/capabilities.ts";
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type { SqlRows } from "../database/sql.ts";
 import { urlRefusal, type DestinationPolicy } from "../../events/destinations.ts";
 import { newWebhookSecret } from "../../events/signing.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
@@ -24,6 +25,7 @@ import {
 import { fail, ForbiddenError, succeed, type Outcome } from "../errors.ts";
 import { characterLength, hasControlCharacters, isStorableText, isUuid } from "../text.ts";
 import {
+  attemptLogs,
   deleteEndpoint,
   deliveryPage,
   endpointPage,
@@ -331,6 +333,28 @@ export async function listWebhookEndpoints(
 /** A delivery with its event, as a platform reader sees it. */
 export interface DeliveryWithEvent extends WebhookDeliveryRecord {
   event: Presented<AuditEventRecord> | null;
+  /** Its recorded attempts, oldest first: read for the whole page at once, when first asked. */
+  attemptLog(): Promise<WebhookAttemptRecord[]>;
+}
+
+/** One read of the page's attempt logs, made only if a delivery's log is selected. */
+function pageAttemptLogs(
+  sql: SqlRows,
+  deliveryIds: readonly string[],
+): (id: string) => Promise<WebhookAttemptRecord[]> {
+  let logs: Promise<Map<string, WebhookAttemptRecord[]>> | null = null;
+  return async (id) => {
+    logs ??= attemptLogs(sql, deliveryIds).then((rows) => {
+      const byDelivery = new Map<string, WebhookAttemptRecord[]>();
+      for (const row of rows) {
+        const log = byDelivery.get(row.deliveryId);
+        if (log) log.push(row);
+        else byDelivery.set(row.deliveryId, [row]);
+      }
+      return byDelivery;
+    });
+    return (await logs).get(id) ?? [];
+  };
 }
 
 export async function listWebhookDeliveries(
@@ -355,13 +379,21 @@ export async function listWebhookDeliveries(
       )
     ).map((event) => [event.id, event]),
   );
+  const logOf = pageAttemptLogs(
+    context.sql,
+    rows.slice(0, request.first).map((row) => row.id),
+  );
   return pageOf(
     rows,
     request,
     DELIVERY_ORDER,
     (row) => {
       const event = events.get(row.eventId);
-      return { ...row, event: event ? presentAuditEvent(context.viewer, access, event) : null };
+      return {
+        ...row,
+        event: event ? presentAuditEvent(context.viewer, access, event) : null,
+        attemptLog: () => logOf(row.id),
+      };
     },
     endpointId,
   );
