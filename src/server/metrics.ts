@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type pg from "pg";
 import { poolRows } from "../services/database/sql.ts";
-import { sinkLags } from "../services/events/sink-cursor-store.ts";
+import { feedLag } from "../services/audit/audit-store.ts";
+import { sinkPositions } from "../services/events/sink-cursor-store.ts";
 import { webhookGauges } from "../services/webhooks/webhook-store.ts";
 
 /** Label values are a bounded vocabulary: a client can never grow /metrics by what it sends. */
@@ -102,9 +103,11 @@ export class ServiceMetrics {
         registers: [this.registry],
         async collect() {
           try {
-            for (const lag of await sinkLags(poolRows(pool), brokerSinks)) {
-              this.set({ sink: lag.name, measure: "events" }, lag.events);
-              this.set({ sink: lag.name, measure: "next_event_age_seconds" }, lag.nextEventAgeSeconds);
+            const sql = poolRows(pool);
+            for (const sink of await sinkPositions(sql, brokerSinks)) {
+              const lag = await feedLag(sql, sink);
+              this.set({ sink: sink.name, measure: "events" }, lag.events);
+              this.set({ sink: sink.name, measure: "next_event_age_seconds" }, lag.nextEventAgeSeconds);
             }
           } catch {
             // The database is unreachable: /readyz says so; the gauge keeps its last values.

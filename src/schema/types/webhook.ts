@@ -59,7 +59,7 @@ const WebhookDeliveryType = builder.objectRef<WebhookDeliveryParent>("WebhookDel
     attemptLog: t.field({
       type: [WebhookAttemptType],
       description:
-        "Every recorded attempt, oldest first: the latest 20 at most (the schedule's 10, and a replay's). An attempt cut short by a crash is counted in attempts but has no entry.",
+        "Every recorded attempt, oldest first; no more than the latest 20 — the schedule's 10, and a replay's. An attempt cut short by a crash is counted in attempts but has no entry.",
       resolve: deliveryAttemptLog,
     }),
   }),

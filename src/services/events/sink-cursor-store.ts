@@ -52,30 +52,11 @@ export async function releaseSinkCursor(sql: SqlRows, name: string, leaseToken: 
   );
 }
 
-/** Counting stops here: a lag this large says enough, and a scrape must stay cheap. */
-export const SINK_LAG_COUNT_CAP = 10_000;
-
-export interface SinkLag {
-  name: string;
-  /** Events in the feed after the sink's cursor (at most SINK_LAG_COUNT_CAP). */
-  events: number;
-  /** How long ago the next event to publish was recorded; 0 when none waits. */
-  nextEventAgeSeconds: number;
-}
-
-/**
- * The lag of these sinks (those that have a cursor yet): both measures walk
- * audit_events_feed_xid_position_idx from the cursor, the count for at most SINK_LAG_COUNT_CAP rows.
- */
-export function sinkLags(sql: SqlRows, names: readonly string[]): Promise<SinkLag[]> {
-  return sql.rows<SinkLag>(
-    `SELECT c.name,
-       (SELECT count(*)::int FROM (SELECT 1 FROM audit_events e WHERE (e.feed_xid, e.position) > (c.feed_xid, c.position)
-          LIMIT $2) AS capped) AS events,
-       COALESCE((SELECT EXTRACT(EPOCH FROM now() - e.occurred_at)::float8 FROM audit_events e
-          WHERE (e.feed_xid, e.position) > (c.feed_xid, c.position) ORDER BY e.feed_xid, e.position LIMIT 1), 0)
-         AS "nextEventAgeSeconds"
-     FROM event_sink_cursors c WHERE c.name = ANY($1::text[]) ORDER BY c.name`,
-    [[...names], SINK_LAG_COUNT_CAP],
+/** Where these sinks stand (those that have a cursor yet). */
+export function sinkPositions(sql: SqlRows, names: readonly string[]): Promise<(SinkPosition & { name: string })[]> {
+  return sql.rows<SinkPosition & { name: string }>(
+    `SELECT name, feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM event_sink_cursors
+     WHERE name = ANY($1::text[]) ORDER BY name`,
+    [[...names]],
   );
 }
