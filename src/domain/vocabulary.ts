@@ -19,7 +19,9 @@ export type AuditEventRecord = Omit<AuditEvent, "position">;
 export type {
   OnboardingSession as OnboardingSessionRecord,
   OperationRun as OperationRunRecord,
+  PlatformAuditEvent as PlatformAuditEventRecord,
   Tenant as TenantRecord,
+  WebhookAttempt as WebhookAttemptRecord,
   WebhookDelivery as WebhookDeliveryRecord,
   WebhookEndpoint as WebhookEndpointRecord,
 } from "../generated/prisma/browser.ts";

@@ -14,6 +14,9 @@ export interface EventSink {
   close(): Promise<void>;
 }
 
+/** A NATS sink's cursor name: one per stream (the runner and the lag gauge both name it so). */
+export const natsSinkName = (stream: string): string => `nats:${stream}`;
+
 /** The CloudEvents attributes of an event, shared by every sink's binary-mode headers. */
 export function cloudEventAttributes(event: AuditEventRecord, source: string): Record<string, string> {
   return {

@@ -5,7 +5,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import type { AuditEventRecord } from "../domain/vocabulary.ts";
-import { cloudEventAttributes, eventData, type EventSink } from "./event-sink.ts";
+import { cloudEventAttributes, eventData, natsSinkName, type EventSink } from "./event-sink.ts";
 
 export interface NatsSinkOptions {
   servers: string;
@@ -24,7 +24,7 @@ export class NatsSink implements EventSink {
     private readonly client: JetStreamClient,
     private readonly options: NatsSinkOptions,
   ) {
-    this.name = `nats:${options.stream}`;
+    this.name = natsSinkName(options.stream);
   }
 
   /** Connects and makes sure the stream exists (capturing `<prefix>.>`). */

@@ -1,9 +1,10 @@
-// Resolvers of the audit family: Query.auditEvents/auditChain and an event's tenant and actor.
+// Resolvers of the audit family: Query.auditEvents/auditChain/platformAuditEvents and an event's tenant and actor.
 import type { GraphQLResolveInfo } from "graphql";
-import type { AuditEventRecord } from "../domain/vocabulary.ts";
+import type { AuditEventRecord, PlatformAuditEventRecord } from "../domain/vocabulary.ts";
 import {
   listAuditEvents,
   requestAuditCheckpoint,
+  listPlatformAuditEvents,
   verifyAuditChain,
   type AuditChainVerification,
   type AuditEventFilter,
@@ -57,3 +58,19 @@ export async function createAuditCheckpoint(
   );
   return { checkpoint, userErrors: [] };
 }
+
+export async function platformAuditEventsPage(
+  _root: unknown,
+  args: { first?: number | null; after?: string | null; subjectId?: string | null },
+  context: GraphQLContext,
+  info: GraphQLResolveInfo,
+) {
+  return toConnection(
+    await listPlatformAuditEvents(servicesOf(context), { ...pageArgs(args, info), subjectId: args.subjectId }),
+  );
+}
+
+export const platformEventActor = (event: PlatformAuditEventRecord): ActorParent => ({
+  type: event.actorType,
+  id: event.actorId,
+});

@@ -54,6 +54,15 @@ export const deliveryLastAttempt = (delivery: WebhookDeliveryParent) =>
         error: delivery.lastError,
       };
 
+/** Every recorded attempt (at most ATTEMPT_LOG_LENGTH, the latest), oldest first. */
+export const deliveryAttemptLog = async (delivery: WebhookDeliveryParent) =>
+  (await delivery.attemptLog()).map((attempt) => ({
+    at: attempt.at,
+    httpStatus: attempt.httpStatus,
+    durationMs: attempt.durationMs,
+    error: attempt.error,
+  }));
+
 export interface CreateWebhookEndpointInput {
   url: string;
   eventTypes?: string[] | null;

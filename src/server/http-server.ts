@@ -24,6 +24,7 @@ import { IDE_STATIC_PATH, loadGraphQLIde, wantsIde } from "./graphql-ide.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
 import { costLimit } from "./query-cost.ts";
 import { ServiceMetrics } from "./metrics.ts";
+import { natsSinkName } from "../events/event-sink.ts";
 import { observeRequests } from "./request-observer.ts";
 import type { Logger } from "./logger.ts";
 import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
@@ -117,7 +118,11 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   const { config, logger, database, schema, verifyToken } = dependencies;
   const admission = new Admission(config.admission);
   admission.shedder.start();
-  const metrics = new ServiceMetrics(database.pool, () => admission.shedder.eventLoopDelayMs);
+  const metrics = new ServiceMetrics(
+    database.pool,
+    () => admission.shedder.eventLoopDelayMs,
+    config.webhooks.nats ? [natsSinkName(config.webhooks.nats.stream)] : [],
+  );
   const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     // graphql-js runs only what the compiled executor has not compiled yet, unless configured to run everything.

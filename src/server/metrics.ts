@@ -1,6 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type pg from "pg";
 import { poolRows } from "../services/database/sql.ts";
+import { feedLag } from "../services/audit/audit-store.ts";
+import { sinkPositions } from "../services/events/sink-cursor-store.ts";
 import { webhookGauges } from "../services/webhooks/webhook-store.ts";
 
 /** Label values are a bounded vocabulary: a client can never grow /metrics by what it sends. */
@@ -90,8 +92,29 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(pool: pg.Pool, eventLoopDelayMs: () => number = () => 0) {
+  /** `brokerSinks`: the cursor names of the sinks this process is configured with (their lag is reported). */
+  constructor(pool: pg.Pool, eventLoopDelayMs: () => number = () => 0, brokerSinks: readonly string[] = []) {
     collectDefaultMetrics({ register: this.registry });
+    if (brokerSinks.length > 0) {
+      new Gauge({
+        name: "event_sink_lag",
+        help: "Message-broker sinks' lag: events in the feed after the sink's cursor (counted up to 10 000), and the age (seconds) of the next event to publish",
+        labelNames: ["sink", "measure"] as const,
+        registers: [this.registry],
+        async collect() {
+          try {
+            const sql = poolRows(pool);
+            for (const sink of await sinkPositions(sql, brokerSinks)) {
+              const lag = await feedLag(sql, sink);
+              this.set({ sink: sink.name, measure: "events" }, lag.events);
+              this.set({ sink: sink.name, measure: "next_event_age_seconds" }, lag.nextEventAgeSeconds);
+            }
+          } catch {
+            // The database is unreachable: /readyz says so; the gauge keeps its last values.
+          }
+        },
+      });
+    }
     new Gauge({
       name: "webhook_deliveries_pending",
       help: "Webhook deliveries waiting (PENDING), the age of the oldest (seconds), disabled endpoints",

@@ -13,6 +13,7 @@ import { authScopesAllow, holdsAnyCapability, type AuthScopes, type GraphQLConte
 import { CAPABILITY_GRANTS, hasAnyCapability, type Capability } from "../domain/capabilities.ts";
 import { touch } from "./lru.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
+import { ATTEMPT_LOG_LENGTH } from "../services/webhooks/webhook-store.ts";
 import { refusalError } from "./admission/refusals.ts";
 
 /**
@@ -37,9 +38,15 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "AuditEvent.reason": 10,
   "AuditEvent.changes": 10,
   "TenantEvent.data": 10,
+  "PlatformAuditEvent.changes": 10,
   // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
   // Charged for that before it runs; what a shorter chain did not walk is refunded (chainRefund).
   "Query.auditChain": 20_000,
+};
+
+/** Lists with no `first` argument and the most items they hold. */
+export const LIST_BOUNDS: Readonly<Record<string, number>> = {
+  "WebhookDelivery.attemptLog": ATTEMPT_LOG_LENGTH,
 };
 
 /** A chain walk's cost per event: FIELD_WEIGHTS' 20 000 points pay for 100 000 events. */
@@ -84,6 +91,11 @@ const sizeEstimators: ComplexityEstimator[] = [
     field.args.some((argument) => argument.name === "first")
       ? 1 + childComplexity * listSize(args["first"], DEFAULT_PAGE_SIZE)
       : undefined,
+  // Bounded lists without `first`: the children once per item they may hold.
+  ({ type, field, childComplexity }) => {
+    const bound = LIST_BOUNDS[`${type.name}.${field.name}`];
+    return bound === undefined ? undefined : 1 + childComplexity * bound;
+  },
   ({ type, field, childComplexity }) => {
     const weight = FIELD_WEIGHTS[`${type.name}.${field.name}`];
     return weight === undefined ? undefined : weight + childComplexity;

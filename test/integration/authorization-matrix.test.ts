@@ -228,6 +228,12 @@ const FIELDS: Record<string, FieldRow> = {
     variables: () => ({ id: UNKNOWN_ENDPOINT }),
     expected: row(["null", "null", "null", "null", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
   },
+  "Query.platformAuditEvents": {
+    kind: "query",
+    document: `{ platformAuditEvents(first: 5) { edges { node { id action } } } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
   "Mutation.createWebhookEndpoint": {
     kind: "mutation",
     document: `mutation { createWebhookEndpoint(input: { url: "https://hooks.example.com/matrix" }) { endpoint { id } userErrors { code } } }`,

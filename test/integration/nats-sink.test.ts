@@ -11,6 +11,8 @@ import { NatsSink } from "../../src/events/nats-sink.ts";
 import { SinkRunner } from "../../src/events/sink-runner.ts";
 import { openServiceDatabase, type ServiceDatabase } from "../support/service-context.ts";
 import { auditEventsOf, createDraft, transition } from "../support/service-fixtures.ts";
+import { personas } from "../support/personas.ts";
+import { startTestServer } from "../support/test-server.ts";
 
 const NATS_URL = process.env["TEST_NATS_URL"];
 const silent = pino({ level: "silent" });
@@ -115,6 +117,62 @@ describe.runIf(NATS_URL)("the NATS JetStream sink", () => {
       expect((await manager.streams.info(stream)).state.messages).toBe(before + 1);
     } finally {
       await sink.close();
+    }
+  });
+
+  it("reports its lag at /metrics: events after its cursor and the next one's age, 0 once published", async () => {
+    const lagStream = `${stream}_LAG`;
+    const lagPrefix = `${subjectPrefix}-lag`;
+    const server = await startTestServer({
+      env: {
+        EVENTS_NATS_URL: NATS_URL as string,
+        EVENTS_NATS_STREAM: lagStream,
+        EVENTS_NATS_SUBJECT_PREFIX: lagPrefix,
+      },
+    });
+    const runner = new SinkRunner(
+      await NatsSink.open({
+        servers: NATS_URL as string,
+        stream: lagStream,
+        subjectPrefix: lagPrefix,
+        source: "urn:test",
+      }),
+      server.database.pool,
+      { pollIntervalMs: 10, logger: silent },
+    );
+    try {
+      const lag = async () => {
+        const text = await (await fetch(server.url.replace(/\/graphql$/, "/metrics"))).text();
+        const measure = (name: string) => {
+          const line = text
+            .split("\n")
+            .find((entry) => entry.startsWith(`event_sink_lag{sink="nats:${lagStream}",measure="${name}"}`));
+          return line === undefined ? undefined : Number(line.split(" ").at(-1));
+        };
+        return { events: measure("events"), age: measure("next_event_age_seconds") };
+      };
+      await runner.pass(); // the sink's cursor: the feed's end, now
+      expect(await lag()).toEqual({ events: 0, age: 0 });
+      for (let index = 0; index < 3; index += 1) {
+        await server.data(
+          `mutation { createTenant(input: { slug: "lagging-${suffix}-${index}", name: "Lagging" }) { tenant { id } } }`,
+          {},
+          { as: personas.operator },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const behind = await lag();
+      expect(behind.events).toBe(3);
+      expect(behind.age).toBeGreaterThan(0);
+      for (let waited = 0; waited < 10_000 && (await lag()).events !== 0; waited += 20) {
+        await runner.pass();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await lag()).toEqual({ events: 0, age: 0 });
+    } finally {
+      await runner.stop();
+      await (await jetstreamManager(nc)).streams.delete(lagStream).catch(() => false);
+      await server.close();
     }
   });
 });

@@ -431,6 +431,108 @@ describe("endpoints", () => {
   });
 });
 
+describe("endpoint changes (docs/design.md §9: audited like every change)", () => {
+  interface PlatformRow {
+    action: string;
+    subject_id: string;
+    actor_type: string;
+    actor_id: string;
+    request_id: string;
+    changes: Record<string, unknown>;
+  }
+  const platformRows = () =>
+    db.query<PlatformRow>(
+      "SELECT action, subject_id, actor_type, actor_id, request_id, changes FROM platform_audit_events ORDER BY occurred_at, id",
+    );
+  const as = (requestId: string) => ({ ...db.context(personas.operator, { requestId }), webhookPolicy: LOCAL });
+
+  it("write one platform record per change, with actor, request id and the change, and never a secret", async () => {
+    const before = (await platformRows()).length;
+    const created = ok(
+      await createWebhookEndpoint(as("req-create"), { url: "https://example.com/a", eventTypes: ["tenant.created"] }),
+    );
+    const id = created.endpoint.id;
+    ok(await updateWebhookEndpoint(as("req-update"), { endpointId: id, url: "https://example.com/b", enabled: false }));
+    const rotated = ok(
+      await rotateWebhookSecret(as("req-rotate"), { endpointId: id, previousSecretExpiresInSeconds: 60 }),
+    );
+    ok(await replayWebhookDeliveries(as("req-replay"), { endpointId: id, since: new Date(Date.now() - 60_000) }));
+    ok(await deleteWebhookEndpoint(as("req-delete"), { endpointId: id }));
+
+    const rows = (await platformRows()).slice(before);
+    expect(rows.map((row) => [row.action, row.request_id, row.subject_id])).toEqual([
+      ["webhook_endpoint.created", "req-create", id],
+      ["webhook_endpoint.updated", "req-update", id],
+      ["webhook_endpoint.secret_rotated", "req-rotate", id],
+      ["webhook_endpoint.deliveries_replayed", "req-replay", id],
+      ["webhook_endpoint.deleted", "req-delete", id],
+    ]);
+    for (const row of rows) {
+      expect(row).toMatchObject({ actor_type: "OPERATOR", actor_id: personas.operator.sub });
+    }
+    expect(rows[0]?.changes).toMatchObject({
+      url: { from: null, to: "https://example.com/a" },
+      eventTypes: { from: null, to: ["tenant.created"] },
+      version: { from: null, to: 1 },
+    });
+    expect(rows[1]?.changes).toEqual({
+      url: { from: "https://example.com/a", to: "https://example.com/b" },
+      enabled: { from: true, to: false },
+      disabledReason: { from: null, to: "disabled by an operator" },
+      version: { from: 1, to: 2 },
+    });
+    expect(rows[2]?.changes).toEqual({ version: { from: 2, to: 3 }, previousSecretExpiresInSeconds: 60 });
+    expect(rows[3]?.changes).toMatchObject({ onlyFailed: true, scheduled: 0 });
+    expect(rows[4]?.changes).toMatchObject({ url: { from: "https://example.com/b", to: null } });
+    const everything = JSON.stringify(rows);
+    for (const secret of [created.secret, rotated.secret]) {
+      expect(everything).not.toContain(secret.slice(6));
+    }
+  });
+
+  it("write nothing for a refused change, and nothing is changed when the record cannot be written", async () => {
+    const endpoint = ok(await createWebhookEndpoint(as("setup"), { url: "https://example.com/a" })).endpoint;
+    const before = (await platformRows()).length;
+    await expect(
+      createWebhookEndpoint(webhooks(personas.supportAll), { url: "https://example.com/h" }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    refusal(await createWebhookEndpoint(as("bad-url"), { url: "ftp://example.com/h" }));
+    refusal(
+      await updateWebhookEndpoint(as("stale"), {
+        endpointId: endpoint.id,
+        url: "https://example.com/z",
+        expectedVersion: 7,
+      }),
+    );
+    refusal(await updateWebhookEndpoint(as("unknown"), { endpointId: randomUUID(), url: "https://example.com/z" }));
+    refusal(await rotateWebhookSecret(as("overlap"), { endpointId: endpoint.id, previousSecretExpiresInSeconds: -1 }));
+    refusal(
+      await replayWebhookDeliveries(as("range"), { endpointId: endpoint.id, since: new Date(), until: new Date(0) }),
+    );
+    refusal(await deleteWebhookEndpoint(as("gone"), { endpointId: randomUUID() }));
+    expect(await platformRows()).toHaveLength(before);
+
+    // The record is written in the change's transaction: when it fails, the change is undone.
+    await db.query(
+      "ALTER TABLE platform_audit_events ADD CONSTRAINT refuse_updates CHECK (action <> 'webhook_endpoint.updated') NOT VALID",
+    );
+    try {
+      await expect(
+        updateWebhookEndpoint(as("rolled-back"), { endpointId: endpoint.id, url: "https://example.com/never" }),
+      ).rejects.toThrow(/refuse_updates/);
+    } finally {
+      await db.query("ALTER TABLE platform_audit_events DROP CONSTRAINT refuse_updates");
+    }
+    const [stored] = await db.query<{ url: string; version: number }>(
+      "SELECT url, version FROM webhook_endpoints WHERE id = $1",
+      [endpoint.id],
+    );
+    expect(stored).toEqual({ url: "https://example.com/a", version: 1 });
+    expect(await platformRows()).toHaveLength(before);
+    await expect(db.query("DELETE FROM platform_audit_events")).rejects.toThrow(/append-only/);
+  });
+});
+
 describe("the GraphQL API", () => {
   it("creates an endpoint (secret shown once), lists its deliveries with their events and attempts, and logs no secret", async () => {
     const server = await startTestServer();
@@ -493,7 +595,108 @@ describe("the GraphQL API", () => {
       { as: personas.operator },
     );
     expect(rotated.rotateWebhookSecret.secret).toMatch(/^whsec_/);
+    const trail = await server.data<{
+      platformAuditEvents: { edges: { node: { action: string; actor: { type: string }; changes: unknown } }[] };
+    }>(
+      `query($id: ID!) { platformAuditEvents(subjectId: $id) { edges { node { action actor { type } changes requestId } } } }`,
+      { id: endpoint.id },
+      { as: personas.supportRead },
+    );
+    expect(trail.platformAuditEvents.edges.map((edge) => edge.node.action)).toEqual([
+      "webhook_endpoint.secret_rotated",
+      "webhook_endpoint.created",
+    ]);
+    expect(JSON.stringify(trail)).not.toContain(secret.slice(6));
+    expect(JSON.stringify(trail)).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
     expect(server.logs.join("\n")).not.toContain(secret.slice(6));
     expect(server.logs.join("\n")).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
+  });
+
+  it("lists every attempt of a delivery — a receiver failing, then answering 2xx — in its attempt log", async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.close());
+    const { receiver: hooks, url } = await receiver();
+    let calls = 0;
+    hooks.answer = () => {
+      calls += 1;
+      return calls === 1 ? { status: 500 } : calls === 2 ? { status: 404 } : { status: 204 };
+    };
+    const created = await server.data<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url }) { endpoint { id } } }`,
+      { url },
+      { as: personas.operator },
+    );
+    const endpointId = created.createWebhookEndpoint.endpoint.id;
+    await server.data(
+      `mutation { createTenant(input: { slug: "logged-${Date.now()}", name: "Logged" }) { tenant { id } } }`,
+      {},
+      { as: personas.operator },
+    );
+    const loop = new WebhookDispatcher({
+      pool: server.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 4,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    for (let pass = 0; pass < 400 && hooks.received.length === 0; pass += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await server.database.pool.query(
+        "UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'PENDING'",
+      );
+      await loop.pass();
+    }
+    expect(hooks.received).toHaveLength(1);
+    const read = await server.data<{
+      webhookEndpoint: {
+        deliveries: { edges: { node: { status: string; attempts: number; attemptLog: unknown[] } }[] };
+      };
+    }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node {
+        status attempts attemptLog { at httpStatus durationMs error } } } } } }`,
+      { id: endpointId },
+      { as: personas.supportRead },
+    );
+    const [delivery] = read.webhookEndpoint.deliveries.edges.map((edge) => edge.node);
+    expect(delivery).toMatchObject({ status: "SUCCEEDED", attempts: 3 });
+    expect(delivery?.attemptLog).toEqual([
+      { at: expect.any(String), httpStatus: 500, durationMs: expect.any(Number), error: "HTTP 500" },
+      { at: expect.any(String), httpStatus: 404, durationMs: expect.any(Number), error: "HTTP 404" },
+      { at: expect.any(String), httpStatus: 204, durationMs: expect.any(Number), error: null },
+    ]);
+    const times = (delivery?.attemptLog as { at: string }[]).map((attempt) => Date.parse(attempt.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+});
+
+describe("the attempt log", () => {
+  it("keeps the latest 20 attempts of a delivery replayed again and again", async () => {
+    const { receiver: hooks, url } = await receiver();
+    hooks.answer = () => ({ status: 500 });
+    const endpoint = ok(await createWebhookEndpoint(webhooks(), { url })).endpoint;
+    await createDraft(db);
+    const loop = dispatcher();
+    const since = new Date(Date.now() - 60_000);
+    for (let round = 0; round < 3; round += 1) {
+      await drain(loop);
+      for (let attempt = 1; attempt < 10; attempt += 1) {
+        await fastForward();
+        await drain(loop);
+      }
+      if (round < 2) ok(await replayWebhookDeliveries(webhooks(), { endpointId: endpoint.id, since }));
+    }
+    const log = await db.query<{ http_status: number }>(
+      `SELECT a.http_status FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+       WHERE d.endpoint_id = $1`,
+      [endpoint.id],
+    );
+    // 30 attempts were made (three schedules of 10); the log holds the last 20.
+    expect(log).toHaveLength(20);
+    const [delivery] = await db.query<{ status: string; attempts: number }>(
+      "SELECT status, attempts FROM webhook_deliveries WHERE endpoint_id = $1",
+      [endpoint.id],
+    );
+    expect(delivery).toEqual({ status: "FAILED", attempts: 10 });
   });
 });

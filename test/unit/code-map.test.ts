@@ -109,6 +109,8 @@ describe("SQL", () => {
     webhook_deliveries: "src/services/webhooks/webhook-store.ts",
     webhook_dispatch_cursor: "src/services/webhooks/webhook-store.ts",
     event_sink_cursors: "src/services/events/sink-cursor-store.ts",
+    platform_audit_events: "src/services/audit/platform-audit-store.ts",
+    webhook_attempts: "src/services/webhooks/webhook-store.ts",
   };
 
   it.each(Object.entries(TABLE_OWNERS))("every statement on %s is in %j", (table, owner) => {

@@ -61,6 +61,13 @@ describe("query cost", () => {
     expect(cost(`{ auditChain(tenantId: "x") { valid } }`)).toBeGreaterThan(1_000);
   });
 
+  it("charges a delivery's attempt log for every attempt it may hold", () => {
+    const logs = (selection: string) =>
+      cost(`{ webhookEndpoint(id: "x") { deliveries(first: 10) { edges { node { ${selection} } } } } }`);
+    // Per delivery: the list (1) and its 20 entries of 4 fields each.
+    expect(logs("attemptLog { at httpStatus durationMs error }") - logs("id")).toBe(10 * (1 + 20 * 4 - 1));
+  });
+
   it("prices the attack that crashed the process far beyond any limit", () => {
     const inner = Array.from(
       { length: 20 },

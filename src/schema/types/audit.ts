@@ -6,6 +6,8 @@ import {
   createAuditCheckpoint,
   eventActor,
   eventTenant,
+  platformAuditEventsPage,
+  platformEventActor,
   type AuditChainVerification,
   type AuditCheckpointRecord,
   type AuditPublicKey,
@@ -14,6 +16,7 @@ import {
 import { UserErrorType } from "./common.ts";
 import type { UserError } from "../../resolvers/connection.ts";
 import { builder, capabilityField } from "../builder.ts";
+import type { PlatformAuditEventRecord } from "../../domain/vocabulary.ts";
 import { ActorObject } from "./actor.ts";
 import { AuditEventConnection, AuditEventType, TenantType } from "./refs.ts";
 
@@ -146,5 +149,40 @@ builder.mutationFields((t) => ({
     type: CreateAuditCheckpointPayload,
     description: "Takes a signed checkpoint over every tenant's audit head now (docs/design.md §4).",
     resolve: createAuditCheckpoint,
+  }),
+}));
+
+const PlatformAuditEventType = builder.objectRef<PlatformAuditEventRecord>("PlatformAuditEvent").implement({
+  description:
+    "A change that belongs to no tenant (a webhook endpoint's), recorded in the change's transaction. Never holds a secret.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    action: t.exposeString("action", {
+      description:
+        "webhook_endpoint.created, webhook_endpoint.updated, webhook_endpoint.secret_rotated, webhook_endpoint.deleted, webhook_endpoint.deliveries_replayed",
+    }),
+    subjectId: t.exposeID("subjectId", { description: "The changed thing: a webhook endpoint's id." }),
+    actor: t.field({ type: ActorObject, resolve: platformEventActor }),
+    changes: t.expose("changes", {
+      type: "JSON",
+      description: "{ field: { from, to } }; a replay's or rotation's parameters.",
+    }),
+    requestId: t.exposeString("requestId", { nullable: true }),
+    occurredAt: t.expose("occurredAt", { type: "DateTime" }),
+  }),
+});
+
+const PlatformAuditEventConnection = builder.connectionObject(
+  { type: PlatformAuditEventType, name: "PlatformAuditEventConnection" },
+  { name: "PlatformAuditEventEdge" },
+);
+
+builder.queryFields((t) => ({
+  platformAuditEvents: t.field({
+    ...capabilityField("readPlatform"),
+    type: PlatformAuditEventConnection,
+    description: "Platform readers; newest first. subjectId: one endpoint's changes (it may since have been deleted).",
+    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), subjectId: t.arg.id() },
+    resolve: platformAuditEventsPage,
   }),
 }));

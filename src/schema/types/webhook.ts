@@ -3,6 +3,7 @@ import type { Payload } from "../../resolvers/connection.ts";
 import {
   createWebhookEndpointMutation,
   deleteWebhookEndpointMutation,
+  deliveryAttemptLog,
   deliveryLastAttempt,
   endpointDeliveries,
   replayWebhookDeliveriesMutation,
@@ -55,6 +56,12 @@ const WebhookDeliveryType = builder.objectRef<WebhookDeliveryParent>("WebhookDel
     attempts: t.exposeInt("attempts"),
     nextAttemptAt: t.expose("nextAttemptAt", { type: "DateTime", nullable: true }),
     lastAttempt: t.field({ type: WebhookAttemptType, nullable: true, resolve: deliveryLastAttempt }),
+    attemptLog: t.field({
+      type: [WebhookAttemptType],
+      description:
+        "Every recorded attempt, oldest first; no more than the latest 20 — the schedule's 10, and a replay's. An attempt cut short by a crash is counted in attempts but has no entry.",
+      resolve: deliveryAttemptLog,
+    }),
   }),
 });
 

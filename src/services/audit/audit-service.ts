@@ -1,9 +1,17 @@
 import { hasAnyCapability, hasCapability } from "../../domain/capabilities.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import { requirePlatformReader } from "../authorization/viewer.ts";
-import type { AuditEventRecord, TenantRecord } from "../../domain/vocabulary.ts";
+import type { AuditEventRecord, PlatformAuditEventRecord, TenantRecord } from "../../domain/vocabulary.ts";
 import { ForbiddenError, InvalidArgumentError } from "../errors.ts";
-import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
+import {
+  decodeCursor,
+  emptyPage,
+  mapPage,
+  toPage,
+  validatePageRequest,
+  type Page,
+  type PageArgs,
+} from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isStorableText, isUuid } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
@@ -11,6 +19,7 @@ import { auditEventHash } from "./audit-hash.ts";
 import { firstCheckpointOf, latestCheckpointOf, takeCheckpoint, type CheckpointLeaf } from "./audit-checkpoints.ts";
 import { isValidLinkMac } from "./audit-keys.ts";
 import { isCheckpointSignatureValid, type AuditCheckpointRecord } from "./checkpoint-signature.ts";
+import { PLATFORM_AUDIT_ORDER, platformAuditRows } from "./platform-audit-store.ts";
 
 const CHAIN_BATCH_SIZE = 1000;
 const MAX_ACTION_FILTER_LENGTH = 100;
@@ -248,4 +257,22 @@ export async function requestAuditCheckpoint(context: ServiceContext): Promise<A
     throw new ForbiddenError("You do not have permission to perform this action");
   }
   return context.sql.transaction((tx) => takeCheckpoint(tx, context.auditKeys.signer, viewer.principal.sub));
+}
+
+/**
+ * `Query.platformAuditEvents`: changes that belong to no tenant (webhook endpoints), newest
+ * first, optionally one subject's; platform readers only. Nothing in them is tenant data, so
+ * nothing is masked.
+ */
+export async function listPlatformAuditEvents(
+  context: ServiceContext,
+  args: PageArgs & { subjectId?: string | null },
+): Promise<Page<PlatformAuditEventRecord>> {
+  requirePlatformReader(context.viewer);
+  const request = validatePageRequest(args);
+  const subjectId = args.subjectId ?? null;
+  if (subjectId !== null && !isUuid(subjectId)) return emptyPage(request);
+  const after = request.after === null ? null : decodeCursor(PLATFORM_AUDIT_ORDER, request.after);
+  const rows = await platformAuditRows(context.sql, subjectId?.toLowerCase() ?? null, after, request.first + 1);
+  return toPage(rows, request, PLATFORM_AUDIT_ORDER, null);
 }

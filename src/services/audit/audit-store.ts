@@ -343,3 +343,25 @@ export async function feedEnd(sql: SqlRows): Promise<Pick<FeedPosition, "feedXid
   );
   return last ?? { feedXid: "0", feedPosition: "0" };
 }
+
+/** Counting stops here: a lag this large says enough, and a scrape must stay cheap. */
+export const FEED_LAG_COUNT_CAP = 10_000;
+
+/**
+ * How far a reader at `after` is behind (a broker sink's lag): the events after it, committed
+ * ones settled or not (at most FEED_LAG_COUNT_CAP), and how long ago the next one was recorded
+ * (0 when none waits). Both walk audit_events_feed_xid_position_idx from `after`.
+ */
+export async function feedLag(
+  sql: SqlRows,
+  after: Pick<FeedPosition, "feedXid" | "feedPosition">,
+): Promise<{ events: number; nextEventAgeSeconds: number }> {
+  const [lag] = await sql.rows<{ events: number; nextEventAgeSeconds: number }>(
+    `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM audit_events WHERE (feed_xid, position) > ($1::xid8, $2::int8)
+          LIMIT $3) AS capped) AS events,
+       COALESCE((SELECT EXTRACT(EPOCH FROM now() - occurred_at)::float8 FROM audit_events
+          WHERE (feed_xid, position) > ($1::xid8, $2::int8) ORDER BY feed_xid, position LIMIT 1), 0) AS "nextEventAgeSeconds"`,
+    [after.feedXid, after.feedPosition, FEED_LAG_COUNT_CAP],
+  );
+  return lag ?? { events: 0, nextEventAgeSeconds: 0 };
+}

@@ -25,6 +25,8 @@ export const RUN_COLUMNS = selectList(Prisma.OperationRunScalarFieldEnum);
 /** Without the feed position, which the event feed reads itself (docs/design.md §9). */
 const { position: _feedPosition, ...AUDIT_FIELDS } = Prisma.AuditEventScalarFieldEnum;
 export const AUDIT_COLUMNS = selectList(AUDIT_FIELDS);
+export const PLATFORM_AUDIT_COLUMNS = selectList(Prisma.PlatformAuditEventScalarFieldEnum);
+export const WEBHOOK_ATTEMPT_COLUMNS = selectList(Prisma.WebhookAttemptScalarFieldEnum);
 export const WEBHOOK_ENDPOINT_COLUMNS = selectList(Prisma.WebhookEndpointScalarFieldEnum);
 export const WEBHOOK_DELIVERY_COLUMNS = selectList(Prisma.WebhookDeliveryScalarFieldEnum);
 /** The same, qualified with the alias `d` (a claim's UPDATE … FROM). */

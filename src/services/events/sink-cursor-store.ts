@@ -51,3 +51,12 @@ export async function releaseSinkCursor(sql: SqlRows, name: string, leaseToken: 
     [name, leaseToken],
   );
 }
+
+/** Where these sinks stand (those that have a cursor yet). */
+export function sinkPositions(sql: SqlRows, names: readonly string[]): Promise<(SinkPosition & { name: string })[]> {
+  return sql.rows<SinkPosition & { name: string }>(
+    `SELECT name, feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM event_sink_cursors
+     WHERE name = ANY($1::text[]) ORDER BY name`,
+    [[...names]],
+  );
+}

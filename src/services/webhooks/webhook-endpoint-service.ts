@@ -2,13 +2,16 @@
 // them; a secret is shown once, when it is made (creation, rotation), and never again.
 import { AUDIT_ACTIONS } from "../../domain/audit-actions.ts";
 import { hasCapability } from "../../domain/capabilities.ts";
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type { SqlRows } from "../database/sql.ts";
 import { urlRefusal, type DestinationPolicy } from "../../events/destinations.ts";
 import { newWebhookSecret } from "../../events/signing.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import type { ServiceContext } from "../service-context.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
-import { auditEventsByIds } from "../audit/audit-store.ts";
+import { auditEventsByIds, change, type AuditWriter } from "../audit/audit-store.ts";
+import { appendPlatformAuditEvent } from "../audit/platform-audit-store.ts";
+import type { JsonValue } from "../canonical-json.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import {
   decodeCursor,
@@ -22,6 +25,7 @@ import {
 import { fail, ForbiddenError, succeed, type Outcome } from "../errors.ts";
 import { characterLength, hasControlCharacters, isStorableText, isUuid } from "../text.ts";
 import {
+  attemptLogs,
   deleteEndpoint,
   deliveryPage,
   endpointPage,
@@ -115,15 +119,55 @@ export async function createWebhookEndpoint(
   const checked = checkFields(input, policyOf(context));
   if (!checked.ok) return checked;
   const secret = newWebhookSecret();
-  const endpoint = await context.sql.transaction((tx) =>
-    insertEndpoint(tx, {
+  const endpoint = await context.sql.transaction(async (tx) => {
+    const created = await insertEndpoint(tx, {
       url: input.url.trim(),
       description: input.description?.trim() || null,
       eventTypes: [...new Set(input.eventTypes ?? [])],
       secret,
-    }),
-  );
+    });
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.created",
+      subjectId: created.id,
+      changes: fieldChanges(null, created),
+    });
+    return created;
+  });
   return succeed({ endpoint, secret });
+}
+
+const writerOf = (context: ServiceContext): AuditWriter => ({
+  viewer: context.viewer,
+  requestId: context.requestId,
+  auditKeys: context.auditKeys,
+});
+
+/** The audited fields of an endpoint; never its secrets, which are not in the record. */
+function auditedFields(endpoint: WebhookEndpointRecord | null): Record<string, JsonValue> {
+  return {
+    url: endpoint?.url ?? null,
+    description: endpoint?.description ?? null,
+    eventTypes: endpoint ? [...endpoint.eventTypes] : null,
+    enabled: endpoint?.enabled ?? null,
+    disabledReason: endpoint?.disabledReason ?? null,
+    version: endpoint?.version ?? null,
+  };
+}
+
+/** `{ field: { from, to } }` for the fields that differ (creation: from null; deletion: to null). */
+function fieldChanges(
+  before: WebhookEndpointRecord | null,
+  after: WebhookEndpointRecord | null,
+): Record<string, JsonValue> {
+  const from = auditedFields(before);
+  const to = auditedFields(after);
+  const changes: Record<string, JsonValue> = {};
+  for (const field of Object.keys(to)) {
+    if (JSON.stringify(from[field]) !== JSON.stringify(to[field])) {
+      changes[field] = change(from[field] ?? null, to[field] ?? null);
+    }
+  }
+  return changes;
 }
 
 const notFound = () => fail("NOT_FOUND", "No webhook endpoint with this id", ["input", "endpointId"]);
@@ -154,6 +198,11 @@ export async function updateWebhookEndpoint(
       enabled,
       disabledReason: enabled ? null : (current.disabledReason ?? "disabled by an operator"),
     });
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.updated",
+      subjectId: endpoint.id,
+      changes: fieldChanges(current, endpoint),
+    });
     return succeed({ endpoint });
   });
 }
@@ -175,7 +224,13 @@ export async function rotateWebhookSecret(
   return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
-    return succeed({ endpoint: await rotateSecret(tx, current.id, secret, overlap), secret });
+    const endpoint = await rotateSecret(tx, current.id, secret, overlap);
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.secret_rotated",
+      subjectId: endpoint.id,
+      changes: { ...fieldChanges(current, endpoint), previousSecretExpiresInSeconds: overlap },
+    });
+    return succeed({ endpoint, secret });
   });
 }
 
@@ -189,6 +244,11 @@ export async function deleteWebhookEndpoint(
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
     await deleteEndpoint(tx, current.id);
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.deleted",
+      subjectId: current.id,
+      changes: fieldChanges(current, null),
+    });
     return succeed({ deletedEndpointId: current.id });
   });
 }
@@ -206,7 +266,14 @@ export async function replayWebhookDeliveries(
   return context.sql.transaction(async (tx) => {
     const current = await lockEndpoint(tx, input.endpointId.toLowerCase());
     if (!current) return notFound();
-    return succeed({ scheduled: await replayDeliveries(tx, current.id, input.since, until, input.onlyFailed ?? true) });
+    const onlyFailed = input.onlyFailed ?? true;
+    const scheduled = await replayDeliveries(tx, current.id, input.since, until, onlyFailed);
+    await appendPlatformAuditEvent(tx, writerOf(context), {
+      action: "webhook_endpoint.deliveries_replayed",
+      subjectId: current.id,
+      changes: { since: input.since.toISOString(), until: until.toISOString(), onlyFailed, scheduled },
+    });
+    return succeed({ scheduled });
   });
 }
 
@@ -270,6 +337,28 @@ export async function listWebhookEndpoints(
 /** A delivery with its event, as a platform reader sees it. */
 export interface DeliveryWithEvent extends WebhookDeliveryRecord {
   event: Presented<AuditEventRecord> | null;
+  /** Its recorded attempts, oldest first: read for the whole page at once, when first asked. */
+  attemptLog(): Promise<WebhookAttemptRecord[]>;
+}
+
+/** One read of the page's attempt logs, made only if a delivery's log is selected. */
+function pageAttemptLogs(
+  sql: SqlRows,
+  deliveryIds: readonly string[],
+): (id: string) => Promise<WebhookAttemptRecord[]> {
+  let logs: Promise<Map<string, WebhookAttemptRecord[]>> | null = null;
+  return async (id) => {
+    logs ??= attemptLogs(sql, deliveryIds).then((rows) => {
+      const byDelivery = new Map<string, WebhookAttemptRecord[]>();
+      for (const row of rows) {
+        const log = byDelivery.get(row.deliveryId);
+        if (log) log.push(row);
+        else byDelivery.set(row.deliveryId, [row]);
+      }
+      return byDelivery;
+    });
+    return (await logs).get(id) ?? [];
+  };
 }
 
 export async function listWebhookDeliveries(
@@ -294,13 +383,21 @@ export async function listWebhookDeliveries(
       )
     ).map((event) => [event.id, event]),
   );
+  const logOf = pageAttemptLogs(
+    context.sql,
+    rows.slice(0, request.first).map((row) => row.id),
+  );
   return pageOf(
     rows,
     request,
     DELIVERY_ORDER,
     (row) => {
       const event = events.get(row.eventId);
-      return { ...row, event: event ? presentAuditEvent(context.viewer, access, event) : null };
+      return {
+        ...row,
+        event: event ? presentAuditEvent(context.viewer, access, event) : null,
+        attemptLog: () => logOf(row.id),
+      };
     },
     endpointId,
   );

@@ -1,9 +1,10 @@
 // The one owner of the webhook tables' SQL (docs/design.md §9): endpoints, their secrets, the
 // deliveries (fan-out, lease-based claims, outcomes) and the fan-out's cursor in the event feed.
 import { randomUUID } from "node:crypto";
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
 import type { FeedEventRow } from "../audit/audit-store.ts";
 import {
+  WEBHOOK_ATTEMPT_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS_OF_D,
   WEBHOOK_ENDPOINT_COLUMNS,
@@ -213,6 +214,12 @@ export type DeliveryOutcome =
   /** 410 Gone: the delivery fails and the endpoint is disabled. */
   | { kind: "gone" };
 
+/**
+ * The attempt log keeps a delivery's last 20 attempts: the schedule's 10 and as many again after
+ * a replay (which starts the schedule over), so a delivery replayed without end stays bounded.
+ */
+export const ATTEMPT_LOG_LENGTH = 20;
+
 export interface AttemptRecord {
   httpStatus: number | null;
   durationMs: number;
@@ -233,11 +240,23 @@ export async function recordOutcome(
   disableAfterSeconds: number,
 ): Promise<boolean> {
   const status = outcome.kind === "succeeded" ? "SUCCEEDED" : outcome.kind === "retry" ? "PENDING" : "FAILED";
+  // The outcome, its entry in the attempt log (at the claim's time) and the log's trim are one
+  // statement: the CTEs all see the log as it was before this entry, so keeping the newest
+  // ATTEMPT_LOG_LENGTH - 1 old entries leaves ATTEMPT_LOG_LENGTH with the new one.
   const updated = await tx.rows<{ id: string }>(
-    `UPDATE webhook_deliveries SET status = $3::text::webhook_delivery_status, lease_token = NULL, lease_until = NULL,
-       next_attempt_at = CASE WHEN $3::text = 'PENDING' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE NULL END,
-       last_http_status = $5, last_duration_ms = $6, last_error = $7
-     WHERE id = $1 AND lease_token = $2 RETURNING id`,
+    `WITH updated AS (
+       UPDATE webhook_deliveries SET status = $3::text::webhook_delivery_status, lease_token = NULL, lease_until = NULL,
+         next_attempt_at = CASE WHEN $3::text = 'PENDING' THEN now() + make_interval(secs => $4::float8 / 1000) ELSE NULL END,
+         last_http_status = $5, last_duration_ms = $6, last_error = $7
+       WHERE id = $1 AND lease_token = $2 RETURNING id, last_attempt_at),
+     logged AS (
+       INSERT INTO webhook_attempts (id, delivery_id, at, http_status, duration_ms, error)
+       SELECT gen_random_uuid(), id, COALESCE(last_attempt_at, now()), $5, $6, $7 FROM updated RETURNING id),
+     trimmed AS (
+       DELETE FROM webhook_attempts WHERE id IN (
+         SELECT a.id FROM webhook_attempts a WHERE a.delivery_id = $1 AND EXISTS (SELECT 1 FROM updated)
+         ORDER BY a.at DESC, a.id DESC OFFSET $8) RETURNING id)
+     SELECT id FROM updated`,
     [
       delivery.id,
       leaseToken,
@@ -246,6 +265,7 @@ export async function recordOutcome(
       attempt.httpStatus,
       attempt.durationMs,
       attempt.error?.slice(0, 500) ?? null,
+      ATTEMPT_LOG_LENGTH - 1,
     ],
   );
   if (updated.length === 0) return false;
@@ -293,6 +313,15 @@ export function deliveryPage(
     `SELECT ${WEBHOOK_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE ${conditions.join(" AND ")}
      ORDER BY created_at, id LIMIT $${values.push(limit)}`,
     values,
+  );
+}
+
+/** The attempt logs of these deliveries, each oldest first (webhook_attempts_delivery_id_at_id_idx). */
+export function attemptLogs(sql: SqlRows, deliveryIds: readonly string[]): Promise<WebhookAttemptRecord[]> {
+  return sql.rows<WebhookAttemptRecord>(
+    `SELECT ${WEBHOOK_ATTEMPT_COLUMNS} FROM webhook_attempts WHERE delivery_id = ANY($1::uuid[])
+     ORDER BY delivery_id, at, id`,
+    [[...deliveryIds]],
   );
 }
 
