@@ -43,7 +43,7 @@ function labelOf(text: string): StatementLabel {
   const first = tokens[0]?.word.toUpperCase();
   if (first === undefined) return { summary: "statement", operation: "statement" };
   // A statement with common table expressions is named by what it changes — the first INSERT,
-  // UPDATE or DELETE among them (`WITH event AS (INSERT INTO audit_events …) SELECT … FROM event`
+  // UPDATE or DELETE among them (a CTE that inserts the event, then a SELECT from that CTE,
   // is an insert) — or else by its main statement, the first one at the top level.
   const start =
     first === "WITH"
