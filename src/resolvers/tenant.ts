@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../services/errors.ts";
 import { getOnboardingSession } from "../services/onboarding/onboarding-service.ts";
 import { listTenantOperationRuns, type OperationRunFilter } from "../services/operation-runs/run-service.ts";
 import {
+  countTenantsPerStatus,
   createTenant,
   getTenant,
   getViewerTenant,
@@ -16,6 +17,7 @@ import {
   type CreateTenantInput,
   type TenantChangePayload,
   type TenantFilter,
+  type TenantStatusCount,
   type UpdateTenantInput,
 } from "../services/tenants/tenant-service.ts";
 import { pageArgs, toConnection, toPayload, type Payload } from "./connection.ts";
@@ -24,7 +26,7 @@ import { servicesOf, type GraphQLContext } from "./context.ts";
 /** A tenant as the schema receives it: only the presentation module makes one. */
 export type TenantParent = Presented<TenantRecord>;
 export type TenantChangePayloadParent = Payload<TenantChangePayload>;
-export type { CreateTenantInput, TenantFilter, UpdateTenantInput };
+export type { CreateTenantInput, TenantFilter, TenantStatusCount, UpdateTenantInput };
 
 interface PageFieldArgs {
   first?: number | null;
@@ -48,6 +50,9 @@ export async function tenantsPage(
 ) {
   return toConnection(await listTenants(servicesOf(context), { ...pageArgs(args, info), filter: args.filter }));
 }
+
+export const tenantStatusCounts = (_root: unknown, _args: unknown, context: GraphQLContext) =>
+  countTenantsPerStatus(servicesOf(context));
 
 export const viewerTenant = (_root: unknown, _args: unknown, context: GraphQLContext) =>
   getViewerTenant(servicesOf(context));

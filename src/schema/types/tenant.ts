@@ -8,9 +8,11 @@ import {
   tenantOnboarding,
   tenantOperationRuns,
   tenantsPage,
+  tenantStatusCounts,
   updateTenantMutation,
   viewerTenant,
   type TenantChangePayloadParent,
+  type TenantStatusCount,
 } from "../../resolvers/tenant.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
 import { idempotencyKeyOptions, UserErrorType } from "./common.ts";
@@ -62,6 +64,14 @@ const TenantFilterInput = builder.inputType("TenantFilter", {
   }),
 });
 
+const TenantStatusCountType = builder.objectRef<TenantStatusCount>("TenantStatusCount").implement({
+  description: "How many tenants are in a status: exact, read from counters the database keeps.",
+  fields: (t) => ({
+    status: t.expose("status", { type: TenantStatusEnum }),
+    count: t.exposeInt("count"),
+  }),
+});
+
 builder.queryFields((t) => ({
   tenant: t.field({
     ...authenticatedField,
@@ -78,6 +88,14 @@ builder.queryFields((t) => ({
     description: "Platform readers only (FORBIDDEN otherwise). first is 1..100.",
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: TenantFilterInput }) },
     resolve: tenantsPage,
+  }),
+  tenantStatusCounts: t.field({
+    ...capabilityField("readPlatform"),
+    type: [TenantStatusCountType],
+    description:
+      "Every status with its exact number of tenants (zero included), in one call: the status tabs of a " +
+      "dashboard. Platform readers only (FORBIDDEN otherwise).",
+    resolve: tenantStatusCounts,
   }),
   viewerTenant: t.field({
     ...authenticatedField,

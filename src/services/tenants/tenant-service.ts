@@ -115,6 +115,21 @@ export async function listTenants(
   return mapPage(page, (tenant) => presentPlatformTenant(access, tenant));
 }
 
+export interface TenantStatusCount {
+  status: TenantStatus;
+  count: number;
+}
+
+/**
+ * Every status with its number of tenants (zero included), in the enum's order: exact, read from
+ * the maintained counters in one statement. Platform readers only, like the list it summarises.
+ */
+export async function countTenantsPerStatus(context: ServiceContext): Promise<TenantStatusCount[]> {
+  requirePlatformReader(context.viewer);
+  const counts = await context.read.tenants.countsPerStatus();
+  return ALL_TENANT_STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }));
+}
+
 function slugTaken(slug: string): UserError {
   return { code: "SLUG_TAKEN", message: `The slug "${slug}" is already taken`, field: ["input", "slug"] };
 }

@@ -175,6 +175,18 @@ export class TenantReader {
     return listPage(this.sql, TENANTS, filterSql(filter, values), values, request, exactTotal);
   }
 
+  /**
+   * Tenants per status (a status with none is absent), in one statement over the counters the
+   * tenants table's triggers keep: at most 32 rows per status, whatever the fleet's size.
+   */
+  async countsPerStatus(): Promise<Map<TenantStatus, number>> {
+    const rows = await this.sql.rows<{ status: TenantStatus; count: string }>(
+      "SELECT status, sum(count)::int8 AS count FROM tenant_status_counts GROUP BY status",
+      [],
+    );
+    return new Map(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
   /** Tenants in these statuses (all for null), from the counters the tenants table's triggers keep. */
   async countByStatus(statuses: readonly TenantStatus[] | null): Promise<number> {
     const [row] = await this.sql.rows<{ count: number }>(
