@@ -10,7 +10,7 @@ import {
 import type { Presented } from "../services/authorization/presentation.ts";
 import { getTenant } from "../services/tenants/tenant-service.ts";
 import type { ActorParent } from "./actor.ts";
-import { pageArgs, toConnection } from "./connection.ts";
+import { pageArgs, toConnection, type ConnectionArgs } from "./connection.ts";
 import { chainRefund } from "../server/query-cost.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
@@ -19,7 +19,7 @@ export type { AuditChainVerification, AuditEventFilter };
 
 export async function auditEventsPage(
   _root: unknown,
-  args: { first?: number | null; after?: string | null; filter?: AuditEventFilter | null },
+  args: ConnectionArgs & { filter?: AuditEventFilter | null },
   context: GraphQLContext,
   info: GraphQLResolveInfo,
 ) {

@@ -20,7 +20,7 @@ import {
   type TenantStatusCount,
   type UpdateTenantInput,
 } from "../services/tenants/tenant-service.ts";
-import { pageArgs, toConnection, toPayload, type Payload } from "./connection.ts";
+import { pageArgs, toConnection, toPayload, type ConnectionArgs, type Payload } from "./connection.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
 /** A tenant as the schema receives it: only the presentation module makes one. */
@@ -28,10 +28,7 @@ export type TenantParent = Presented<TenantRecord>;
 export type TenantChangePayloadParent = Payload<TenantChangePayload>;
 export type { CreateTenantInput, TenantFilter, TenantStatusCount, UpdateTenantInput };
 
-interface PageFieldArgs {
-  first?: number | null;
-  after?: string | null;
-}
+type PageFieldArgs = ConnectionArgs;
 
 export function tenantByIdOrSlug(
   _root: unknown,

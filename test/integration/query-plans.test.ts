@@ -56,6 +56,7 @@ interface PlanNode {
   "Relation Name"?: string;
   "Plan Rows"?: number;
   "Actual Rows"?: number;
+  "Scan Direction"?: string;
   Plans?: PlanNode[];
 }
 
@@ -232,18 +233,19 @@ describe("Query.operationRuns", () => {
   });
 });
 
-describe("a page of tenants' nested lists", () => {
-  async function tenantPage(context: ServiceContext) {
-    const { rows } = await database.pool.query<TenantRecord>(
-      `SELECT id, slug, name, status, status_reason AS "statusReason", status_message AS "statusMessage",
-         status_changed_at AS "statusChangedAt", version, created_at AS "createdAt", updated_at AS "updatedAt"
-       FROM tenants WHERE id = ANY($1::uuid[])`,
-      [[fleet.longHistoryTenantIds[0], ...fleet.activeTenantIds.slice(0, 49)]],
-    );
-    const access = requirePlatformReader(context.viewer);
-    return rows.map((tenant) => presentPlatformTenant(access, tenant));
-  }
+/** The long-history tenant and 49 active ones, as a page of tenants presents them. */
+async function tenantPage(context: ServiceContext) {
+  const { rows } = await database.pool.query<TenantRecord>(
+    `SELECT id, slug, name, status, status_reason AS "statusReason", status_message AS "statusMessage",
+       status_changed_at AS "statusChangedAt", version, created_at AS "createdAt", updated_at AS "updatedAt"
+     FROM tenants WHERE id = ANY($1::uuid[])`,
+    [[fleet.longHistoryTenantIds[0], ...fleet.activeTenantIds.slice(0, 49)]],
+  );
+  const access = requirePlatformReader(context.viewer);
+  return rows.map((tenant) => presentPlatformTenant(access, tenant));
+}
 
+describe("a page of tenants' nested lists", () => {
   it("lifecycle history walks audit_events_tenant_id_action_sequence_idx per tenant and action", async () => {
     const [plan] = await plansOf(async (context) => {
       const tenants = await tenantPage(context);
@@ -262,6 +264,110 @@ describe("a page of tenants' nested lists", () => {
       await Promise.all(tenants.map((tenant) => listTenantOperationRuns(context, tenant, { first: 5 })));
     });
     expectWalks(plan as PlanNode, "operation_runs_tenant_id_created_at_id_idx");
+  });
+});
+
+describe("backward pages (last/before)", () => {
+  const directionsOn = (plan: PlanNode, index: string) =>
+    new Set(
+      nodes(plan)
+        .filter((node) => node["Index Name"] === index)
+        .map((node) => node["Scan Direction"]),
+    );
+
+  /**
+   * A backward page walks the forward page's index the other way — read from the cursor towards
+   * the list's start — and so reads a page, however long the list: never a sort of the whole list.
+   */
+  async function expectBackwardWalk(
+    list: (
+      context: ServiceContext,
+      args: { first?: number; last?: number; after?: string; before?: string },
+    ) => Promise<{ items: { cursor: string }[] }>,
+    index: string,
+  ) {
+    let middle: string | undefined;
+    const [forwardPlan] = await plansOf(async (context) => {
+      middle = (await list(context, { first: 50 })).items.at(-1)?.cursor;
+    });
+    expect(middle).toBeDefined();
+    for (const args of [{ last: 50 }, { last: 50, before: middle }]) {
+      const [backwardPlan] = await plansOf((context) => list(context, args));
+      expectWalks(backwardPlan as PlanNode, index);
+      const forwardWay = directionsOn(forwardPlan as PlanNode, index);
+      const backwardWay = directionsOn(backwardPlan as PlanNode, index);
+      expect(forwardWay.size, JSON.stringify(args)).toBe(1);
+      expect(backwardWay.size).toBe(1);
+      expect(backwardWay).not.toEqual(forwardWay);
+    }
+  }
+
+  it("tenants walk tenants_created_at_id_idx, or tenants_status_created_at_id_idx per status, the other way", async () => {
+    await expectBackwardWalk(
+      (context, args) => listTenants(context, { ...args, filter: { includeArchived: true } }),
+      "tenants_created_at_id_idx",
+    );
+    for (const filter of [{}, { status: ["SUSPENDED" as const] }]) {
+      await expectBackwardWalk(
+        (context, args) => listTenants(context, { ...args, filter }),
+        "tenants_status_created_at_id_idx",
+      );
+    }
+  });
+
+  it("the audit feed, a tenant's feed and a tenant's history walk their indexes the other way", async () => {
+    const tenantId = fleet.longHistoryTenantIds[0] as string;
+    await expectBackwardWalk((context, args) => listAuditEvents(context, args), "audit_events_occurred_at_id_idx");
+    await expectBackwardWalk(
+      (context, args) => listAuditEvents(context, { ...args, filter: { action: "tenant." } }),
+      "audit_events_action_occurred_at_id_idx",
+    );
+    await expectBackwardWalk(
+      (context, args) => listAuditEvents(context, { ...args, filter: { tenantId } }),
+      "audit_events_tenant_id_sequence_key",
+    );
+    const [tenant] = (
+      await database.pool.query<TenantRecord>(`SELECT id, status FROM tenants WHERE id = $1`, [tenantId])
+    ).rows;
+    await expectBackwardWalk(
+      (context, args) =>
+        listTenantAuditEvents(
+          context,
+          presentPlatformTenant(requirePlatformReader(context.viewer), tenant as TenantRecord),
+          { ...args, actionPrefix: LIFECYCLE_ACTION_PREFIX },
+        ),
+      "audit_events_tenant_id_action_sequence_idx",
+    );
+  });
+
+  it("runs walk operation_runs_created_at_id_idx, the (status, kind) index and a tenant's index the other way", async () => {
+    const tenantId = fleet.longHistoryTenantIds[0] as string;
+    await expectBackwardWalk((context, args) => listOperationRuns(context, args), "operation_runs_created_at_id_idx");
+    await expectBackwardWalk(
+      (context, args) => listOperationRuns(context, { ...args, filter: { status: ["FAILED", "CANCELLED"] } }),
+      "operation_runs_status_kind_created_at_id_idx",
+    );
+    await expectBackwardWalk(
+      (context, args) => listOperationRuns(context, { ...args, filter: { tenantId } }),
+      "operation_runs_tenant_id_created_at_id_idx",
+    );
+  });
+
+  it("a page of tenants' runs, each walked backward, walk operation_runs_tenant_id_created_at_id_idx the other way", async () => {
+    // One statement for the page's 50 tenants, each tenant's window on its own index range.
+    const index = "operation_runs_tenant_id_created_at_id_idx";
+    const planFor = async (args: { first?: number; last?: number }) => {
+      const [plan] = await plansOf(async (context) => {
+        const tenants = await tenantPage(context);
+        await Promise.all(tenants.map((tenant) => listTenantOperationRuns(context, tenant, args)));
+      });
+      return plan as PlanNode;
+    };
+    const forward = await planFor({ first: 5 });
+    const backward = await planFor({ last: 5 });
+    expectWalks(backward, index);
+    expect(directionsOn(backward, index).size).toBe(1);
+    expect(directionsOn(backward, index)).not.toEqual(directionsOn(forward, index));
   });
 });
 

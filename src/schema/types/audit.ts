@@ -7,6 +7,7 @@ import {
   type AuditChainVerification,
 } from "../../resolvers/audit.ts";
 import { builder, capabilityField } from "../builder.ts";
+import { backwardPageArgs } from "./common.ts";
 import { ActorObject } from "./actor.ts";
 import { AuditEventConnection, AuditEventType, TenantType } from "./refs.ts";
 
@@ -59,6 +60,7 @@ builder.queryFields((t) => ({
     args: {
       first: t.arg.int({ defaultValue: 20 }),
       after: t.arg.string(),
+      ...backwardPageArgs,
       filter: t.arg({ type: AuditEventFilterInput }),
     },
     resolve: auditEventsPage,

@@ -13,7 +13,7 @@ import {
 } from "../../resolvers/operation-run.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
 import { ActorObject } from "./actor.ts";
-import { idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
+import { backwardPageArgs, idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
 import { OperationKindEnum, OperationRunStatusEnum } from "./enums.ts";
 import { OperationRunConnection, OperationRunType, TenantType } from "./refs.ts";
 
@@ -64,6 +64,7 @@ builder.queryFields((t) => ({
     args: {
       first: t.arg.int({ defaultValue: 20 }),
       after: t.arg.string(),
+      ...backwardPageArgs,
       filter: t.arg({ type: OperationRunFilterInput }),
     },
     resolve: operationRunsPage,

@@ -15,7 +15,7 @@ import {
   type TenantStatusCount,
 } from "../../resolvers/tenant.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
-import { idempotencyKeyOptions, UserErrorType } from "./common.ts";
+import { backwardPageArgs, idempotencyKeyOptions, UserErrorType } from "./common.ts";
 import { TenantStatusEnum } from "./enums.ts";
 import { OnboardingSessionType } from "./onboarding.ts";
 import { OperationRunFilterInput } from "./operation-run.ts";
@@ -36,6 +36,7 @@ builder.objectFields(TenantType, (t) => ({
     args: {
       first: t.arg.int({ defaultValue: 20 }),
       after: t.arg.string(),
+      ...backwardPageArgs,
       filter: t.arg({ type: OperationRunFilterInput }),
     },
     resolve: tenantOperationRuns,
@@ -43,7 +44,7 @@ builder.objectFields(TenantType, (t) => ({
   auditEvents: t.field({
     type: AuditEventConnection,
     description: "Platform readers and tenant admins of this tenant; masked for tenant viewers.",
-    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
+    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), ...backwardPageArgs },
     resolve: tenantAuditEvents,
   }),
   createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -86,7 +87,12 @@ builder.queryFields((t) => ({
     ...capabilityField("readPlatform"),
     type: TenantConnection,
     description: "Platform readers only (FORBIDDEN otherwise). first is 1..100.",
-    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: TenantFilterInput }) },
+    args: {
+      first: t.arg.int({ defaultValue: 20 }),
+      after: t.arg.string(),
+      ...backwardPageArgs,
+      filter: t.arg({ type: TenantFilterInput }),
+    },
     resolve: tenantsPage,
   }),
   tenantStatusCounts: t.field({
