@@ -50,6 +50,11 @@ const AuditEventFilterInput = builder.inputType("AuditEventFilter", {
   fields: (t) => ({
     tenantId: t.id(),
     action: t.string({ description: "Prefix match, e.g. tenant.lifecycle" }),
+    occurredAfter: t.field({ type: "DateTime", description: "Occurred at or after this time." }),
+    occurredBefore: t.field({
+      type: "DateTime",
+      description: "Occurred before this time (not at it); not earlier than occurredAfter.",
+    }),
   }),
 });
 

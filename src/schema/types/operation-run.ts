@@ -45,6 +45,11 @@ export const OperationRunFilterInput = builder.inputType("OperationRunFilter", {
     tenantId: t.id(),
     status: t.field({ type: [OperationRunStatusEnum] }),
     kind: t.field({ type: [OperationKindEnum] }),
+    createdAfter: t.field({ type: "DateTime", description: "Created at or after this time." }),
+    createdBefore: t.field({
+      type: "DateTime",
+      description: "Created before this time (not at it); not earlier than createdAfter.",
+    }),
   }),
 });
 

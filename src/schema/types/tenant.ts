@@ -62,6 +62,11 @@ const TenantFilterInput = builder.inputType("TenantFilter", {
     search: t.string({ description: "Case-insensitive match on slug or name." }),
     selectable: t.boolean({ description: "Only tenants that may be chosen as context." }),
     includeArchived: t.boolean({ defaultValue: false, description: "ARCHIVED tenants are left out unless true." }),
+    createdAfter: t.field({ type: "DateTime", description: "Created at or after this time." }),
+    createdBefore: t.field({
+      type: "DateTime",
+      description: "Created before this time (not at it); not earlier than createdAfter.",
+    }),
   }),
 });
 

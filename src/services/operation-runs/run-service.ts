@@ -30,11 +30,14 @@ import {
   updateOperationRunState,
   type RunListFilter,
 } from "./run-store.ts";
+import { validateTimeRange } from "../time-range.ts";
 
 export interface OperationRunFilter {
   tenantId?: string | null;
   status?: OperationRunStatus[] | null;
   kind?: OperationKind[] | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
 }
 
 /**
@@ -69,6 +72,10 @@ function listFilter(filter: OperationRunFilter | null | undefined): RunListFilte
   return {
     statuses: filter?.status?.length ? filter.status : null,
     kinds: filter?.kind?.length ? filter.kind : null,
+    created: validateTimeRange(filter?.createdAfter, filter?.createdBefore, {
+      after: "createdAfter",
+      before: "createdBefore",
+    }),
   };
 }
 

@@ -17,6 +17,7 @@ import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagin
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { characterLength, hasControlCharacters, isStorableText, TEXT_LIMITS } from "../text.ts";
+import { validateTimeRange } from "../time-range.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
 import {
   insertTenant,
@@ -32,6 +33,8 @@ export interface TenantFilter {
   search?: string | null;
   selectable?: boolean | null;
   includeArchived?: boolean | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
 }
 
 /** What a tenant change writes: the tenant as it now is, and the event (null for a no-op). */
@@ -84,7 +87,11 @@ function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
       "filter",
     );
   }
-  return { statuses: listedStatuses(filter), search };
+  const created = validateTimeRange(filter?.createdAfter, filter?.createdBefore, {
+    after: "createdAfter",
+    before: "createdBefore",
+  });
+  return { statuses: listedStatuses(filter), search, created };
 }
 
 /**
