@@ -5,6 +5,7 @@ import type { TenantRecord } from "../domain/vocabulary.ts";
 import { listTenantAuditEvents } from "../services/audit/audit-service.ts";
 import type { Presented } from "../services/authorization/presentation.ts";
 import { InvalidArgumentError } from "../services/errors.ts";
+import { getAllowedActions } from "../services/lifecycle/lifecycle-service.ts";
 import { getOnboardingSession } from "../services/onboarding/onboarding-service.ts";
 import { listTenantOperationRuns, type OperationRunFilter } from "../services/operation-runs/run-service.ts";
 import {
@@ -53,6 +54,9 @@ export const tenantStatusCounts = (_root: unknown, _args: unknown, context: Grap
 
 export const viewerTenant = (_root: unknown, _args: unknown, context: GraphQLContext) =>
   getViewerTenant(servicesOf(context));
+
+export const tenantAllowedActions = (tenant: TenantParent, _args: unknown, context: GraphQLContext) =>
+  getAllowedActions(servicesOf(context), tenant);
 
 export const tenantOnboarding = (tenant: TenantParent, _args: unknown, context: GraphQLContext) =>
   getOnboardingSession(servicesOf(context), tenant);

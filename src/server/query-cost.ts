@@ -38,6 +38,8 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "AuditEvent.changes": 10,
   // A list of one item per status (8), each two fields: read from at most 256 counter rows.
   "Query.tenantStatusCounts": 16,
+  // One item per action (9), each three fields, from facts the request's loaders batch.
+  "Tenant.allowedActions": 33,
   // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
   // Charged for that before it runs; what a shorter chain did not walk is refunded (chainRefund).
   "Query.auditChain": 20_000,

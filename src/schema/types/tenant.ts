@@ -3,6 +3,7 @@
 import {
   createTenantMutation,
   resolveTenantReference,
+  tenantAllowedActions,
   tenantAuditEvents,
   tenantByIdOrSlug,
   tenantOnboarding,
@@ -16,7 +17,8 @@ import {
 } from "../../resolvers/tenant.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
 import { backwardPageArgs, idempotencyKeyOptions, UserErrorType } from "./common.ts";
-import { TenantStatusEnum } from "./enums.ts";
+import { TenantActionKindEnum, TenantStatusEnum } from "./enums.ts";
+import type { TenantActionJudgement } from "../../domain/tenant-actions.ts";
 import { OnboardingSessionType } from "./onboarding.ts";
 import { OperationRunFilterInput } from "./operation-run.ts";
 import {
@@ -28,7 +30,23 @@ import {
   TenantType,
 } from "./refs.ts";
 
+const TenantActionType = builder.objectRef<TenantActionJudgement>("TenantAction").implement({
+  description: "An action beyond transitions, judged for the viewer: permitted, or why not.",
+  fields: (t) => ({
+    action: t.expose("action", { type: TenantActionKindEnum }),
+    permitted: t.exposeBoolean("permitted"),
+    blockedReason: t.exposeString("blockedReason", { nullable: true }),
+  }),
+});
+
 builder.objectFields(TenantType, (t) => ({
+  allowedActions: t.field({
+    type: [TenantActionType],
+    description:
+      "Every action beyond lifecycle transitions (see lifecycle.availableTransitions), judged for this viewer " +
+      "from the capability table and the action's own rule, with the reason when blocked. Advisory: the write decides.",
+    resolve: tenantAllowedActions,
+  }),
   lifecycle: t.field({ type: TenantLifecycleType, resolve: (tenant) => tenant }),
   onboarding: t.field({ type: OnboardingSessionType, nullable: true, resolve: tenantOnboarding }),
   operationRuns: t.field({

@@ -10,6 +10,7 @@ import { isUniqueViolation } from "../database/failures.ts";
 import { TenantStatus, type AuditEventRecord, type TenantRecord } from "../../domain/vocabulary.ts";
 import { fail, InvalidArgumentError, succeed, type Outcome } from "../errors.ts";
 import { deriveOperability } from "../../domain/operability.ts";
+import { tenantChangeBlocked } from "../../domain/tenant-actions.ts";
 
 const ALL_TENANT_STATUSES: readonly TenantStatus[] = Object.values(TenantStatus);
 import { defineCreation, defineMutation } from "../mutation.ts";
@@ -225,13 +226,8 @@ export const updateTenant = defineMutation({
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   expectedVersion: (valid) => valid.expectedVersion,
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<TenantChange>> {
-    // A tenant's own users change it only while it is actionable; operators at any time.
-    if (viewer.tenantScope !== null && !deriveOperability(tenant.status, null).actionable) {
-      return fail("PRECONDITION_FAILED", `A ${tenant.status} tenant cannot be changed by its users`, [
-        "input",
-        "tenantId",
-      ]);
-    }
+    const blocked = tenantChangeBlocked({ status: tenant.status, tenantUser: viewer.tenantScope !== null });
+    if (blocked) return fail("PRECONDITION_FAILED", blocked, ["input", "tenantId"]);
     const changes: AuditChanges = {};
     if (valid.name !== undefined && valid.name !== tenant.name) changes["name"] = change(tenant.name, valid.name);
     if (valid.slug !== undefined && valid.slug !== tenant.slug) {
