@@ -29,7 +29,7 @@ export interface ConnectionArgs {
  * Whether the operation itself gives the argument (a literal, or a variable it was sent or
  * declares a default for), as opposed to the schema's default filling it in.
  */
-export function operationGives(info: Pick<GraphQLResolveInfo, "fieldNodes" | "variableValues">, name: string): boolean {
+function operationGives(info: Pick<GraphQLResolveInfo, "fieldNodes" | "variableValues">, name: string): boolean {
   return info.fieldNodes.some((node) =>
     (node.arguments ?? []).some(
       (argument) =>
