@@ -15,7 +15,7 @@ import type { AuditCheckpointRecord } from "../services/audit/checkpoint-signatu
 import type { Presented } from "../services/authorization/presentation.ts";
 import { getTenant } from "../services/tenants/tenant-service.ts";
 import type { ActorParent } from "./actor.ts";
-import { pageArgs, toConnection, type UserError } from "./connection.ts";
+import { pageArgs, toConnection, type ConnectionArgs, type UserError } from "./connection.ts";
 import { chainRefund } from "../server/query-cost.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
@@ -24,7 +24,7 @@ export type { AuditChainVerification, AuditCheckpointRecord, AuditEventFilter, A
 
 export async function auditEventsPage(
   _root: unknown,
-  args: { first?: number | null; after?: string | null; filter?: AuditEventFilter | null },
+  args: ConnectionArgs & { filter?: AuditEventFilter | null },
   context: GraphQLContext,
   info: GraphQLResolveInfo,
 ) {

@@ -17,11 +17,40 @@ function selectsTotal(selectionSet: SelectionSetNode | undefined, info: GraphQLR
   });
 }
 
-/** A connection field's page arguments, with whether the total was selected. */
-export function pageArgs(args: { first?: number | null; after?: string | null }, info: GraphQLResolveInfo): PageArgs {
+/** The page arguments every connection field takes. */
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/**
+ * Whether the operation itself gives the argument (a literal, or a variable it was sent or
+ * declares a default for), as opposed to the schema's default filling it in.
+ */
+function operationGives(info: Pick<GraphQLResolveInfo, "fieldNodes" | "variableValues">, name: string): boolean {
+  return info.fieldNodes.some((node) =>
+    (node.arguments ?? []).some(
+      (argument) =>
+        argument.name.value === name &&
+        (argument.value.kind !== Kind.VARIABLE || info.variableValues[argument.value.name.value] !== undefined),
+    ),
+  );
+}
+
+/**
+ * A connection field's page arguments, with whether the total was selected. `first` defaults
+ * to 20 in the schema: on a backward page that default is no `first` — only one the operation
+ * gives is one (and refused beside `last`).
+ */
+export function pageArgs(args: ConnectionArgs, info: GraphQLResolveInfo): PageArgs {
+  const backward = args.last != null || Boolean(args.before);
   return {
-    first: args.first,
+    first: backward && !operationGives(info, "first") ? null : args.first,
     after: args.after,
+    last: args.last,
+    before: args.before,
     withTotalCount: info.fieldNodes.some((node) => selectsTotal(node.selectionSet, info)),
   };
 }

@@ -13,7 +13,7 @@ import {
   type TransitionPayload,
   type TransitionTenantInput,
 } from "../services/lifecycle/lifecycle-service.ts";
-import { pageArgs, toConnection, toPayload, type Payload } from "./connection.ts";
+import { pageArgs, toConnection, toPayload, type ConnectionArgs, type Payload } from "./connection.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 import type { TenantParent } from "./tenant.ts";
 
@@ -30,7 +30,7 @@ export const lifecycleAvailableTransitions = (tenant: TenantParent, _args: unkno
 
 export async function lifecycleHistory(
   tenant: TenantParent,
-  args: { first?: number | null; after?: string | null },
+  args: ConnectionArgs,
   context: GraphQLContext,
   info: GraphQLResolveInfo,
 ) {

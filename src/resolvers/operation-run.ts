@@ -17,7 +17,7 @@ import {
 } from "../services/operation-runs/run-service.ts";
 import { getTenant } from "../services/tenants/tenant-service.ts";
 import type { ActorParent } from "./actor.ts";
-import { pageArgs, toConnection, toPayload, type Payload } from "./connection.ts";
+import { pageArgs, toConnection, toPayload, type ConnectionArgs, type Payload } from "./connection.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
 export type OperationRunParent = Presented<OperationRunRecord>;
@@ -29,7 +29,7 @@ export const operationRunById = (_root: unknown, args: { id: string }, context: 
 
 export async function operationRunsPage(
   _root: unknown,
-  args: { first?: number | null; after?: string | null; filter?: OperationRunFilter | null },
+  args: ConnectionArgs & { filter?: OperationRunFilter | null },
   context: GraphQLContext,
   info: GraphQLResolveInfo,
 ) {

@@ -5,9 +5,11 @@ import type { TenantRecord } from "../domain/vocabulary.ts";
 import { listTenantAuditEvents } from "../services/audit/audit-service.ts";
 import type { Presented } from "../services/authorization/presentation.ts";
 import { InvalidArgumentError } from "../services/errors.ts";
+import { getAllowedActions } from "../services/lifecycle/lifecycle-service.ts";
 import { getOnboardingSession } from "../services/onboarding/onboarding-service.ts";
 import { listTenantOperationRuns, type OperationRunFilter } from "../services/operation-runs/run-service.ts";
 import {
+  countTenantsPerStatus,
   createTenant,
   getTenant,
   getViewerTenant,
@@ -16,20 +18,18 @@ import {
   type CreateTenantInput,
   type TenantChangePayload,
   type TenantFilter,
+  type TenantStatusCount,
   type UpdateTenantInput,
 } from "../services/tenants/tenant-service.ts";
-import { pageArgs, toConnection, toPayload, type Payload } from "./connection.ts";
+import { pageArgs, toConnection, toPayload, type ConnectionArgs, type Payload } from "./connection.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
 /** A tenant as the schema receives it: only the presentation module makes one. */
 export type TenantParent = Presented<TenantRecord>;
 export type TenantChangePayloadParent = Payload<TenantChangePayload>;
-export type { CreateTenantInput, TenantFilter, UpdateTenantInput };
+export type { CreateTenantInput, TenantFilter, TenantStatusCount, UpdateTenantInput };
 
-interface PageFieldArgs {
-  first?: number | null;
-  after?: string | null;
-}
+type PageFieldArgs = ConnectionArgs;
 
 export function tenantByIdOrSlug(
   _root: unknown,
@@ -49,8 +49,14 @@ export async function tenantsPage(
   return toConnection(await listTenants(servicesOf(context), { ...pageArgs(args, info), filter: args.filter }));
 }
 
+export const tenantStatusCounts = (_root: unknown, _args: unknown, context: GraphQLContext) =>
+  countTenantsPerStatus(servicesOf(context));
+
 export const viewerTenant = (_root: unknown, _args: unknown, context: GraphQLContext) =>
   getViewerTenant(servicesOf(context));
+
+export const tenantAllowedActions = (tenant: TenantParent, _args: unknown, context: GraphQLContext) =>
+  getAllowedActions(servicesOf(context), tenant);
 
 export const tenantOnboarding = (tenant: TenantParent, _args: unknown, context: GraphQLContext) =>
   getOnboardingSession(servicesOf(context), tenant);

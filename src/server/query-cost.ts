@@ -39,6 +39,10 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "AuditEvent.changes": 10,
   "TenantEvent.data": 10,
   "PlatformAuditEvent.changes": 10,
+  // A list of one item per status (8), each two fields: read from at most 256 counter rows.
+  "Query.tenantStatusCounts": 16,
+  // One item per action (9), each three fields, from facts the request's loaders batch.
+  "Tenant.allowedActions": 33,
   // Walks a tenant's whole chain, which may hold 100 000 events: two per request at most.
   // Charged for that before it runs; what a shorter chain did not walk is refunded (chainRefund).
   "Query.auditChain": 20_000,
@@ -85,12 +89,18 @@ const sizeEstimators: ComplexityEstimator[] = [
     const count = Array.isArray(representations) ? representations.length : 1;
     return 1 + (REPRESENTATION_WEIGHT + childComplexity) * count;
   },
-  // Connections: the children once per item of the page asked for (`first` 1..100, default 20;
-  // an explicit null means the default, as the resolvers read it).
-  ({ field, args, childComplexity }) =>
-    field.args.some((argument) => argument.name === "first")
-      ? 1 + childComplexity * listSize(args["first"], DEFAULT_PAGE_SIZE)
-      : undefined,
+  // Connections: the children once per item of the page asked for (`first` or `last`, 1..100,
+  // default 20; an explicit null means the default, as the resolvers read it). `first` always
+  // has a value (its schema default) — with `last` it counts only if the operation gives it too,
+  // and then the larger is charged (the request is refused, but not before it is costed).
+  ({ field, args, node, childComplexity }) => {
+    if (!field.args.some((argument) => argument.name === "first")) return undefined;
+    const first = listSize(args["first"], DEFAULT_PAGE_SIZE);
+    if (args["last"] == null) return 1 + childComplexity * first;
+    const last = listSize(args["last"], DEFAULT_PAGE_SIZE);
+    const firstGiven = (node.arguments ?? []).some((argument) => argument.name.value === "first");
+    return 1 + childComplexity * (firstGiven ? Math.max(first, last) : last);
+  },
   // Bounded lists without `first`: the children once per item they may hold.
   ({ type, field, childComplexity }) => {
     const bound = LIST_BOUNDS[`${type.name}.${field.name}`];

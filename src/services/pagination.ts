@@ -5,8 +5,15 @@ export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
 export interface PageRequest {
+  /** The page size: `first`, or `last` for a backward page. */
   first: number;
   after: string | null;
+  /**
+   * A backward page (`last`/`before`): the `first` items just before `before` (the list's last
+   * ones without it), still in the list's order.
+   */
+  backward: boolean;
+  before: string | null;
   /** Whether the caller asked for the total (it is never counted otherwise). */
   withTotalCount: boolean;
 }
@@ -35,25 +42,43 @@ export interface Page<T> {
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
+  last?: number | null;
+  before?: string | null;
   withTotalCount?: boolean;
 }
 
 const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,200}$/;
 
-/** The 1..100 bound holds for every list, nested connections included. */
+/**
+ * The 1..100 bound holds for every list, nested connections included, and for `last` as for
+ * `first`. A page goes one way: `first` (with `after`) or `last` (with `before`), never both.
+ */
 export function validatePageRequest(args: PageArgs): PageRequest {
-  const size = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new InvalidArgumentError(`first must be between 1 and ${MAX_PAGE_SIZE}`, "first");
+  const backward = args.last != null || (args.before != null && args.before !== "");
+  if (backward) {
+    if (args.first != null && args.last != null) throw new InvalidArgumentError("Give first or last, not both", "last");
+    if (args.first != null) throw beforeWithFirst();
+    if (args.after) throw new InvalidArgumentError("after pages forward: give it with first, not last", "after");
   }
-  // An empty cursor is no cursor: the first page.
+  const name = backward ? "last" : "first";
+  const size = (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new InvalidArgumentError(`${name} must be between 1 and ${MAX_PAGE_SIZE}`, name);
+  }
+  // An empty cursor is no cursor: the first (or, backward, the last) page.
   const after = args.after || null;
-  if (after !== null && !CURSOR_TEXT.test(after)) throw notACursor();
-  return { first: size, after, withTotalCount: args.withTotalCount ?? false };
+  const before = args.before || null;
+  if (after !== null && !CURSOR_TEXT.test(after)) throw notACursor("after");
+  if (before !== null && !CURSOR_TEXT.test(before)) throw notACursor("before");
+  return { first: size, after, backward, before, withTotalCount: args.withTotalCount ?? false };
 }
 
-function notACursor(): InvalidArgumentError {
-  return new InvalidArgumentError("after is not a cursor returned by this API", "after");
+function beforeWithFirst(): InvalidArgumentError {
+  return new InvalidArgumentError("before pages backward: give it with last, not first", "before");
+}
+
+function notACursor(argument = "after"): InvalidArgumentError {
+  return new InvalidArgumentError(`${argument} is not a cursor returned by this API`, argument);
 }
 
 // ---------------------------------------------------------------- keyset ordering
@@ -134,19 +159,43 @@ export function decodeCursor<Row>(order: KeysetOrder<Row>, cursor: string, scope
   return position as KeyValue[];
 }
 
-/** `a DESC, b DESC` for the order's keys (optionally qualified with a table alias). */
-export function orderByClause<Row>(order: KeysetOrder<Row>, alias = ""): string {
-  return order.keys.map((key) => `${alias}${key.column} DESC`).join(", ");
+/**
+ * The direction rows are read in: the list's own (newest first), or its reverse for a backward
+ * page, which reads the rows nearest its cursor first and is put back in the list's order after.
+ */
+export type ReadDirection = "DESC" | "ASC";
+
+export function readDirection(request: Pick<PageRequest, "backward">): ReadDirection {
+  return request.backward ? "ASC" : "DESC";
+}
+
+/** `a DESC, b DESC` for the order's keys (optionally qualified with a table alias); ASC reversed. */
+export function orderByClause<Row>(order: KeysetOrder<Row>, alias = "", direction: ReadDirection = "DESC"): string {
+  return order.keys.map((key) => `${alias}${key.column} ${direction}`).join(", ");
 }
 
 /**
- * The condition "after this position" in the order, as SQL appending its parameters to
- * `values` — a row comparison, which the order's index serves directly.
+ * The condition "after this position" in the read direction (before it in the list's order,
+ * reading ASC), as SQL appending its parameters to `values` — a row comparison, which the
+ * order's index serves directly, walked either way.
  */
-export function afterCondition<Row>(order: KeysetOrder<Row>, position: KeysetPosition, values: unknown[]): string {
+export function afterCondition<Row>(
+  order: KeysetOrder<Row>,
+  position: KeysetPosition,
+  values: unknown[],
+  direction: ReadDirection = "DESC",
+): string {
   const columns = order.keys.map((key) => key.column).join(", ");
   const parameters = order.keys.map((key, index) => `$${values.push(position[index])}::${key.type}`).join(", ");
-  return order.keys.length === 1 ? `${columns} < ${parameters}` : `(${columns}) < (${parameters})`;
+  const comparison = direction === "DESC" ? "<" : ">";
+  return order.keys.length === 1
+    ? `${columns} ${comparison} ${parameters}`
+    : `(${columns}) ${comparison} (${parameters})`;
+}
+
+/** The cursor a request reads from (`after`, or `before` for a backward page), if any. */
+export function cursorOf(request: Pick<PageRequest, "after" | "before" | "backward">): string | null {
+  return request.backward ? request.before : request.after;
 }
 
 /**
@@ -176,7 +225,11 @@ class MappedPageItem<T, U> implements PageItem<U> {
   }
 }
 
-/** Builds the page from `first + 1` fetched rows. */
+/**
+ * Builds the page from `first + 1` rows fetched in the read direction: a backward page's rows
+ * came nearest-the-cursor first and are put back in the list's order. The side a page was read
+ * towards says from the extra row whether more follow; the other side, whether a cursor was given.
+ */
 export function toPage<Row>(
   rows: Row[],
   request: PageRequest,
@@ -184,13 +237,14 @@ export function toPage<Row>(
   totalCount: TotalCount | null,
   scope = "",
 ): Page<Row> {
-  const hasNextPage = rows.length > request.first;
-  const nodes = hasNextPage ? rows.slice(0, request.first) : rows;
+  const more = rows.length > request.first;
+  const read = more ? rows.slice(0, request.first) : rows;
+  const nodes = request.backward ? [...read].reverse() : read;
   const list = { order, scope };
   return {
     items: nodes.map((node) => new KeysetPageItem(node, list)),
-    hasNextPage,
-    hasPreviousPage: request.after !== null,
+    hasNextPage: request.backward ? request.before !== null : more,
+    hasPreviousPage: request.backward ? more : request.after !== null,
     totalCount,
   };
 }

@@ -120,6 +120,12 @@ const FIELDS: Record<string, FieldRow> = {
     variables: () => ({}),
     expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
   },
+  "Query.tenantStatusCounts": {
+    kind: "query",
+    document: `{ tenantStatusCounts { status count } }`,
+    variables: () => ({}),
+    expected: row(["data", "data", "data", "data", "FORBIDDEN"], ["FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+  },
   "Query.viewerTenant": {
     kind: "query",
     document: `{ viewerTenant { id } }`,

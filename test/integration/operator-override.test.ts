@@ -58,6 +58,12 @@ describe("X-Operator-Override", () => {
     expect(body.errors?.[0]?.extensions?.["code"]).toBe("FORBIDDEN");
   });
 
+  it("makes the per-status counts FORBIDDEN, as the list they summarise", async () => {
+    const { body } = await server.request(`{ tenantStatusCounts { status count } }`, {}, override(target.id));
+    expect(body.errors?.[0]?.extensions?.["code"]).toBe("FORBIDDEN");
+    expect(body.data ?? null).toBeNull();
+  });
+
   it("refuses platform-wide fields FORBIDDEN whatever their cost, costed apart from the same caller without it", async () => {
     // auditChain weighs 20 000, past a tenant view's limit: it was refused QUERY_TOO_COMPLEX (issue 22).
     const chains = (count: number) =>

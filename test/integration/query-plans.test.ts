@@ -58,6 +58,7 @@ interface PlanNode {
   "Relation Name"?: string;
   "Plan Rows"?: number;
   "Actual Rows"?: number;
+  "Scan Direction"?: string;
   Plans?: PlanNode[];
 }
 
@@ -286,18 +287,19 @@ describe("Query.operationRuns", () => {
   });
 });
 
-describe("a page of tenants' nested lists", () => {
-  async function tenantPage(context: ServiceContext) {
-    const { rows } = await database.pool.query<TenantRecord>(
-      `SELECT id, slug, name, status, status_reason AS "statusReason", status_message AS "statusMessage",
-         status_changed_at AS "statusChangedAt", version, created_at AS "createdAt", updated_at AS "updatedAt"
-       FROM tenants WHERE id = ANY($1::uuid[])`,
-      [[fleet.longHistoryTenantIds[0], ...fleet.activeTenantIds.slice(0, 49)]],
-    );
-    const access = requirePlatformReader(context.viewer);
-    return rows.map((tenant) => presentPlatformTenant(access, tenant));
-  }
+/** The long-history tenant and 49 active ones, as a page of tenants presents them. */
+async function tenantPage(context: ServiceContext) {
+  const { rows } = await database.pool.query<TenantRecord>(
+    `SELECT id, slug, name, status, status_reason AS "statusReason", status_message AS "statusMessage",
+       status_changed_at AS "statusChangedAt", version, created_at AS "createdAt", updated_at AS "updatedAt"
+     FROM tenants WHERE id = ANY($1::uuid[])`,
+    [[fleet.longHistoryTenantIds[0], ...fleet.activeTenantIds.slice(0, 49)]],
+  );
+  const access = requirePlatformReader(context.viewer);
+  return rows.map((tenant) => presentPlatformTenant(access, tenant));
+}
 
+describe("a page of tenants' nested lists", () => {
   it("lifecycle history walks audit_events_tenant_id_action_sequence_idx per tenant and action", async () => {
     const [plan] = await plansOf(async (context) => {
       const tenants = await tenantPage(context);
@@ -316,6 +318,179 @@ describe("a page of tenants' nested lists", () => {
       await Promise.all(tenants.map((tenant) => listTenantOperationRuns(context, tenant, { first: 5 })));
     });
     expectWalks(plan as PlanNode, "operation_runs_tenant_id_created_at_id_idx");
+  });
+});
+
+describe("backward pages (last/before)", () => {
+  const directionsOn = (plan: PlanNode, index: string) =>
+    new Set(
+      nodes(plan)
+        .filter((node) => node["Index Name"] === index)
+        .map((node) => node["Scan Direction"]),
+    );
+
+  /**
+   * A backward page walks the forward page's index the other way — read from the cursor towards
+   * the list's start — and so reads a page, however long the list: never a sort of the whole list.
+   * Every index is ascending and every list newest first, so a forward page scans it "Backward"
+   * and a backward page does not. `alternatives`: other time-ordered indexes the planner may
+   * rightly prefer for this filter at this end of the list (a prefix most of the oldest events match).
+   */
+  async function expectBackwardWalk(
+    list: (
+      context: ServiceContext,
+      args: { first?: number; last?: number; after?: string; before?: string },
+    ) => Promise<{ items: { cursor: string }[] }>,
+    index: string,
+    alternatives: string[] = [],
+  ) {
+    let middle: string | undefined;
+    const [forwardPlan] = await plansOf(async (context) => {
+      middle = (await list(context, { first: 50 })).items.at(-1)?.cursor;
+    });
+    expect(middle).toBeDefined();
+    expect(directionsOn(forwardPlan as PlanNode, index)).toEqual(new Set(["Backward"]));
+    for (const args of [{ last: 50 }, { last: 50, before: middle }]) {
+      const [backwardPlan] = await plansOf((context) => list(context, args));
+      expectWalks(backwardPlan as PlanNode, null);
+      const walked = [index, ...alternatives].filter((name) => directionsOn(backwardPlan as PlanNode, name).size > 0);
+      expect(walked, JSON.stringify(args)).toHaveLength(1);
+      // Never the forward page's way (reading from the newest and sorting): a forward index scan,
+      // or — for a window the planner sees is small — a bitmap scan of it, whose rows the read
+      // bound above keeps to a page's worth.
+      expect(directionsOn(backwardPlan as PlanNode, walked[0] as string).has("Backward"), JSON.stringify(args)).toBe(
+        false,
+      );
+    }
+  }
+
+  it("tenants walk tenants_created_at_id_idx, or tenants_status_created_at_id_idx per status, the other way", async () => {
+    await expectBackwardWalk(
+      (context, args) => listTenants(context, { ...args, filter: { includeArchived: true } }),
+      "tenants_created_at_id_idx",
+    );
+    for (const filter of [{}, { status: ["SUSPENDED" as const] }]) {
+      await expectBackwardWalk(
+        (context, args) => listTenants(context, { ...args, filter }),
+        "tenants_status_created_at_id_idx",
+      );
+    }
+  });
+
+  it("the audit feed, a tenant's feed and a tenant's history walk their indexes the other way", async () => {
+    const tenantId = fleet.longHistoryTenantIds[0] as string;
+    await expectBackwardWalk((context, args) => listAuditEvents(context, args), "audit_events_occurred_at_id_idx");
+    await expectBackwardWalk(
+      (context, args) => listAuditEvents(context, { ...args, filter: { action: "tenant." } }),
+      "audit_events_action_occurred_at_id_idx",
+      ["audit_events_occurred_at_id_idx"],
+    );
+    await expectBackwardWalk(
+      (context, args) => listAuditEvents(context, { ...args, filter: { tenantId } }),
+      "audit_events_tenant_id_sequence_key",
+    );
+    const [tenant] = (
+      await database.pool.query<TenantRecord>(`SELECT id, status FROM tenants WHERE id = $1`, [tenantId])
+    ).rows;
+    await expectBackwardWalk(
+      (context, args) =>
+        listTenantAuditEvents(
+          context,
+          presentPlatformTenant(requirePlatformReader(context.viewer), tenant as TenantRecord),
+          { ...args, actionPrefix: LIFECYCLE_ACTION_PREFIX },
+        ),
+      "audit_events_tenant_id_action_sequence_idx",
+    );
+  });
+
+  it("runs walk operation_runs_created_at_id_idx, the (status, kind) index and a tenant's index the other way", async () => {
+    const tenantId = fleet.longHistoryTenantIds[0] as string;
+    await expectBackwardWalk((context, args) => listOperationRuns(context, args), "operation_runs_created_at_id_idx");
+    await expectBackwardWalk(
+      (context, args) => listOperationRuns(context, { ...args, filter: { status: ["FAILED", "CANCELLED"] } }),
+      "operation_runs_status_kind_created_at_id_idx",
+    );
+    await expectBackwardWalk(
+      (context, args) => listOperationRuns(context, { ...args, filter: { tenantId } }),
+      "operation_runs_tenant_id_created_at_id_idx",
+    );
+  });
+
+  it("a page of tenants' runs, each walked backward, walk operation_runs_tenant_id_created_at_id_idx the other way", async () => {
+    // One statement for the page's 50 tenants, each tenant's window on its own index range.
+    const index = "operation_runs_tenant_id_created_at_id_idx";
+    const planFor = async (args: { first?: number; last?: number }) => {
+      const [plan] = await plansOf(async (context) => {
+        const tenants = await tenantPage(context);
+        await Promise.all(tenants.map((tenant) => listTenantOperationRuns(context, tenant, args)));
+      });
+      return plan as PlanNode;
+    };
+    const forward = await planFor({ first: 5 });
+    const backward = await planFor({ last: 5 });
+    expectWalks(backward, index);
+    expect(directionsOn(backward, index).size).toBe(1);
+    expect(directionsOn(backward, index)).not.toEqual(directionsOn(forward, index));
+  });
+});
+
+describe("date ranges", () => {
+  /** A narrow window in the older half of a column's values: a walk from the newest rows must not get there by reading. */
+  async function olderWindow(table: string, column: string): Promise<{ after: Date; before: Date }> {
+    const { rows } = await database.pool.query<{ after: Date; before: Date }>(
+      `SELECT percentile_disc(0.2) WITHIN GROUP (ORDER BY ${column}) AS after,
+              percentile_disc(0.25) WITHIN GROUP (ORDER BY ${column}) AS before FROM ${table}`,
+    );
+    return rows[0] as { after: Date; before: Date };
+  }
+
+  it("a creation range bounds the tenants' walk: tenants_created_at_id_idx (with statuses, it or the status index)", async () => {
+    const window = await olderWindow("tenants", "created_at");
+    const created = { createdAfter: window.after, createdBefore: window.before };
+    for (const args of [{ first: 50 }, { last: 50 }]) {
+      const [plain] = await plansOf((context) =>
+        listTenants(context, { ...args, filter: { includeArchived: true, ...created } }),
+      );
+      expectWalks(plain as PlanNode, "tenants_created_at_id_idx");
+      // With statuses too, either index bounds the walk by the range: the planner may rightly
+      // prefer the time index for a narrow window and recheck the status.
+      for (const filter of [{ ...created }, { status: ["ACTIVE" as const], ...created }]) {
+        const [plan] = await plansOf((context) => listTenants(context, { ...args, filter }));
+        expectWalks(plan as PlanNode, null);
+        const indexes = nodes(plan as PlanNode).map((node) => node["Index Name"]);
+        expect(
+          indexes.some(
+            (index) => index === "tenants_status_created_at_id_idx" || index === "tenants_created_at_id_idx",
+          ),
+        ).toBe(true);
+      }
+    }
+  });
+
+  it("a creation range bounds the runs' walks, an occurrence range the audit feed's", async () => {
+    const runs = await olderWindow("operation_runs", "created_at");
+    const created = { createdAfter: runs.after, createdBefore: runs.before };
+    const events = await olderWindow("audit_events", "occurred_at");
+    const occurred = { occurredAfter: events.after, occurredBefore: events.before };
+    const tenantId = fleet.longHistoryTenantIds[0] as string;
+    for (const args of [{ first: 50 }, { last: 50 }]) {
+      const [all] = await plansOf((context) => listOperationRuns(context, { ...args, filter: created }));
+      expectWalks(all as PlanNode, "operation_runs_created_at_id_idx");
+      const [failed] = await plansOf((context) =>
+        listOperationRuns(context, { ...args, filter: { status: ["FAILED", "CANCELLED"], ...created } }),
+      );
+      expectWalks(failed as PlanNode, "operation_runs_status_kind_created_at_id_idx");
+      const [own] = await plansOf((context) =>
+        listOperationRuns(context, { ...args, filter: { tenantId, ...created } }),
+      );
+      expectWalks(own as PlanNode, "operation_runs_tenant_id_created_at_id_idx");
+      const [feed] = await plansOf((context) => listAuditEvents(context, { ...args, filter: occurred }));
+      expectWalks(feed as PlanNode, "audit_events_occurred_at_id_idx");
+      const [lifecycle] = await plansOf((context) =>
+        listAuditEvents(context, { ...args, filter: { action: "tenant.lifecycle", ...occurred } }),
+      );
+      expectWalks(lifecycle as PlanNode, "audit_events_action_occurred_at_id_idx");
+    }
   });
 });
 

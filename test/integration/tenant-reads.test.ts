@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRANSITION_TABLE } from "../../src/domain/transition-table.ts";
-import { personas, tokenFor } from "../support/personas.ts";
+import { TenantStatus } from "../../src/domain/vocabulary.ts";
+import { personas, tenantAdmin, tokenFor } from "../support/personas.ts";
+import { statusCountsAndRows } from "../support/status-counts.ts";
 import {
   CREATE_TENANT,
   TENANT_BY_ID,
@@ -323,5 +325,49 @@ describe("Query.auditEvents", () => {
     expect(await actions("tenant.lifecycle.start%")).toEqual([]);
     expect(await actions("tenant.lifecycle.start_")).toEqual(["tenant.lifecycle.start_onboarding"]);
     expect(await actions("tenant_lifecycle")).toEqual([]);
+  });
+});
+
+const TENANT_STATUSES: string[] = Object.values(TenantStatus);
+
+describe("Query.tenantStatusCounts", () => {
+  const COUNTS = `{ tenantStatusCounts { status count } }`;
+  const counts = async (as = personas.operator) =>
+    (await server.data<{ tenantStatusCounts: { status: string; count: number }[] }>(COUNTS, {}, { as }))
+      .tenantStatusCounts;
+
+  it("answers every status, zero included, in the enum's order, equal to the rows and to each tab's totalCount", async () => {
+    const statuses = TENANT_STATUSES;
+    const before = await counts();
+    expect(before.map((entry) => entry.status)).toEqual(statuses);
+    const { rows } = await statusCountsAndRows(server.database.pool);
+    expect(before).toEqual(statuses.map((status) => ({ status, count: rows[status] ?? 0 })));
+    expect(before.some((entry) => entry.count === 0)).toBe(true);
+    const tabs = await server.data<Record<string, { totalCount: number }>>(
+      `{ ${statuses.map((status) => `${status}: tenants(filter: { status: [${status}] }) { totalCount }`).join(" ")} }`,
+      {},
+      asOperator,
+    );
+    expect(before).toEqual(statuses.map((status) => ({ status, count: tabs[status]?.totalCount })));
+  });
+
+  it("follows creations and transitions exactly", async () => {
+    const before = new Map((await counts()).map((entry) => [entry.status, entry.count]));
+    const created = await create(`counted-${prefix}`, "Counted");
+    await transition(created.id, "START_ONBOARDING");
+    const after = new Map((await counts()).map((entry) => [entry.status, entry.count]));
+    expect(after.get("ONBOARDING")).toBe((before.get("ONBOARDING") ?? 0) + 1);
+    expect(after.get("DRAFT")).toBe(before.get("DRAFT"));
+  });
+
+  it("is a platform reader's: support readers read it, tenant users are FORBIDDEN, no token is UNAUTHENTICATED", async () => {
+    expect(await counts(personas.supportRead)).toHaveLength(TENANT_STATUSES.length);
+    for (const as of [tenantAdmin(tenants["alpha"]?.id as string), personas.worker]) {
+      const { body } = await server.request(COUNTS, {}, { as });
+      expect(body.errors?.[0]?.extensions?.["code"]).toBe("FORBIDDEN");
+      expect(body.data ?? null).toBeNull();
+    }
+    const { body } = await server.request(COUNTS);
+    expect(body.errors?.[0]?.extensions?.["code"]).toBe("UNAUTHENTICATED");
   });
 });

@@ -44,10 +44,18 @@ function invalidArgument(run: () => unknown): InvalidArgumentError {
 
 describe("validatePageRequest", () => {
   it("defaults first to 20 and counts nothing unless asked", () => {
-    expect(validatePageRequest({})).toEqual({ first: 20, after: null, withTotalCount: false });
+    expect(validatePageRequest({})).toEqual({
+      first: 20,
+      after: null,
+      backward: false,
+      before: null,
+      withTotalCount: false,
+    });
     expect(validatePageRequest({ first: null, after: null, withTotalCount: true })).toEqual({
       first: 20,
       after: null,
+      backward: false,
+      before: null,
       withTotalCount: true,
     });
   });
@@ -69,6 +77,31 @@ describe("validatePageRequest", () => {
     ["oversized", "A".repeat(100_000)],
   ])("refuses an `after` of %s before decoding it", (_why, after) => {
     expect(invalidArgument(() => validatePageRequest({ after })).argument).toBe("after");
+    expect(invalidArgument(() => validatePageRequest({ last: 5, before: after })).argument).toBe("before");
+  });
+
+  it("pages backward with last (default 20 with before alone), bounded 1..100 as first is", () => {
+    expect(validatePageRequest({ last: 7 })).toEqual({
+      first: 7,
+      after: null,
+      backward: true,
+      before: null,
+      withTotalCount: false,
+    });
+    expect(validatePageRequest({ before: "abc" })).toMatchObject({ first: 20, backward: true, before: "abc" });
+    for (const last of [0, 101, -1, 1.5]) {
+      const error = invalidArgument(() => validatePageRequest({ last }));
+      expect(error.argument).toBe("last");
+      expect(error.message).toMatch(/last must be between 1 and 100/);
+    }
+  });
+
+  it("refuses first with last, after with last and before with first", () => {
+    expect(invalidArgument(() => validatePageRequest({ first: 5, last: 5 })).message).toBe(
+      "Give first or last, not both",
+    );
+    expect(invalidArgument(() => validatePageRequest({ last: 5, after: "abc" })).argument).toBe("after");
+    expect(invalidArgument(() => validatePageRequest({ first: 5, before: "abc" })).argument).toBe("before");
   });
 });
 
@@ -143,9 +176,10 @@ describe("isUuid", () => {
 
 describe("toPage", () => {
   const rows = [1, 2, 3].map((n) => row(`2026-01-0${n}T00:00:00.000Z`));
+  const FORWARD = { first: 20, after: null, backward: false, before: null, withTotalCount: false };
 
   it("uses the extra (first + 1)th row only to know there is a next page", () => {
-    const page = toPage(rows, { first: 2, after: null, withTotalCount: true }, BY_TIME, { value: 10, exact: true });
+    const page = toPage(rows, { ...FORWARD, first: 2, withTotalCount: true }, BY_TIME, { value: 10, exact: true });
     expect(page.items.map((item) => item.node)).toEqual(rows.slice(0, 2));
     expect(page.hasNextPage).toBe(true);
     expect(page.hasPreviousPage).toBe(false);
@@ -156,11 +190,26 @@ describe("toPage", () => {
   });
 
   it("has no next page when no extra row came back, and a previous one after a cursor", () => {
-    const page = toPage(rows, { first: 3, after: "x", withTotalCount: false }, BY_TIME, null);
+    const page = toPage(rows, { ...FORWARD, first: 3, after: "x" }, BY_TIME, null);
     expect(page.items).toHaveLength(3);
     expect(page.hasNextPage).toBe(false);
     expect(page.hasPreviousPage).toBe(true);
     expect(page.totalCount).toBeNull();
+  });
+
+  it("puts a backward page's rows (read nearest the cursor first) back in the list's order", () => {
+    // The list's order is rows' order: a backward read meets them from the end.
+    const [top, middle, bottom] = rows as [Row, Row, Row];
+    const backward = { ...FORWARD, backward: true, first: 2 };
+    // The extra (third) row read says there is a previous page.
+    const full = toPage([bottom, middle, top], backward, BY_TIME, null);
+    expect(full.items.map((item) => item.node)).toEqual([middle, bottom]);
+    expect(full.hasPreviousPage).toBe(true);
+    expect(full.hasNextPage).toBe(false);
+    const beforeCursor = toPage([bottom], { ...backward, before: "x" }, BY_TIME, null);
+    expect(beforeCursor.items.map((item) => item.node)).toEqual([bottom]);
+    expect(beforeCursor.hasPreviousPage).toBe(false);
+    expect(beforeCursor.hasNextPage).toBe(true);
   });
 
   it("emptyPage is empty, with a zero total only when one was asked for", () => {

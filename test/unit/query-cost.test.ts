@@ -28,6 +28,31 @@ describe("query cost", () => {
     expect(cost(`query($n: Int) ${runsOfRun("$n")}`, { n: 100 })).toBe(cost(runsOfRun("100")));
   });
 
+  it("charges a backward page (`last`) as the forward page of that size, on every connection", () => {
+    const backward = (args: string) =>
+      `{ operationRun(id: "x") { tenant { operationRuns(${args}) { edges { node { id } } } } } }`;
+    expect(cost(backward("last: 100"))).toBe(cost(runsOfRun("100")));
+    expect(cost(backward("last: 5"))).toBe(cost(runsOfRun("5")));
+    expect(cost(`query($n: Int) ${backward("last: $n")}`, { n: 100 })).toBe(cost(runsOfRun("100")));
+    // first and last together are refused, but costed at the larger of the two before that.
+    expect(cost(backward("first: 3, last: 100"))).toBe(cost(runsOfRun("100")));
+    expect(cost(backward("first: 100, last: 3"))).toBe(cost(runsOfRun("100")));
+    for (const list of ["tenants", "auditEvents", "operationRuns"]) {
+      expect(cost(`{ ${list}(last: 100) { edges { cursor } } }`), list).toBe(
+        cost(`{ ${list}(first: 100) { edges { cursor } } }`),
+      );
+    }
+    expect(
+      cost(
+        `{ tenant(id: "x") { lifecycle { history(last: 100) { edges { cursor } } } auditEvents(last: 100) { edges { cursor } } } }`,
+      ),
+    ).toBe(
+      cost(
+        `{ tenant(id: "x") { lifecycle { history(first: 100) { edges { cursor } } } auditEvents(first: 100) { edges { cursor } } } }`,
+      ),
+    );
+  });
+
   it("multiplies nested lists", () => {
     const inner = (first: number) =>
       cost(`{ tenants(first: 10) { edges { node { operationRuns(first: ${first}) { edges { node { id } } } } } } }`);

@@ -17,6 +17,7 @@ import { UserErrorType } from "./common.ts";
 import type { UserError } from "../../resolvers/connection.ts";
 import { builder, capabilityField } from "../builder.ts";
 import type { PlatformAuditEventRecord } from "../../domain/vocabulary.ts";
+import { backwardPageArgs } from "./common.ts";
 import { ActorObject } from "./actor.ts";
 import { AuditEventConnection, AuditEventType, TenantType } from "./refs.ts";
 
@@ -116,6 +117,11 @@ const AuditEventFilterInput = builder.inputType("AuditEventFilter", {
   fields: (t) => ({
     tenantId: t.id(),
     action: t.string({ description: "Prefix match, e.g. tenant.lifecycle" }),
+    occurredAfter: t.field({ type: "DateTime", description: "Occurred at or after this time." }),
+    occurredBefore: t.field({
+      type: "DateTime",
+      description: "Occurred before this time (not at it); not earlier than occurredAfter.",
+    }),
   }),
 });
 
@@ -126,6 +132,7 @@ builder.queryFields((t) => ({
     args: {
       first: t.arg.int({ defaultValue: 20 }),
       after: t.arg.string(),
+      ...backwardPageArgs,
       filter: t.arg({ type: AuditEventFilterInput }),
     },
     resolve: auditEventsPage,

@@ -55,3 +55,12 @@ export function connectionFields(t: PothosSchemaTypes.ObjectFieldBuilder<Builder
 export const idempotencyKeyOptions = {
   description: "Same key and input within 24 h returns the first result without a second change.",
 };
+
+/**
+ * `last`/`before` of every connection: the page just before `before` (the list's last page
+ * without it), in the list's order. A page goes one way: `first`/`after` or `last`/`before`.
+ */
+export const backwardPageArgs = builder.args((t) => ({
+  last: t.int({ description: "1..100: the page before `before` (or the list's last). Not with first." }),
+  before: t.string({ description: "A cursor of this list: the page ends just before it. With last." }),
+}));

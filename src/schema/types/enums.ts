@@ -9,6 +9,7 @@ import {
 } from "../../domain/vocabulary.ts";
 import { UserErrorCode } from "../../domain/user-errors.ts";
 import { BadgeTone } from "../../domain/badge-catalog.ts";
+import { TENANT_ACTION_KINDS } from "../../domain/tenant-actions.ts";
 import { builder } from "../builder.ts";
 
 export const TenantStatusEnum = builder.enumType(TenantStatus, { name: "TenantStatus" });
@@ -23,3 +24,9 @@ export const OnboardingStatusEnum = builder.enumType(OnboardingStatus, { name: "
 export const OperationKindEnum = builder.enumType(OperationKind, { name: "OperationKind" });
 export const OperationRunStatusEnum = builder.enumType(OperationRunStatus, { name: "OperationRunStatus" });
 export const ActorTypeEnum = builder.enumType(ActorType, { name: "ActorType" });
+
+export const TenantActionKindEnum = builder.enumType("TenantActionKind", {
+  values: TENANT_ACTION_KINDS,
+  description:
+    "What a viewer may do to a tenant beyond lifecycle transitions: rename, change the slug, start a run of a kind, complete an onboarding step.",
+});

@@ -14,7 +14,7 @@ import {
   type TransitionRule,
 } from "../../resolvers/lifecycle.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
-import { idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
+import { backwardPageArgs, idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
 import { LifecycleTransitionEnum, TenantStatusEnum } from "./enums.ts";
 import { AuditEventConnection, AuditEventType, OperationRunType, TenantLifecycleType, TenantType } from "./refs.ts";
 
@@ -83,7 +83,7 @@ TenantLifecycleType.implement({
     history: t.field({
       type: AuditEventConnection,
       description: "Lifecycle audit events, newest first.",
-      args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
+      args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), ...backwardPageArgs },
       resolve: lifecycleHistory,
     }),
   }),

@@ -13,7 +13,7 @@ import {
 } from "../../resolvers/operation-run.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
 import { ActorObject } from "./actor.ts";
-import { idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
+import { backwardPageArgs, idempotencyKeyOptions, StatusBadgeType, UserErrorType } from "./common.ts";
 import { OperationKindEnum, OperationRunStatusEnum } from "./enums.ts";
 import { OperationRunConnection, OperationRunType, TenantType } from "./refs.ts";
 
@@ -45,6 +45,11 @@ export const OperationRunFilterInput = builder.inputType("OperationRunFilter", {
     tenantId: t.id(),
     status: t.field({ type: [OperationRunStatusEnum] }),
     kind: t.field({ type: [OperationKindEnum] }),
+    createdAfter: t.field({ type: "DateTime", description: "Created at or after this time." }),
+    createdBefore: t.field({
+      type: "DateTime",
+      description: "Created before this time (not at it); not earlier than createdAfter.",
+    }),
   }),
 });
 
@@ -64,6 +69,7 @@ builder.queryFields((t) => ({
     args: {
       first: t.arg.int({ defaultValue: 20 }),
       after: t.arg.string(),
+      ...backwardPageArgs,
       filter: t.arg({ type: OperationRunFilterInput }),
     },
     resolve: operationRunsPage,

@@ -3,18 +3,22 @@
 import {
   createTenantMutation,
   resolveTenantReference,
+  tenantAllowedActions,
   tenantAuditEvents,
   tenantByIdOrSlug,
   tenantOnboarding,
   tenantOperationRuns,
   tenantsPage,
+  tenantStatusCounts,
   updateTenantMutation,
   viewerTenant,
   type TenantChangePayloadParent,
+  type TenantStatusCount,
 } from "../../resolvers/tenant.ts";
 import { authenticatedField, builder, capabilityField } from "../builder.ts";
-import { idempotencyKeyOptions, UserErrorType } from "./common.ts";
-import { TenantStatusEnum } from "./enums.ts";
+import { backwardPageArgs, idempotencyKeyOptions, UserErrorType } from "./common.ts";
+import { TenantActionKindEnum, TenantStatusEnum } from "./enums.ts";
+import type { TenantActionJudgement } from "../../domain/tenant-actions.ts";
 import { OnboardingSessionType } from "./onboarding.ts";
 import { OperationRunFilterInput } from "./operation-run.ts";
 import {
@@ -26,7 +30,23 @@ import {
   TenantType,
 } from "./refs.ts";
 
+const TenantActionType = builder.objectRef<TenantActionJudgement>("TenantAction").implement({
+  description: "An action beyond transitions, judged for the viewer: permitted, or why not.",
+  fields: (t) => ({
+    action: t.expose("action", { type: TenantActionKindEnum }),
+    permitted: t.exposeBoolean("permitted"),
+    blockedReason: t.exposeString("blockedReason", { nullable: true }),
+  }),
+});
+
 builder.objectFields(TenantType, (t) => ({
+  allowedActions: t.field({
+    type: [TenantActionType],
+    description:
+      "Every action beyond lifecycle transitions (see lifecycle.availableTransitions), judged for this viewer " +
+      "from the capability table and the action's own rule, with the reason when blocked. Advisory: the write decides.",
+    resolve: tenantAllowedActions,
+  }),
   lifecycle: t.field({ type: TenantLifecycleType, resolve: (tenant) => tenant }),
   onboarding: t.field({ type: OnboardingSessionType, nullable: true, resolve: tenantOnboarding }),
   operationRuns: t.field({
@@ -34,6 +54,7 @@ builder.objectFields(TenantType, (t) => ({
     args: {
       first: t.arg.int({ defaultValue: 20 }),
       after: t.arg.string(),
+      ...backwardPageArgs,
       filter: t.arg({ type: OperationRunFilterInput }),
     },
     resolve: tenantOperationRuns,
@@ -41,7 +62,7 @@ builder.objectFields(TenantType, (t) => ({
   auditEvents: t.field({
     type: AuditEventConnection,
     description: "Platform readers and tenant admins of this tenant; masked for tenant viewers.",
-    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string() },
+    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), ...backwardPageArgs },
     resolve: tenantAuditEvents,
   }),
   createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -62,6 +83,19 @@ const TenantFilterInput = builder.inputType("TenantFilter", {
     }),
     selectable: t.boolean({ description: "Only tenants that may be chosen as context." }),
     includeArchived: t.boolean({ defaultValue: false, description: "ARCHIVED tenants are left out unless true." }),
+    createdAfter: t.field({ type: "DateTime", description: "Created at or after this time." }),
+    createdBefore: t.field({
+      type: "DateTime",
+      description: "Created before this time (not at it); not earlier than createdAfter.",
+    }),
+  }),
+});
+
+const TenantStatusCountType = builder.objectRef<TenantStatusCount>("TenantStatusCount").implement({
+  description: "How many tenants are in a status: exact, read from counters the database keeps.",
+  fields: (t) => ({
+    status: t.expose("status", { type: TenantStatusEnum }),
+    count: t.exposeInt("count"),
   }),
 });
 
@@ -79,8 +113,21 @@ builder.queryFields((t) => ({
     ...capabilityField("readPlatform"),
     type: TenantConnection,
     description: "Platform readers only (FORBIDDEN otherwise). first is 1..100.",
-    args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), filter: t.arg({ type: TenantFilterInput }) },
+    args: {
+      first: t.arg.int({ defaultValue: 20 }),
+      after: t.arg.string(),
+      ...backwardPageArgs,
+      filter: t.arg({ type: TenantFilterInput }),
+    },
     resolve: tenantsPage,
+  }),
+  tenantStatusCounts: t.field({
+    ...capabilityField("readPlatform"),
+    type: [TenantStatusCountType],
+    description:
+      "Every status with its exact number of tenants (zero included), in one call: the status tabs of a " +
+      "dashboard. Platform readers only (FORBIDDEN otherwise).",
+    resolve: tenantStatusCounts,
   }),
   viewerTenant: t.field({
     ...authenticatedField,

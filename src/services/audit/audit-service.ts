@@ -14,6 +14,7 @@ import {
 } from "../pagination.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { isStorableText, isUuid } from "../text.ts";
+import { validateTimeRange } from "../time-range.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { auditEventHash } from "./audit-hash.ts";
 import { firstCheckpointOf, latestCheckpointOf, takeCheckpoint, type CheckpointLeaf } from "./audit-checkpoints.ts";
@@ -55,6 +56,8 @@ export async function listTenantAuditEvents(
 export interface AuditEventFilter {
   tenantId?: string | null;
   action?: string | null;
+  occurredAfter?: Date | null;
+  occurredBefore?: Date | null;
 }
 
 export async function listAuditEvents(
@@ -63,6 +66,10 @@ export async function listAuditEvents(
 ): Promise<Page<Presented<AuditEventRecord>>> {
   const access = requirePlatformReader(context.viewer);
   const request = validatePageRequest(args);
+  const occurred = validateTimeRange(args.filter?.occurredAfter, args.filter?.occurredBefore, {
+    after: "occurredAfter",
+    before: "occurredBefore",
+  });
   const tenantId = args.filter?.tenantId ?? context.viewer.contextTenantId;
   if (tenantId && !isUuid(tenantId)) return emptyPage(request);
   const action = args.filter?.action?.trim() || null;
@@ -73,7 +80,7 @@ export async function listAuditEvents(
     );
   }
   const page = await context.read.audit.feedPage(
-    { tenantId: tenantId ? tenantId.toLowerCase() : null, actionPrefix: action },
+    { tenantId: tenantId ? tenantId.toLowerCase() : null, actionPrefix: action, occurred },
     request,
   );
   return mapPage(page, (event) => presentAuditEvent(context.viewer, access, event));

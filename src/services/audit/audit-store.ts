@@ -9,6 +9,7 @@ import { listPage, noFilter, PerTenantPages, type ListFilterSql } from "../datab
 import type { RequestSql, SqlRows, SqlTransaction } from "../database/sql.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
+import { timeRangeConditions, type TimeRange } from "../time-range.ts";
 import { isStorableText } from "../text.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { inSpan } from "../../telemetry/tracing.ts";
@@ -184,11 +185,14 @@ export class AuditReader {
    * newest first (audit_events_tenant_id_sequence_key, or …_tenant_id_action_sequence_idx).
    */
   feedPage(
-    filter: AuditListFilter & { tenantId: string | null },
+    filter: AuditListFilter & { tenantId: string | null; occurred: TimeRange },
     request: PageRequest,
   ): Promise<Page<AuditEventRecord>> {
     const values: unknown[] = [];
     const sql = filterSql(filter);
+    // Across tenants, a bound of the time-ordered walk; within one tenant (walked in chain
+    // order), a filter on its walk — a tenant's events are few next to the feed.
+    sql.conditions.push(...timeRangeConditions("occurred_at", filter.occurred, values));
     if (filter.tenantId === null) {
       return listPage(this.sql, { ...TENANT_EVENTS, order: AUDIT_FEED_ORDER }, sql, values, request);
     }

@@ -4,14 +4,17 @@ import {
   afterCondition,
   cappedCount,
   COUNT_CAP,
+  cursorOf,
   decodeCursor,
   emptyPage,
   orderByClause,
+  readDirection,
   toPage,
   type KeysetOrder,
   type KeysetPosition,
   type Page,
   type PageRequest,
+  type ReadDirection,
 } from "../pagination.ts";
 import type { RequestSql } from "./sql.ts";
 
@@ -62,14 +65,16 @@ function fieldOf(column: string): string {
 }
 
 /**
- * SQL for the first `limit` rows of `table` under `filter` in the order, newest first; pushes its
- * parameters onto `values`. With OneOfs of several values, one LATERAL walk per combination.
+ * SQL for the first `limit` rows of `table` under `filter` in the order, newest first (oldest
+ * first reading ASC, for a backward page); pushes its parameters onto `values`. With OneOfs of
+ * several values, one LATERAL walk per combination.
  */
 function orderedRows<Row>(
   source: ListSource<Row>,
   filter: ListFilterSql,
   values: unknown[],
   limitParameter: string,
+  direction: ReadDirection = "DESC",
 ): string {
   const { table, columns, order } = source;
   const single = filter.oneOf.filter((oneOf) => oneOf.values.length === 1);
@@ -84,18 +89,18 @@ function orderedRows<Row>(
   // it pick the time index and filter instead. With the value a LATERAL parameter, the planner
   // plans every walk alike without knowing which value is rare, and for a value matching
   // nothing (an action no event has) that plan reads the whole table.
-  const leading = filter.oneOf.map((oneOf) => `${oneOf.column} DESC`);
+  const leading = filter.oneOf.map((oneOf) => `${oneOf.column} ${direction}`);
   const walk = (extra: string[]) => {
     const where = [...conditions, ...extra];
     return `SELECT ${columns} FROM ${table} WHERE ${where.length ? where.join(" AND ") : "true"}
-      ORDER BY ${[...leading, orderByClause(order)].join(", ")} LIMIT ${limitParameter}`;
+      ORDER BY ${[...leading, orderByClause(order, "", direction)].join(", ")} LIMIT ${limitParameter}`;
   };
   if (fanned.length === 0) return walk([]);
   const sources = fanned.map(
     (oneOf, index) => `unnest($${values.push([...oneOf.values])}::${oneOf.type}[]) AS fan${index}(value)`,
   );
   const walkOne = walk(fanned.map((oneOf, index) => `${oneOf.column} BETWEEN fan${index}.value AND fan${index}.value`));
-  const merged = order.keys.map((key) => `walked."${fieldOf(key.column)}" DESC`).join(", ");
+  const merged = order.keys.map((key) => `walked."${fieldOf(key.column)}" ${direction}`).join(", ");
   return `SELECT walked.* FROM ${sources.join(" CROSS JOIN ")} CROSS JOIN LATERAL (${walkOne}) walked
     ORDER BY ${merged} LIMIT ${limitParameter}`;
 }
@@ -125,12 +130,14 @@ export async function listPage<Row extends QueryResultRow>(
   const cap = filter.countCap ?? COUNT_CAP;
   if (filter.oneOf.some((oneOf) => oneOf.values.length === 0)) return emptyPage(request);
   const pageValues = [...values];
-  const pageFilter = request.after
+  const direction = readDirection(request);
+  const cursor = cursorOf(request);
+  const pageFilter = cursor
     ? {
         ...filter,
         conditions: [
           ...filter.conditions,
-          afterCondition(order, decodeCursor(order, request.after, cursorScope), pageValues),
+          afterCondition(order, decodeCursor(order, cursor, cursorScope), pageValues, direction),
         ],
       }
     : filter;
@@ -139,6 +146,7 @@ export async function listPage<Row extends QueryResultRow>(
     !exactTotal &&
     filter.countWithPage &&
     request.after === null &&
+    !request.backward &&
     request.first < cap &&
     filter.oneOf.every((oneOf) => oneOf.values.length === 1)
   ) {
@@ -148,7 +156,7 @@ export async function listPage<Row extends QueryResultRow>(
   const countValues = [...values];
   const counted = countConditions(filter, countValues);
   const [rows, total] = await Promise.all([
-    sql.rows<Row>(orderedRows(source, pageFilter, pageValues, limit), pageValues, {
+    sql.rows<Row>(orderedRows(source, pageFilter, pageValues, limit, direction), pageValues, {
       plannedPerCall: filter.plannedPerCall,
     }),
     !request.withTotalCount
@@ -207,7 +215,8 @@ interface WindowKey<Filter> {
   tenantId: string;
   filter: Filter;
   request: PageRequest;
-  after: KeysetPosition | null;
+  /** The position the request's cursor names (`after`, or `before` for a backward page). */
+  position: KeysetPosition | null;
 }
 
 /**
@@ -230,13 +239,14 @@ export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, F
 
   load(tenantId: string, filter: Filter, request: PageRequest): Promise<Page<Row>> {
     // Cursors are scoped to the tenant's list: another tenant's cursor is refused, not followed.
-    const after = request.after ? decodeCursor(this.list.order, request.after, tenantId) : null;
-    return this.windows.load({ tenantId, filter, request, after });
+    const cursor = cursorOf(request);
+    const position = cursor ? decodeCursor(this.list.order, cursor, tenantId) : null;
+    return this.windows.load({ tenantId, filter, request, position });
   }
 
   private shapeOf(key: WindowKey<Filter>): string {
-    const { first, after, withTotalCount } = key.request;
-    return JSON.stringify([first, after, withTotalCount, this.list.filterKey(key.filter)]);
+    const { first, after, backward, before, withTotalCount } = key.request;
+    return JSON.stringify([first, after, backward, before, withTotalCount, this.list.filterKey(key.filter)]);
   }
 
   private async loadGroups(keys: readonly WindowKey<Filter>[]): Promise<Page<Row>[]> {
@@ -253,6 +263,7 @@ export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, F
   private async loadGroup(group: WindowKey<Filter>[]): Promise<[WindowKey<Filter>, Page<Row>][]> {
     const [shape] = group as [WindowKey<Filter>];
     const { table, order } = this.list;
+    const direction = readDirection(shape.request);
     const values: unknown[] = [[...new Set(group.map((key) => key.tenantId))]];
     const filter = this.list.filterSql(shape.filter, values);
     const ofParent = "tenant_id = parent.tenant_id";
@@ -260,11 +271,11 @@ export class PerTenantPages<Row extends QueryResultRow & { tenantId: string }, F
       conditions: [
         ofParent,
         ...filter.conditions,
-        ...(shape.after ? [afterCondition(order, shape.after, values)] : []),
+        ...(shape.position ? [afterCondition(order, shape.position, values, direction)] : []),
       ],
       oneOf: filter.oneOf,
     };
-    const page = orderedRows(this.list, pageFilter, values, `$${values.push(shape.request.first + 1)}`);
+    const page = orderedRows(this.list, pageFilter, values, `$${values.push(shape.request.first + 1)}`, direction);
     // With a total, one row per tenant at least (its page's columns null when it has no rows),
     // each carrying the tenant's total: still one statement.
     const rows = shape.request.withTotalCount

@@ -1,5 +1,12 @@
 import { change, type AuditChanges } from "../audit/audit-store.ts";
 import { holdsWriteCapability } from "../authorization/tenant-access.ts";
+import {
+  factsNeeded,
+  judgeTenantActions,
+  type TenantActionFacts,
+  type TenantActionJudgement,
+} from "../../domain/tenant-actions.ts";
+import type { TenantWrite } from "../../domain/capabilities.ts";
 import { presentRun, type Presented } from "../authorization/presentation.ts";
 import type { Principal } from "../../domain/principal.ts";
 import type { SqlTransaction } from "../database/sql.ts";
@@ -243,6 +250,30 @@ export function judgeTransitions(
       blockedReason,
     };
   });
+}
+
+/**
+ * The actions beyond transitions (rename, change slug, start each run kind, complete each step),
+ * judged for this viewer as `getAvailableTransitions` judges transitions: the capability table
+ * first, then the write's own rule (domain/tenant-actions.ts), with facts from the request's
+ * batch loaders — loaded only in the statuses whose rules read them.
+ */
+export function getAllowedActions(
+  context: ServiceContext,
+  tenant: Pick<TenantRecord, "id" | "status">,
+): TenantActionJudgement[] | Promise<TenantActionJudgement[]> {
+  const { viewer, read } = context;
+  const mayWrite = (write: TenantWrite) => holdsWriteCapability(viewer, write);
+  const needs = factsNeeded(tenant.status);
+  const judge = (facts: Pick<TenantActionFacts, "onboardingStatus" | "latestDeprovisionRunStatus">) =>
+    judgeTenantActions(mayWrite, { status: tenant.status, tenantUser: viewer.tenantScope !== null, ...facts });
+  if (needs.size === 0) return judge({ onboardingStatus: null, latestDeprovisionRunStatus: null });
+  return Promise.all([
+    needs.has("onboardingSession") ? read.sessions.byTenantId.load(tenant.id) : null,
+    needs.has("latestDeprovisionRun") ? read.runs.latestDeprovisionStatus.load(tenant.id) : null,
+  ]).then(([session, latestDeprovisionRunStatus]) =>
+    judge({ onboardingStatus: session?.status ?? null, latestDeprovisionRunStatus }),
+  );
 }
 
 /** Operability of a tenant the viewer sees; the session is only needed (and loaded) while ONBOARDING. */

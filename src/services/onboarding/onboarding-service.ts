@@ -1,9 +1,9 @@
 import { change } from "../audit/audit-store.ts";
 import { presentSession, presentTenant, type Presented } from "../authorization/presentation.ts";
+import { stepCompletionBlocked } from "../../domain/tenant-actions.ts";
 import {
   OnboardingStatus,
   OnboardingStep,
-  TenantStatus,
   type OnboardingSessionRecord,
   type TenantRecord,
 } from "../../domain/vocabulary.ts";
@@ -57,13 +57,9 @@ export const completeOnboardingStep = defineMutation({
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, valid, tenant, audit }): Promise<Outcome<StepResult>> {
     const session = await findOnboardingSession(tx, tenant.id);
-    if (tenant.status !== TenantStatus.ONBOARDING || !session || session.status !== OnboardingStatus.IN_PROGRESS) {
-      return fail(
-        "PRECONDITION_FAILED",
-        `Onboarding steps can only be completed while the tenant is ONBOARDING (it is ${tenant.status})`,
-        ["input", "tenantId"],
-      );
-    }
+    const blocked = stepCompletionBlocked({ status: tenant.status, onboardingStatus: session?.status ?? null });
+    if (blocked || !session)
+      return fail("PRECONDITION_FAILED", blocked ?? "No onboarding session", ["input", "tenantId"]);
     if (session.completedSteps.includes(valid.step)) return succeed({ onboarding: session, tenant });
     const completedSteps = ONBOARDING_STEPS.filter(
       (step) => step === valid.step || session.completedSteps.includes(step),

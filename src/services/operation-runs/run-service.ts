@@ -15,7 +15,6 @@ import {
   type TenantRecord,
 } from "../../domain/vocabulary.ts";
 import { fail, succeed, type Outcome } from "../errors.ts";
-import { deriveOperability } from "../../domain/operability.ts";
 import { defineMutation, versionConflict } from "../mutation.ts";
 import { emptyPage, mapPage, validatePageRequest, type Page, type PageArgs } from "../pagination.ts";
 import type { UserError } from "../../domain/user-errors.ts";
@@ -30,11 +29,15 @@ import {
   updateOperationRunState,
   type RunListFilter,
 } from "./run-store.ts";
+import { validateTimeRange } from "../time-range.ts";
+import { runStartBlocked } from "../../domain/tenant-actions.ts";
 
 export interface OperationRunFilter {
   tenantId?: string | null;
   status?: OperationRunStatus[] | null;
   kind?: OperationKind[] | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
 }
 
 /**
@@ -69,6 +72,10 @@ function listFilter(filter: OperationRunFilter | null | undefined): RunListFilte
   return {
     statuses: filter?.status?.length ? filter.status : null,
     kinds: filter?.kind?.length ? filter.kind : null,
+    created: validateTimeRange(filter?.createdAfter, filter?.createdBefore, {
+      after: "createdAfter",
+      before: "createdBefore",
+    }),
   };
 }
 
@@ -150,31 +157,16 @@ export const startOperationRun = defineMutation({
   tenantIdIn: (valid) => valid.tenantId,
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<OperationRunResult>> {
-    if (valid.kind === OperationKind.DEPROVISION) {
-      if (tenant.status !== TenantStatus.DEPROVISIONING) {
-        return fail(
-          "PRECONDITION_FAILED",
-          `A DEPROVISION run can only be started while the tenant is DEPROVISIONING (it is ${tenant.status})`,
-          ["input", "kind"],
-        );
-      }
-      // A retry (docs/design.md §2): only after the latest one FAILED or was CANCELLED. One that
-      // SUCCEEDED is what FINALIZE_DEPROVISION waits for; a new run would hide it.
-      const latest = await latestRunStatus(tx, tenant.id, OperationKind.DEPROVISION);
-      if (latest !== null && !isFinalRunStatus(latest)) {
-        return fail("PRECONDITION_FAILED", "A DEPROVISION run is already open for this tenant", ["input", "kind"]);
-      }
-      if (latest === OperationRunStatus.SUCCEEDED) {
-        return fail(
-          "PRECONDITION_FAILED",
-          "The latest DEPROVISION run SUCCEEDED: finalize the deprovisioning instead of starting another",
-          ["input", "kind"],
-        );
-      }
-    } else if (!deriveOperability(tenant.status, null).actionable) {
-      return fail("PRECONDITION_FAILED", `Operation runs cannot be started while the tenant is ${tenant.status}`, [
+    // A DEPROVISION retry depends on the latest DEPROVISION run (domain/tenant-actions.ts).
+    const latestDeprovisionRunStatus =
+      valid.kind === OperationKind.DEPROVISION && tenant.status === TenantStatus.DEPROVISIONING
+        ? await latestRunStatus(tx, tenant.id, OperationKind.DEPROVISION)
+        : null;
+    const blocked = runStartBlocked(valid.kind, { status: tenant.status, latestDeprovisionRunStatus });
+    if (blocked) {
+      return fail("PRECONDITION_FAILED", blocked, [
         "input",
-        "tenantId",
+        valid.kind === OperationKind.DEPROVISION ? "kind" : "tenantId",
       ]);
     }
     const operationRun = await openOperationRun(tx, viewer.principal, {

@@ -9,6 +9,7 @@ import { listPage, noFilter, PerTenantPages, type ListFilterSql, type ListSource
 import type { RequestSql, SqlTransaction } from "../database/sql.ts";
 import { OperationKind, OperationRunStatus, type OperationRunRecord } from "../../domain/vocabulary.ts";
 import { keysetOrder, type Page, type PageRequest } from "../pagination.ts";
+import { timeRangeConditions, timeRangeKey, type TimeRange } from "../time-range.ts";
 import { isUuid } from "../text.ts";
 import { OPEN_RUN_STATUSES } from "../../domain/run-states.ts";
 
@@ -117,6 +118,8 @@ export async function updateOperationRunState(
 export interface RunListFilter {
   statuses: readonly OperationRunStatus[] | null;
   kinds: readonly OperationKind[] | null;
+  /** When the runs were created. */
+  created: TimeRange;
 }
 
 const ALL_STATUSES: readonly OperationRunStatus[] = Object.values(OperationRunStatus);
@@ -124,7 +127,7 @@ const ALL_KINDS: readonly OperationKind[] = Object.values(OperationKind);
 
 /** Within one tenant (its runs are few): plain conditions on the walk of its time index. */
 function tenantFilterSql(filter: RunListFilter, values: unknown[]): ListFilterSql {
-  const conditions: string[] = [];
+  const conditions = timeRangeConditions("created_at", filter.created, values);
   if (filter.statuses) conditions.push(`status = ANY($${values.push(filter.statuses)}::operation_run_status[])`);
   if (filter.kinds) conditions.push(`kind = ANY($${values.push(filter.kinds)}::operation_kind[])`);
   return { conditions, oneOf: [] };
@@ -134,10 +137,11 @@ function tenantFilterSql(filter: RunListFilter, values: unknown[]): ListFilterSq
  * Across tenants, a status or kind filter walks operation_runs_status_kind_created_at_id_idx
  * once per (status, kind) pair — the one given, or all of the other — and merges the walks.
  */
-function fleetFilterSql(filter: RunListFilter): ListFilterSql {
-  if (!filter.statuses && !filter.kinds) return noFilter();
+function fleetFilterSql(filter: RunListFilter, values: unknown[]): ListFilterSql {
+  const conditions = timeRangeConditions("created_at", filter.created, values);
+  if (!filter.statuses && !filter.kinds) return { ...noFilter(), conditions };
   return {
-    conditions: [],
+    conditions,
     oneOf: [
       { column: "status", type: "operation_run_status", values: filter.statuses ?? ALL_STATUSES },
       { column: "kind", type: "operation_kind", values: filter.kinds ?? ALL_KINDS },
@@ -153,7 +157,7 @@ export class RunReader {
     this.perTenant = new PerTenantPages(sql, {
       ...RUNS,
       filterSql: tenantFilterSql,
-      filterKey: (filter) => JSON.stringify([filter.statuses, filter.kinds]),
+      filterKey: (filter) => JSON.stringify([filter.statuses, filter.kinds, timeRangeKey(filter.created)]),
     });
   }
 
@@ -190,7 +194,7 @@ export class RunReader {
   /** `Query.operationRuns`: one tenant's runs or everyone's, newest first. */
   page(filter: RunListFilter & { tenantId: string | null }, request: PageRequest): Promise<Page<OperationRunRecord>> {
     const values: unknown[] = [];
-    if (filter.tenantId === null) return listPage(this.sql, RUNS, fleetFilterSql(filter), values, request);
+    if (filter.tenantId === null) return listPage(this.sql, RUNS, fleetFilterSql(filter, values), values, request);
     const sql = tenantFilterSql(filter, values);
     sql.conditions.push(`tenant_id = $${values.push(filter.tenantId)}::uuid`);
     return listPage(this.sql, RUNS, sql, values, request);

@@ -10,6 +10,7 @@ import { isUniqueViolation } from "../database/failures.ts";
 import { TenantStatus, type AuditEventRecord, type TenantRecord } from "../../domain/vocabulary.ts";
 import { fail, InvalidArgumentError, succeed, type Outcome } from "../errors.ts";
 import { deriveOperability } from "../../domain/operability.ts";
+import { tenantChangeBlocked } from "../../domain/tenant-actions.ts";
 
 const ALL_TENANT_STATUSES: readonly TenantStatus[] = Object.values(TenantStatus);
 import { defineCreation, defineMutation } from "../mutation.ts";
@@ -17,6 +18,7 @@ import { mapPage, validatePageRequest, type Page, type PageArgs } from "../pagin
 import type { UserError } from "../../domain/user-errors.ts";
 import type { ServiceContext } from "../service-context.ts";
 import { characterLength, hasControlCharacters, isStorableText, TEXT_LIMITS } from "../text.ts";
+import { validateTimeRange } from "../time-range.ts";
 import { validateName, validateSlug } from "./tenant-input.ts";
 import {
   insertTenant,
@@ -32,6 +34,8 @@ export interface TenantFilter {
   search?: string | null;
   selectable?: boolean | null;
   includeArchived?: boolean | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
 }
 
 /** What a tenant change writes: the tenant as it now is, and the event (null for a no-op). */
@@ -84,7 +88,11 @@ function listFilter(filter: TenantFilter | null | undefined): TenantListFilter {
       "filter",
     );
   }
-  return { statuses: listedStatuses(filter), search };
+  const created = validateTimeRange(filter?.createdAfter, filter?.createdBefore, {
+    after: "createdAfter",
+    before: "createdBefore",
+  });
+  return { statuses: listedStatuses(filter), search, created };
 }
 
 /**
@@ -113,6 +121,21 @@ export async function listTenants(
   const access = requirePlatformReader(context.viewer);
   const page = await context.read.tenants.page(listFilter(args.filter), validatePageRequest(args));
   return mapPage(page, (tenant) => presentPlatformTenant(access, tenant));
+}
+
+export interface TenantStatusCount {
+  status: TenantStatus;
+  count: number;
+}
+
+/**
+ * Every status with its number of tenants (zero included), in the enum's order: exact, read from
+ * the maintained counters in one statement. Platform readers only, like the list it summarises.
+ */
+export async function countTenantsPerStatus(context: ServiceContext): Promise<TenantStatusCount[]> {
+  requirePlatformReader(context.viewer);
+  const counts = await context.read.tenants.countsPerStatus();
+  return ALL_TENANT_STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }));
 }
 
 function slugTaken(slug: string): UserError {
@@ -204,13 +227,8 @@ export const updateTenant = defineMutation({
   notFound: { code: "NOT_FOUND", message: "Tenant not found", field: ["input", "tenantId"] },
   expectedVersion: (valid) => valid.expectedVersion,
   async work({ tx, viewer, valid, tenant, audit }): Promise<Outcome<TenantChange>> {
-    // A tenant's own users change it only while it is actionable; operators at any time.
-    if (viewer.tenantScope !== null && !deriveOperability(tenant.status, null).actionable) {
-      return fail("PRECONDITION_FAILED", `A ${tenant.status} tenant cannot be changed by its users`, [
-        "input",
-        "tenantId",
-      ]);
-    }
+    const blocked = tenantChangeBlocked({ status: tenant.status, tenantUser: viewer.tenantScope !== null });
+    if (blocked) return fail("PRECONDITION_FAILED", blocked, ["input", "tenantId"]);
     const changes: AuditChanges = {};
     if (valid.name !== undefined && valid.name !== tenant.name) changes["name"] = change(tenant.name, valid.name);
     if (valid.slug !== undefined && valid.slug !== tenant.slug) {
