@@ -7,7 +7,7 @@
 // member got, /readyz, and the server's peak RSS. The built service runs with its defaults,
 // as production does. Loopback only; every loop is bounded in time.
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -149,18 +149,20 @@ try {
   const rssBefore = await rssMb(pid);
   const cpuBefore = await cpuMs(pid);
   const noiseUntil = performance.now() + Number(args.seconds) * 1000;
+  const ordersFile = join(logDir, "noisy-orders.json");
+  await writeFile(
+    ordersFile,
+    JSON.stringify({
+      url,
+      token: noisyToken,
+      body: heavyBody,
+      streams: Number(args.streams),
+      seconds: Number(args.seconds),
+    }),
+  );
   const noisy = spawn(process.execPath, ["--import", "tsx", "bench/noisy-streams.ts"], {
     cwd: root,
-    env: {
-      ...process.env,
-      NOISY_ORDERS: JSON.stringify({
-        url,
-        token: noisyToken,
-        body: heavyBody,
-        streams: Number(args.streams),
-        seconds: Number(args.seconds),
-      }),
-    },
+    env: { ...process.env, NOISY_ORDERS: ordersFile },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let noisyOutput = "";

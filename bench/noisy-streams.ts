@@ -1,6 +1,9 @@
 // The noisy member of `bench/noisy-neighbour.ts`, in a process of its own so that its load
-// generation never delays the bystanders' clock. Reads its orders from NOISY_ORDERS (JSON:
-// url, token, body, streams, seconds); prints a JSON count of the answers by status.
+// generation never delays the bystanders' clock. Reads its orders from the JSON file named by
+// NOISY_ORDERS (url, token, body, streams, seconds: a body can be larger than an environment
+// variable may be); prints a JSON count of the answers by status.
+import { readFileSync } from "node:fs";
+
 interface Orders {
   url: string;
   token: string;
@@ -9,7 +12,7 @@ interface Orders {
   seconds: number;
 }
 
-const orders = JSON.parse(process.env["NOISY_ORDERS"] ?? "{}") as Orders;
+const orders = JSON.parse(readFileSync(process.env["NOISY_ORDERS"] ?? "", "utf8")) as Orders;
 const until = performance.now() + orders.seconds * 1000;
 const statuses: Record<string, number> = {};
 await Promise.all(
