@@ -5,8 +5,8 @@
 // as `_entities` was at 1 point a representation (~14 µs each) — this fails. Not a timing test:
 // CPU time of the server process, not wall time, and a factor of two of slack.
 import { TEST_AUDIT_SIGNER } from "../support/audit-keys.ts";
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cpuMs } from "../../bench/harness.ts";
 import { readFleet, seedFleet } from "../../bench/seed.ts";
 import { signDevelopmentToken } from "../../src/server/auth.ts";
 import { COST_BUDGET_MICROSECONDS_PER_POINT } from "../../src/server/query-cost.ts";
@@ -26,12 +26,6 @@ let server: ServerProcess;
 let tenantIds: string[];
 let ownTenantId: string;
 const tokens = new Map<ShapeCaller, string | null>();
-
-async function cpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 beforeAll(async () => {
   database = await createTestDatabase();
