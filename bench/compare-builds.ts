@@ -1,4 +1,4 @@
-// `npm run bench:compare -- --against <git ref> [--tenants 10000 --rounds 5 --duration 6 --warmup 2 --connections 16]`
+// `npm run bench:compare -- --against <git ref> [--with <git ref>] [--tenants 10000 --rounds 5 --duration 6 --warmup 2 --connections 16]`
 //
 // This checkout against an earlier commit, side by side in one run: both built as production
 // runs them (`dist/main.js`, start:built's V8 flags), each on a database of its own migrated and
@@ -32,6 +32,8 @@ import { readFleet } from "./seed.ts";
 const { values: args } = parseArgs({
   options: {
     against: { type: "string" },
+    /** Another commit to measure instead of this checkout (e.g. to bisect between two commits). */
+    with: { type: "string" },
     tenants: { type: "string", default: "10000" },
     rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "6" },
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "16" },
     /** Comma-separated names of (a), (b), (d) to run: `a,b`. */
     scenarios: { type: "string", default: "a,b,d" },
+    /** A directory: both builds run with --cpu-prof and write their profiles there (bench/profile-summary.ts reads them). */
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -83,13 +87,16 @@ async function prepareDatabase(cwd: string, databaseUrl: string, tenants: number
 async function main(): Promise<void> {
   if (!args.against) throw new Error("Say which commit to compare with: --against <git ref>");
   const reference = await buildReference(args.against);
-  await run(process.execPath, ["scripts/build.mjs"]);
+  const candidate = args.with ? await buildReference(args.with) : null;
+  if (!candidate) await run(process.execPath, ["scripts/build.mjs"]);
   const builds = [
     { name: `before ${reference.commit.slice(0, 7)}`, cwd: reference.directory },
-    {
-      name: `now ${git("rev-parse", "--short=7", "HEAD")}${git("status", "--porcelain", "--untracked-files=no").length > 0 ? "+changes" : ""}`,
-      cwd: root,
-    },
+    candidate
+      ? { name: `with ${candidate.commit.slice(0, 7)}`, cwd: candidate.directory }
+      : {
+          name: `now ${git("rev-parse", "--short=7", "HEAD")}${git("status", "--porcelain", "--untracked-files=no").length > 0 ? "+changes" : ""}`,
+          cwd: root,
+        },
   ];
   const databases: BenchDatabase[] = [];
   const targets: RunningTarget[] = [];
@@ -126,6 +133,13 @@ async function main(): Promise<void> {
         { name: build.name, command: [process.execPath, ...START_BUILT_FLAGS, "dist/main.js"], env, cwd: build.cwd },
         database.url,
         join(logDir, `${build.name.replace(/[^a-z0-9]+/gi, "-")}.log`),
+        args["cpu-prof"]
+          ? [
+              "--cpu-prof",
+              `--cpu-prof-dir=${args["cpu-prof"]}`,
+              `--cpu-prof-name=${build.name.replace(/[^a-z0-9]+/gi, "-")}.cpuprofile`,
+            ]
+          : [],
       );
       targets.push(target);
       const scenarios = Object.fromEntries(
