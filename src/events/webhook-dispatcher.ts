@@ -4,9 +4,8 @@
 // transaction open, then record the outcome in a short transaction guarded by the lease.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { auditEventsByIds, feedRows, type FeedEventRow } from "../services/audit/audit-store.ts";
 import { inTransaction, poolRows, type SqlPool, type SqlRows } from "../services/database/sql.ts";
-import type { AuditEventRecord } from "../domain/vocabulary.ts";
+import { outboxRows, outgoingEventsByIds, type OutgoingEvent } from "../services/events/outbox.ts";
 import {
   claimDeliveries,
   fanOut,
@@ -17,7 +16,7 @@ import {
   type DeliveryOutcome,
 } from "../services/webhooks/webhook-store.ts";
 import type { DestinationPolicy } from "./destinations.ts";
-import { cloudEventAttributes, eventData } from "./event-sink.ts";
+import { cloudEventAttributes } from "./event-sink.ts";
 import { postWebhook, type SendResult } from "./http-sender.ts";
 import { retryAfterMs, retryDelayMs } from "./retry-schedule.ts";
 import { signatureHeader } from "./signing.ts";
@@ -52,12 +51,12 @@ const FIVE_DAYS_SECONDS = 5 * 86_400;
 const FAN_OUT_BATCH = 500;
 
 /** The CloudEvent body (structured mode) of an event. */
-export function cloudEventOf(event: AuditEventRecord, source: string): string {
+export function cloudEventOf(event: OutgoingEvent, source: string): string {
   return JSON.stringify({
     ...cloudEventAttributes(event, source),
-    // In JSON the sequence is a number (as a header it can only be text).
-    sequence: event.sequence,
-    data: eventData(event),
+    // In JSON the sequence is a number (as a header it can only be text); a platform event has none.
+    ...(event.sequence === null ? {} : { sequence: event.sequence }),
+    data: event.data,
   });
 }
 
@@ -136,7 +135,7 @@ export class WebhookDispatcher {
     return inTransaction(this.options.pool, async (tx) => {
       const cursor = await lockDispatchCursor(tx);
       if (cursor === null) return 0;
-      const events: FeedEventRow[] = await feedRows(tx, { actions: null, since: null }, cursor, FAN_OUT_BATCH);
+      const events = await outboxRows(tx, cursor, FAN_OUT_BATCH);
       await fanOut(tx, events);
       return events.length;
     });
@@ -144,12 +143,7 @@ export class WebhookDispatcher {
 
   private async deliverAll(claimed: ClaimedDelivery[]): Promise<void> {
     const leaseToken = claimed[0]?.leaseToken as string;
-    const events = new Map(
-      (await auditEventsByIds(this.sql, [...new Set(claimed.map((delivery) => delivery.eventId))])).map((event) => [
-        event.id,
-        event,
-      ]),
-    );
+    const events = await outgoingEventsByIds(this.sql, claimed);
     // Deliveries of one (endpoint, tenant) were claimed one at a time (the earliest pending), so
     // sending in parallel never reorders a tenant's events at an endpoint.
     await Promise.all(
@@ -157,7 +151,7 @@ export class WebhookDispatcher {
     );
   }
 
-  private async deliver(delivery: ClaimedDelivery, event: AuditEventRecord | null, leaseToken: string): Promise<void> {
+  private async deliver(delivery: ClaimedDelivery, event: OutgoingEvent | null, leaseToken: string): Promise<void> {
     const { logger, metrics } = this.options;
     const log = logger.child({ deliveryId: delivery.id, eventId: delivery.eventId, endpointId: delivery.endpointId });
     let result: SendResult;

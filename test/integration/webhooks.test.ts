@@ -2,7 +2,7 @@
 // receiver: Standard Webhooks signatures checked by the reference verifier (`standardwebhooks`)
 // across a rotation, CloudEvents bodies, FIFO per (endpoint, tenant) through an outage, two
 // delivery loops delivering nothing twice, 410 and Retry-After, and SSRF refusals.
-import { randomUUID } from "node:crypto";
+import { createPublicKey, randomUUID, verify } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
@@ -11,7 +11,9 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DestinationPolicy } from "../../src/events/destinations.ts";
 import { WebhookDispatcher } from "../../src/events/webhook-dispatcher.ts";
-import { poolRows } from "../../src/services/database/sql.ts";
+import { takeCheckpointIfDue } from "../../src/services/audit/audit-checkpoints.ts";
+import { listPlatformAuditEvents, requestAuditCheckpoint } from "../../src/services/audit/audit-service.ts";
+import { inTransaction, poolRows } from "../../src/services/database/sql.ts";
 import type { ServiceContext } from "../../src/services/service-context.ts";
 import { claimDeliveries } from "../../src/services/webhooks/webhook-store.ts";
 import { ForbiddenError } from "../../src/services/errors.ts";
@@ -111,7 +113,8 @@ function dispatcher(pool: pg.Pool = db.database.pool, policy = LOCAL): WebhookDi
 async function settled(): Promise<void> {
   for (let waited = 0; waited < 60_000; waited += 20) {
     const [row] = await db.query<{ pending: boolean }>(
-      "SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending",
+      `SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot()))
+         OR EXISTS (SELECT 1 FROM platform_audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending`,
     );
     if (!row?.pending) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -356,6 +359,195 @@ describe("delivery", () => {
       [endpoint.id],
     );
     expect(delivery).toEqual({ status: "FAILED", attempts: 10 });
+  });
+});
+
+describe("a signed checkpoint (docs/design.md §4: copies live outside the database)", () => {
+  /** What a subscriber receives: a CloudEvent whose data holds the checkpoint. */
+  interface CheckpointCloudEvent {
+    id: string;
+    type: string;
+    subject: string;
+    time: string;
+    tenantid?: string;
+    sequence?: number;
+    data: {
+      subjectId: string;
+      actor: { type: string; id: string };
+      requestId: string | null;
+      changes: {
+        checkpoint: {
+          id: string;
+          createdAt: string;
+          tenantCount: number;
+          root: string;
+          publicKeyId: string;
+          signature: string;
+          requestedBy: string | null;
+        };
+      };
+    };
+  }
+
+  /** The check an outside party makes with the public key alone (docs/audit-evidence.md's statement). */
+  function verifiesWithPublicKey(checkpoint: CheckpointCloudEvent["data"]["changes"]["checkpoint"]): boolean {
+    const statement = [
+      "tenant-lifecycle audit checkpoint v1",
+      checkpoint.id,
+      checkpoint.createdAt,
+      String(checkpoint.tenantCount),
+      checkpoint.root,
+      checkpoint.publicKeyId,
+      checkpoint.requestedBy ?? "",
+    ].join("\n");
+    const publicKey = createPublicKey(db.context(personas.operator).auditKeys.signer.publicKeyPem);
+    return verify(null, Buffer.from(statement, "utf8"), publicKey, Buffer.from(checkpoint.signature, "base64"));
+  }
+
+  it("periodic or asked for by an operator, is delivered as an audit.checkpoint.created event to its subscribers, signed and verifiable", async () => {
+    const { receiver: checkpoints, url } = await receiver();
+    const { receiver: everything, url: everythingUrl } = await receiver();
+    const { receiver: tenantsOnly, url: tenantsUrl } = await receiver();
+    const subscribed = ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: ["audit.checkpoint.created"] }));
+    ok(await createWebhookEndpoint(webhooks(), { url: everythingUrl, eventTypes: [] }));
+    ok(await createWebhookEndpoint(webhooks(), { url: tenantsUrl, eventTypes: ["tenant.created"] }));
+    const loop = dispatcher();
+    await drain(loop);
+    const tenant = await createDraft(db);
+
+    // The periodic one (the system's) and one an operator asks for.
+    const periodic = await inTransaction(db.database.pool, (tx) =>
+      takeCheckpointIfDue(tx, db.context(personas.operator).auditKeys.signer, 0),
+    );
+    const asked = await requestAuditCheckpoint(db.context(personas.operator, { requestId: "req-checkpoint" }));
+    await drain(loop);
+
+    expect(checkpoints.received).toHaveLength(2);
+    // Platform events keep no FIFO order among themselves (design §9): matched by checkpoint id.
+    const delivered = checkpoints.received
+      .map((entry) => ({
+        webhookId: entry.headers["webhook-id"],
+        event: new Webhook(subscribed.secret).verify(entry.body, headersOf(entry)) as CheckpointCloudEvent,
+      }))
+      .sort((a, b) => Number(a.event.subject) - Number(b.event.subject));
+    const stored = await db.query<{ id: string; actor_type: string; actor_id: string; request_id: string | null }>(
+      `SELECT id, actor_type, actor_id, request_id FROM platform_audit_events
+       WHERE action = 'audit.checkpoint.created' ORDER BY position`,
+    );
+    expect(stored.map((row) => row.actor_type)).toEqual(["SYSTEM", "OPERATOR"]);
+    for (const [index, checkpoint] of [periodic, asked].entries()) {
+      const event = delivered[index]?.event as CheckpointCloudEvent;
+      expect(delivered[index]?.webhookId).toBe(stored[index]?.id);
+      expect(event).toMatchObject({
+        id: stored[index]?.id,
+        type: "audit.checkpoint.created",
+        subject: checkpoint?.id,
+        data: {
+          subjectId: checkpoint?.id,
+          actor: { type: stored[index]?.actor_type, id: stored[index]?.actor_id },
+          requestId: stored[index]?.request_id ?? null,
+          changes: {
+            checkpoint: {
+              id: checkpoint?.id,
+              createdAt: checkpoint?.createdAt.toISOString(),
+              tenantCount: checkpoint?.tenantCount,
+              root: checkpoint?.root,
+              publicKeyId: checkpoint?.publicKeyId,
+              signature: checkpoint?.signature,
+              requestedBy: checkpoint?.requestedBy ?? null,
+            },
+          },
+        },
+      });
+      // A platform event belongs to no tenant.
+      expect(event.tenantid).toBeUndefined();
+      expect(event.sequence).toBeUndefined();
+      expect(verifiesWithPublicKey(event.data.changes.checkpoint)).toBe(true);
+    }
+    expect(delivered[0]?.event.data.actor).toEqual({ type: "SYSTEM", id: "audit-checkpoint-schedule" });
+    expect(delivered[1]?.event.data).toMatchObject({
+      actor: { type: "OPERATOR", id: personas.operator.sub },
+      requestId: "req-checkpoint",
+      changes: { checkpoint: { requestedBy: personas.operator.sub } },
+    });
+    // A tampered copy does not verify.
+    const forged = { ...(delivered[1]?.event as CheckpointCloudEvent).data.changes.checkpoint, tenantCount: 0 };
+    expect(verifiesWithPublicKey(forged)).toBe(false);
+
+    // Every type: the tenant's event and both checkpoints; tenant.created only: no checkpoint.
+    expect(
+      everything
+        .events()
+        .map((event) => event.type)
+        .sort(),
+    ).toEqual(["audit.checkpoint.created", "audit.checkpoint.created", "tenant.created"]);
+    expect(tenantsOnly.events()).toEqual([
+      { id: expect.any(String), type: "tenant.created", tenantId: tenant.id, sequence: 1 },
+    ]);
+  });
+
+  it("committing after a later tenant event, is neither skipped nor repeated: both tables follow one order", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: [] }));
+    const loop = dispatcher();
+    await drain(loop);
+    const signer = db.context(personas.operator).auditKeys.signer;
+    let taken!: () => void;
+    let commit!: () => void;
+    const checkpointTaken = new Promise<void>((resolve) => (taken = resolve));
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    const open = inTransaction(db.database.pool, async (tx) => {
+      const checkpoint = await takeCheckpointIfDue(tx, signer, 0);
+      taken();
+      await committing;
+      return checkpoint;
+    });
+    await checkpointTaken;
+    // A tenant's event commits first, in a later transaction: the feed holds it back, never skips.
+    const tenant = await createDraft(db);
+    expect(await loop.fanOut()).toBe(0);
+    commit();
+    const checkpoint = await open;
+    await drain(loop);
+    const received = hooks.events();
+    expect(received.map((event) => [event.type, event.tenantId]).sort()).toEqual([
+      ["audit.checkpoint.created", checkpoint?.id],
+      ["tenant.created", tenant.id],
+    ]);
+    const [cursor] = await db.query<{ at_end: boolean }>(
+      `SELECT (c.feed_xid, c.position) = (p.feed_xid, p.position) OR (c.feed_xid, c.position) = (a.feed_xid, a.position) AS at_end
+       FROM webhook_dispatch_cursor c,
+         (SELECT feed_xid, position FROM platform_audit_events WHERE feed_xid IS NOT NULL ORDER BY feed_xid DESC, position DESC LIMIT 1) p,
+         (SELECT feed_xid, position FROM audit_events ORDER BY feed_xid DESC, position DESC LIMIT 1) a`,
+    );
+    expect(cursor?.at_end).toBe(true);
+    await fastForward();
+    await drain(loop);
+    expect(hooks.events()).toHaveLength(2);
+  });
+
+  it("is in the platform audit trail, and a checkpoint rolled back emits nothing", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: ["audit.checkpoint.created"] }));
+    const loop = dispatcher();
+    await drain(loop);
+    const signer = db.context(personas.operator).auditKeys.signer;
+    await expect(
+      inTransaction(db.database.pool, async (tx) => {
+        await takeCheckpointIfDue(tx, signer, 0);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    await drain(loop);
+    expect(hooks.received).toEqual([]);
+
+    const checkpoint = await requestAuditCheckpoint(db.context(personas.operator));
+    const page = await listPlatformAuditEvents(db.context(personas.supportAll), { first: 5, subjectId: checkpoint.id });
+    expect(page.items.map((item) => [item.node.action, item.node.subjectId])).toEqual([
+      ["audit.checkpoint.created", checkpoint.id],
+    ]);
+    await drain(loop);
+    expect(hooks.events().map((event) => event.type)).toEqual(["audit.checkpoint.created"]);
   });
 });
 

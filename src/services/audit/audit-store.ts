@@ -271,6 +271,11 @@ export function feedRows(
   filter: Pick<TenantEventFeedFilter, "actions" | "since">,
   after: Pick<FeedPosition, "feedXid" | "feedPosition"> | null,
   limit: number,
+  /**
+   * A snapshot's xmin read beforehand, when another walk must stop at the same place (the feed
+   * of webhooks and sinks merges this one with the platform events': services/events/outbox.ts).
+   */
+  settledBelow: string | null = null,
 ): Promise<FeedEventRow[]> {
   if (filter.actions !== null && filter.actions.length === 0) return Promise.resolve([]);
   const values: unknown[] = [];
@@ -288,7 +293,8 @@ export function feedRows(
     startsAt = `${key} >= (SELECT ${[...lead, "s.feed_xid", "s.position"].join(", ")} FROM audit_events s
       WHERE s.occurred_at >= $${values.push(filter.since)}::timestamptz ORDER BY s.occurred_at, s.id LIMIT 1)`;
   }
-  const conditions = [SETTLED, ...(startsAt ? [startsAt] : [])];
+  const settled = settledBelow === null ? SETTLED : `feed_xid < $${values.push(settledBelow)}::xid8`;
+  const conditions = [settled, ...(startsAt ? [startsAt] : [])];
   if (filter.since !== null) conditions.push(`occurred_at >= $${values.push(filter.since)}::timestamptz`);
   const limitParameter = `$${values.push(limit)}`;
   if (filter.actions === null) {

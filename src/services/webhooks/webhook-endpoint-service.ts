@@ -1,6 +1,6 @@
 // Webhook endpoints (docs/design.md §9): platform:operator manages them, platform readers read
 // them; a secret is shown once, when it is made (creation, rotation), and never again.
-import { AUDIT_ACTIONS } from "../../domain/audit-actions.ts";
+import { EVENT_TYPES } from "../../domain/audit-actions.ts";
 import { hasCapability } from "../../domain/capabilities.ts";
 import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
 import type { SqlRows } from "../database/sql.ts";
@@ -9,8 +9,8 @@ import { newWebhookSecret } from "../../events/signing.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import type { ServiceContext } from "../service-context.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
-import { auditEventsByIds, change, type AuditWriter } from "../audit/audit-store.ts";
-import { appendPlatformAuditEvent } from "../audit/platform-audit-store.ts";
+import { auditEventsByIds, change } from "../audit/audit-store.ts";
+import { appendPlatformAuditEvent, platformActorOf, type PlatformActor } from "../audit/platform-audit-store.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import {
@@ -42,7 +42,7 @@ const MAX_DESCRIPTION_LENGTH = 500;
 /** The longest overlap of an old and a new secret: a week. */
 export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 86_400;
 const DEFAULT_PREVIOUS_SECRET_SECONDS = 86_400;
-const CATALOGUED: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+const CATALOGUED: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** Without configuration: https to public addresses only (production's rule). */
 const STRICT_POLICY: DestinationPolicy = { allowHttp: false, allowLoopback: false, allowPrivateNetworks: false };
@@ -84,7 +84,7 @@ function checkFields(input: EndpointFields, policy: DestinationPolicy): Outcome<
         `unknown event types ${unknown
           .slice(0, 3)
           .map((type) => JSON.stringify(type.slice(0, 100)))
-          .join(", ")}; the types are: ${AUDIT_ACTIONS.join(", ")}`,
+          .join(", ")}; the types are: ${EVENT_TYPES.join(", ")}`,
         ["input", "eventTypes"],
       );
     }
@@ -136,11 +136,8 @@ export async function createWebhookEndpoint(
   return succeed({ endpoint, secret });
 }
 
-const writerOf = (context: ServiceContext): AuditWriter => ({
-  viewer: context.viewer,
-  requestId: context.requestId,
-  auditKeys: context.auditKeys,
-});
+const writerOf = (context: ServiceContext): PlatformActor =>
+  platformActorOf({ viewer: context.viewer, requestId: context.requestId, auditKeys: context.auditKeys });
 
 /** The audited fields of an endpoint; never its secrets, which are not in the record. */
 function auditedFields(endpoint: WebhookEndpointRecord | null): Record<string, JsonValue> {

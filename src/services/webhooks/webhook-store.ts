@@ -2,7 +2,7 @@
 // deliveries (fan-out, lease-based claims, outcomes) and the fan-out's cursor in the event feed.
 import { randomUUID } from "node:crypto";
 import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
-import type { FeedEventRow } from "../audit/audit-store.ts";
+import type { OutboxRow } from "../events/outbox.ts";
 import {
   WEBHOOK_ATTEMPT_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS,
@@ -144,8 +144,9 @@ export async function lockDispatchCursor(tx: SqlRows): Promise<{ feedXid: string
 /**
  * One delivery per event for every endpoint that takes its type and existed when it was
  * recorded (disabled ones included: their deliveries wait, nothing is dropped), then the cursor.
+ * A platform event's delivery has no tenant (nor sequence): no tenant's FIFO order holds it back.
  */
-export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Promise<number> {
+export async function fanOut(tx: SqlRows, events: readonly OutboxRow[]): Promise<number> {
   const last = events.at(-1);
   if (!last) return 0;
   const inserted = await tx.rows<{ id: string }>(
@@ -161,7 +162,7 @@ export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Prom
       events.map((event) => event.id),
       events.map((event) => event.tenantId),
       events.map((event) => event.sequence),
-      events.map((event) => event.action),
+      events.map((event) => event.type),
       events.map((event) => event.occurredAt),
     ],
   );
@@ -302,7 +303,8 @@ export function deliveryPage(
   limit: number,
 ): Promise<WebhookDeliveryRecord[]> {
   const values: unknown[] = [endpointId];
-  const conditions = ["endpoint_id = $1"];
+  // A delivery's event is a TenantEvent in the API: a platform event's (a checkpoint's) is not listed.
+  const conditions = ["endpoint_id = $1", "tenant_id IS NOT NULL"];
   if (statuses !== null) conditions.push(`status = ANY($${values.push([...statuses])}::webhook_delivery_status[])`);
   if (after !== null) {
     conditions.push(
