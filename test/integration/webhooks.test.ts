@@ -551,6 +551,93 @@ describe("a signed checkpoint (docs/design.md §4: copies live outside the datab
   });
 });
 
+describe("the fan-out with no endpoint (a deploy on a large fleet)", () => {
+  const cursorOf = async () =>
+    (
+      await db.query<{ feed_xid: string; position: string }>(
+        "SELECT feed_xid::text, position::text FROM webhook_dispatch_cursor WHERE id = 1",
+      )
+    )[0];
+  const lastEvent = async () =>
+    (
+      await db.query<{ feed_xid: string; position: string }>(
+        `SELECT feed_xid::text AS feed_xid, position::text AS position FROM audit_events e
+         ORDER BY e.feed_xid DESC, e.position DESC LIMIT 1`,
+      )
+    )[0];
+
+  it("moves the cursor to the feed's end in one pass instead of walking the events", async () => {
+    // 1 200 events (more than two fan-out batches of 500) recorded while no endpoint exists.
+    const tenant = await createDraft(db);
+    await db.query(
+      `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, changes, occurred_at, hash)
+       SELECT gen_random_uuid(), $1, n, 'tenant.updated', 'OPERATOR', 'seed', '{}'::jsonb, now(), repeat('0', 64)
+       FROM generate_series(2, 1201) AS n`,
+      [tenant.id],
+    );
+    await settled();
+    const deliveries = async () => (await db.query("SELECT 1 FROM webhook_deliveries")).length;
+    const before = await deliveries();
+    const loop = dispatcher();
+    expect(await loop.fanOut()).toBe(0);
+    expect(await cursorOf()).toEqual(await lastEvent());
+    expect(await deliveries()).toBe(before);
+  });
+
+  it("never jumps past an event committing later: it stops below the snapshot's xmin", async () => {
+    const loop = dispatcher();
+    await settled();
+    await loop.fanOut();
+    const start = await cursorOf();
+    // A writing transaction holds the xmin back; an event after it commits meanwhile.
+    const writer = await db.database.pool.connect();
+    try {
+      await writer.query("BEGIN");
+      await writer.query("SELECT pg_current_xact_id()");
+      await createDraft(db);
+      await loop.fanOut();
+      expect(await cursorOf()).toEqual(start);
+    } finally {
+      await writer.query("ROLLBACK");
+      writer.release();
+    }
+    await settled();
+    await loop.fanOut();
+    expect(await cursorOf()).toEqual(await lastEvent());
+  });
+
+  it("an endpoint created waits for the cursor's lock, is stamped after it, and receives every event after its creation", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const loop = dispatcher();
+    const earlier = await createDraft(db);
+    // A fan-out pass holds the cursor (it may be moving it past the feed): creation waits for it.
+    const pass = await db.database.pool.connect();
+    let created = false;
+    let endpoint: Promise<Awaited<ReturnType<typeof createWebhookEndpoint>>>;
+    let released: Date;
+    try {
+      await pass.query("BEGIN");
+      await pass.query("SELECT 1 FROM webhook_dispatch_cursor WHERE id = 1 FOR UPDATE");
+      endpoint = createWebhookEndpoint(webhooks(), { url }).then((outcome) => {
+        created = true;
+        return outcome;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(created).toBe(false);
+      released = (await pass.query<{ now: Date }>("SELECT clock_timestamp() AS now")).rows[0]?.now as Date;
+      await pass.query("COMMIT");
+    } finally {
+      pass.release();
+    }
+    const { endpoint: made } = ok(await endpoint);
+    expect(made.createdAt.getTime()).toBeGreaterThanOrEqual(released.getTime());
+    const later = await createDraft(db);
+    await drain(loop);
+    expect(hooks.events().map((event) => event.tenantId)).toEqual([later.id]);
+    expect(hooks.events().map((event) => event.tenantId)).not.toContain(earlier.id);
+  });
+});
+
 describe("a crash between sending and recording", () => {
   it("leaves the lease to expire, and the event is sent again with the same webhook-id", async () => {
     const { receiver: hooks, url } = await receiver();

@@ -345,11 +345,18 @@ export function auditEventsByIds(sql: SqlRows, ids: readonly string[]): Promise<
   return sql.rows<AuditEventRecord>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE id = ANY($1::uuid[])`, [[...ids]]);
 }
 
-/** The feed's end as it is now (a new sink starts there); the origin on an empty trail. */
-export async function feedEnd(sql: SqlRows): Promise<Pick<FeedPosition, "feedXid" | "feedPosition">> {
+/**
+ * The feed's end as it is now; the origin on an empty trail. With `settledBelow` (a snapshot's
+ * xmin), the last event below it: a reader placed there skips nothing that commits later.
+ */
+export async function feedEnd(
+  sql: SqlRows,
+  settledBelow: string | null = null,
+): Promise<Pick<FeedPosition, "feedXid" | "feedPosition">> {
   const [last] = await sql.rows<{ feedXid: string; feedPosition: string }>(
     `SELECT feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM audit_events
-     ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+     ${settledBelow === null ? "" : "WHERE feed_xid < $1::xid8"} ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+    settledBelow === null ? [] : [settledBelow],
   );
   return last ?? { feedXid: "0", feedPosition: "0" };
 }

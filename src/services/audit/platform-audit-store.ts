@@ -146,11 +146,12 @@ export function platformEventsByIds(sql: SqlRows, ids: readonly string[]): Promi
   );
 }
 
-/** The last published record's place; null when none was. */
-export async function platformFeedEnd(sql: SqlRows): Promise<PlatformFeedPlace | null> {
+/** The last published record's place below `settledBelow` (a snapshot's xmin); null when none was. */
+export async function platformFeedEnd(sql: SqlRows, settledBelow: string): Promise<PlatformFeedPlace | null> {
   const [last] = await sql.rows<PlatformFeedPlace>(
     `SELECT feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM platform_audit_events
-     WHERE feed_xid IS NOT NULL ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+     WHERE feed_xid < $1::xid8 ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+    [settledBelow],
   );
   return last ?? null;
 }

@@ -85,8 +85,7 @@ const compare = (a: OutboxPlace, b: OutboxPlace): number => {
  * walk pass a transaction the other's still waited for.
  */
 export async function outboxRows(sql: SqlRows, after: OutboxPlace, limit: number): Promise<OutboxRow[]> {
-  const [bound] = await sql.rows<{ xmin: string }>("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin");
-  const settledBelow = (bound as { xmin: string }).xmin;
+  const settledBelow = await snapshotXmin(sql);
   const tenant = await feedRows(sql, { actions: null, since: null }, after, limit, settledBelow);
   const platform = await platformFeedRows(sql, after, settledBelow, limit);
   const merged: OutboxRow[] = [
@@ -96,12 +95,26 @@ export async function outboxRows(sql: SqlRows, after: OutboxPlace, limit: number
   return platform.length === 0 ? merged : merged.sort(compare).slice(0, limit);
 }
 
-/** The feed's end as it is now (a new sink starts there); the origin when it is empty. */
+/** Below it, no transaction can still add an event to either table. */
+async function snapshotXmin(sql: SqlRows): Promise<string> {
+  const [bound] = await sql.rows<{ xmin: string }>("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin");
+  return (bound as { xmin: string }).xmin;
+}
+
+/**
+ * The settled feed's end as it is now: the last event below the snapshot's xmin (the origin when
+ * there is none). A reader placed there (a new sink; the webhook fan-out while no endpoint
+ * exists) skips nothing that commits later: every transaction still running adds after it.
+ */
 export async function outboxEnd(sql: SqlRows): Promise<OutboxPlace> {
-  const tenant = await feedEnd(sql);
-  const platform = await platformFeedEnd(sql);
+  const settledBelow = await snapshotXmin(sql);
+  const tenant = await feedEnd(sql, settledBelow);
+  const platform = await platformFeedEnd(sql, settledBelow);
   return platform !== null && compare(platform, tenant) > 0 ? platform : tenant;
 }
+
+/** Whether `a` comes after `b` in the feed. */
+export const isAfter = (a: OutboxPlace, b: OutboxPlace): boolean => compare(a, b) > 0;
 
 /**
  * How far a reader at `after` is behind (a broker sink's lag): the events after it, committed

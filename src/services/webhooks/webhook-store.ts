@@ -20,9 +20,17 @@ export interface NewEndpoint {
   secret: string;
 }
 
+/**
+ * Creates an endpoint. It first waits for the fan-out's cursor (a pass holding it may be moving it
+ * past the feed because no endpoint exists), then stamps `created_at` with the clock: every event
+ * the cursor was moved past occurred before that, and every later one is fanned out to it — an
+ * endpoint receives exactly the events occurring after its creation.
+ */
 export async function insertEndpoint(tx: SqlRows, endpoint: NewEndpoint): Promise<WebhookEndpointRecord> {
+  await tx.rows("SELECT 1 FROM webhook_dispatch_cursor WHERE id = 1 FOR UPDATE");
   const [created] = await tx.rows<WebhookEndpointRecord>(
-    `INSERT INTO webhook_endpoints (id, url, description, event_types) VALUES ($1, $2, $3, $4::varchar[])
+    `INSERT INTO webhook_endpoints (id, url, description, event_types, created_at, updated_at)
+     VALUES ($1, $2, $3, $4::varchar[], clock_timestamp(), clock_timestamp())
      RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
     [randomUUID(), endpoint.url, endpoint.description, [...endpoint.eventTypes]],
   );
@@ -139,6 +147,23 @@ export async function lockDispatchCursor(tx: SqlRows): Promise<{ feedXid: string
      WHERE id = 1 FOR UPDATE SKIP LOCKED`,
   );
   return cursor ?? null;
+}
+
+/**
+ * Whether any endpoint exists, enabled or not (a disabled endpoint's deliveries are still
+ * recorded, for a replay). Read after the cursor's lock: an endpoint created since is seen.
+ */
+export async function anyEndpoint(tx: SqlRows): Promise<boolean> {
+  const rows = await tx.rows<{ one: number }>("SELECT 1 AS one FROM webhook_endpoints LIMIT 1");
+  return rows.length > 0;
+}
+
+/** Moves the fan-out's cursor, locked by this transaction, to `to` (nothing is fanned out). */
+export async function moveDispatchCursor(tx: SqlRows, to: { feedXid: string; feedPosition: string }): Promise<void> {
+  await tx.rows(
+    "UPDATE webhook_dispatch_cursor SET feed_xid = $1::xid8, position = $2::int8, updated_at = now() WHERE id = 1",
+    [to.feedXid, to.feedPosition],
+  );
 }
 
 /**
