@@ -17,6 +17,7 @@ import {
   type ClaimedDelivery,
   type DeliveryOutcome,
 } from "../services/webhooks/webhook-store.ts";
+import { auditEndpointDisabledBySystem } from "../services/webhooks/webhook-endpoint-service.ts";
 import type { DestinationPolicy } from "./destinations.ts";
 import { cloudEventAttributes } from "./event-sink.ts";
 import { postWebhook, type SendResult } from "./http-sender.ts";
@@ -189,16 +190,22 @@ export class WebhookDispatcher {
       );
     }
     const outcome = outcomeOf(result, delivery.attempts);
-    const recorded = await inTransaction(this.options.pool, (tx) =>
-      recordOutcome(
+    const recorded = await inTransaction(this.options.pool, async (tx) => {
+      const done = await recordOutcome(
         tx,
         delivery,
         leaseToken,
         outcome,
         { httpStatus: result.httpStatus, durationMs: result.durationMs, error: result.error },
         this.options.disableAfterSeconds ?? FIVE_DAYS_SECONDS,
-      ),
-    );
+      );
+      // Disabling is a change of the endpoint: audited in the same transaction, the system as actor.
+      if (done.disabled) await auditEndpointDisabledBySystem(tx, done.disabled);
+      return done;
+    });
+    if (recorded.disabled) {
+      log.warn({ reason: recorded.disabled.after.disabledReason }, "webhook endpoint disabled by the delivery loop");
+    }
     metrics?.attempt(outcome.kind);
     if (outcome.kind === "succeeded" && event) metrics?.delivered((Date.now() - event.occurredAt.getTime()) / 1000);
     log.info(
@@ -208,7 +215,7 @@ export class WebhookDispatcher {
         durationMs: result.durationMs,
         outcome: outcome.kind,
         error: result.error,
-        leaseLost: !recorded,
+        leaseLost: !recorded.recorded,
       },
       "webhook delivery attempt",
     );

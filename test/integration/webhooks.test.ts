@@ -769,6 +769,64 @@ describe("endpoint changes (docs/design.md §9: audited like every change)", () 
     }
   });
 
+  it("made by the delivery loop (410, 5 days failing) are recorded like an operator's, the system as actor", async () => {
+    const { receiver: gone, url: goneUrl } = await receiver();
+    const { receiver: failing, url: failingUrl } = await receiver();
+    gone.answer = () => ({ status: 410 });
+    failing.answer = () => ({ status: 500 });
+    const goneEndpoint = ok(await createWebhookEndpoint(as("setup-gone"), { url: goneUrl })).endpoint;
+    const failingEndpoint = ok(await createWebhookEndpoint(as("setup-failing"), { url: failingUrl })).endpoint;
+    const loop = dispatcher();
+    await createDraft(db);
+    await drain(loop);
+    await db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 minute' WHERE id = $1", [
+      failingEndpoint.id,
+    ]);
+    await fastForward();
+    await drain(loop);
+    // Another failure of an endpoint already disabled changes nothing more, and writes nothing.
+    await createDraft(db);
+    await fastForward();
+    await drain(loop);
+
+    const bySubject = async (id: string) =>
+      (await platformRows()).filter((row) => row.subject_id === id && row.action !== "webhook_endpoint.created");
+    for (const [endpoint, reason] of [
+      [goneEndpoint, "the endpoint answered 410 Gone"],
+      [failingEndpoint, "every attempt failed for 5 days"],
+    ] as const) {
+      const rows = await bySubject(endpoint.id);
+      expect(rows).toEqual([
+        {
+          action: "webhook_endpoint.updated",
+          subject_id: endpoint.id,
+          actor_type: "SYSTEM",
+          actor_id: "webhook-delivery-loop",
+          request_id: null,
+          changes: {
+            enabled: { from: true, to: false },
+            disabledReason: { from: null, to: reason },
+            version: { from: 1, to: 2 },
+          },
+        },
+      ]);
+      const [stored] = await db.query<{ enabled: boolean; version: number; disabled_reason: string }>(
+        "SELECT enabled, version, disabled_reason FROM webhook_endpoints WHERE id = $1",
+        [endpoint.id],
+      );
+      expect(stored).toEqual({ enabled: false, version: 2, disabled_reason: reason });
+    }
+    // Listed like every platform change.
+    const page = await listPlatformAuditEvents(db.context(personas.supportAll), {
+      first: 5,
+      subjectId: goneEndpoint.id,
+    });
+    expect(page.items.map((item) => [item.node.action, item.node.actorType, item.node.actorId])).toEqual([
+      ["webhook_endpoint.updated", "SYSTEM", "webhook-delivery-loop"],
+      ["webhook_endpoint.created", "OPERATOR", personas.operator.sub],
+    ]);
+  });
+
   it("write nothing for a refused change, and nothing is changed when the record cannot be written", async () => {
     const endpoint = ok(await createWebhookEndpoint(as("setup"), { url: "https://example.com/a" })).endpoint;
     const before = (await platformRows()).length;

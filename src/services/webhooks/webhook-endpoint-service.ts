@@ -10,7 +10,12 @@ import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import type { ServiceContext } from "../service-context.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { auditEventsByIds, change } from "../audit/audit-store.ts";
-import { appendPlatformAuditEvent, platformActorOf, type PlatformActor } from "../audit/platform-audit-store.ts";
+import {
+  appendPlatformAuditEvent,
+  platformActorOf,
+  systemActor,
+  type PlatformActor,
+} from "../audit/platform-audit-store.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import {
@@ -165,6 +170,25 @@ function fieldChanges(
     }
   }
   return changes;
+}
+
+/** The actor of the changes the delivery loop makes to an endpoint. */
+export const DELIVERY_LOOP_ACTOR = systemActor("webhook-delivery-loop");
+
+/**
+ * Audits an endpoint the delivery loop disabled (410, or every attempt failing for 5 days), in
+ * the transaction that disabled it: a change the system makes is recorded like an operator's, as
+ * `webhook_endpoint.updated` with the system as actor.
+ */
+export function auditEndpointDisabledBySystem(
+  tx: SqlRows,
+  disabled: { before: WebhookEndpointRecord; after: WebhookEndpointRecord },
+): Promise<unknown> {
+  return appendPlatformAuditEvent(tx, DELIVERY_LOOP_ACTOR, {
+    action: "webhook_endpoint.updated",
+    subjectId: disabled.after.id,
+    changes: fieldChanges(disabled.before, disabled.after),
+  });
 }
 
 const notFound = () => fail("NOT_FOUND", "No webhook endpoint with this id", ["input", "endpointId"]);

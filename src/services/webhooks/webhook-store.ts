@@ -252,10 +252,17 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+/** What recording an outcome did: nothing (the lease was lost), and whether it disabled the endpoint. */
+export interface RecordedOutcome {
+  recorded: boolean;
+  /** The endpoint before and after the loop disabled it (410, or failing too long); null otherwise. */
+  disabled: { before: WebhookEndpointRecord; after: WebhookEndpointRecord } | null;
+}
+
 /**
  * Records an attempt's outcome, only while this lease still holds the delivery (a process whose
  * lease ran out must not overwrite the next one's). Failures age the endpoint's failing streak;
- * `disableAfterSeconds` of failing disables it. Returns false when the lease was lost.
+ * `disableAfterSeconds` of failing disables it, as a 410 does; the caller audits that change.
  */
 export async function recordOutcome(
   tx: SqlRows,
@@ -264,7 +271,7 @@ export async function recordOutcome(
   outcome: DeliveryOutcome,
   attempt: AttemptRecord,
   disableAfterSeconds: number,
-): Promise<boolean> {
+): Promise<RecordedOutcome> {
   const status = outcome.kind === "succeeded" ? "SUCCEEDED" : outcome.kind === "retry" ? "PENDING" : "FAILED";
   // The outcome, its entry in the attempt log (at the claim's time) and the log's trim are one
   // statement: the CTEs all see the log as it was before this entry, so keeping the newest
@@ -294,28 +301,46 @@ export async function recordOutcome(
       ATTEMPT_LOG_LENGTH - 1,
     ],
   );
-  if (updated.length === 0) return false;
+  if (updated.length === 0) return { recorded: false, disabled: null };
   if (outcome.kind === "succeeded") {
     await tx.rows("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL", [
       delivery.endpointId,
     ]);
-  } else if (outcome.kind === "gone") {
-    await tx.rows(
-      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'the endpoint answered 410 Gone',
-         version = version + 1, updated_at = now() WHERE id = $1 AND enabled`,
-      [delivery.endpointId],
-    );
-  } else {
-    await tx.rows(
-      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()),
-         enabled = CASE WHEN failing_since < now() - make_interval(secs => $2) THEN false ELSE enabled END,
-         disabled_reason = CASE WHEN failing_since < now() - make_interval(secs => $2)
-           THEN 'every attempt failed for ' || ($2 / 86400)::int || ' days' ELSE disabled_reason END
-       WHERE id = $1`,
-      [delivery.endpointId, disableAfterSeconds],
-    );
+    return { recorded: true, disabled: null };
   }
-  return true;
+  if (outcome.kind === "gone") {
+    return {
+      recorded: true,
+      disabled: await disableEndpoint(tx, delivery.endpointId, "the endpoint answered 410 Gone"),
+    };
+  }
+  const [streak] = await tx.rows<{ enabled: boolean; expired: boolean }>(
+    `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1
+     RETURNING enabled, COALESCE(failing_since < now() - make_interval(secs => $2), false) AS expired`,
+    [delivery.endpointId, disableAfterSeconds],
+  );
+  if (!streak?.enabled || !streak.expired) return { recorded: true, disabled: null };
+  const days = Math.round(disableAfterSeconds / 86_400);
+  return {
+    recorded: true,
+    disabled: await disableEndpoint(tx, delivery.endpointId, `every attempt failed for ${days} days`),
+  };
+}
+
+/** Disables an enabled endpoint (a change like an operator's: its version moves); null if it was not enabled. */
+async function disableEndpoint(
+  tx: SqlRows,
+  id: string,
+  reason: string,
+): Promise<{ before: WebhookEndpointRecord; after: WebhookEndpointRecord } | null> {
+  const before = await lockEndpoint(tx, id);
+  if (!before?.enabled) return null;
+  const [after] = await tx.rows<WebhookEndpointRecord>(
+    `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, version = version + 1, updated_at = now()
+     WHERE id = $1 RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
+    [id, reason],
+  );
+  return { before, after: after as WebhookEndpointRecord };
 }
 
 // ---------------------------------------------------------------- reads and replay
