@@ -949,6 +949,68 @@ describe("the GraphQL API", () => {
     expect(server.logs.join("\n")).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
   });
 
+  it("lists a checkpoint's delivery with its platform event under platformEventDeliveries, not deliveries", async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.close());
+    const { receiver: hooks, url } = await receiver();
+    const created = await server.data<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, eventTypes: ["audit.checkpoint.created"] }) {
+        endpoint { id } userErrors { code } } }`,
+      { url },
+      { as: personas.operator },
+    );
+    const endpointId = created.createWebhookEndpoint.endpoint.id;
+    const taken = await server.data<{ createAuditCheckpoint: { checkpoint: { id: string; root: string } } }>(
+      `mutation { createAuditCheckpoint { checkpoint { id root } userErrors { code } } }`,
+      {},
+      { as: personas.operator },
+    );
+    const checkpoint = taken.createAuditCheckpoint.checkpoint;
+    const loop = new WebhookDispatcher({
+      pool: server.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 4,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    for (let pass = 0; pass < 200 && hooks.received.length === 0; pass += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await loop.pass();
+    }
+    expect(hooks.events().map((event) => [event.type, event.tenantId])).toEqual([
+      ["audit.checkpoint.created", checkpoint.id],
+    ]);
+    const read = await server.data<{
+      webhookEndpoint: {
+        deliveries: { edges: unknown[] };
+        platformEventDeliveries: { edges: { node: Record<string, unknown> }[] };
+      };
+    }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node { id } } }
+        platformEventDeliveries(first: 5, status: [SUCCEEDED]) { edges { node {
+          status attempts lastAttempt { httpStatus } attemptLog { httpStatus }
+          event { action subjectId actor { type id } changes } } } } } }`,
+      { id: endpointId },
+      { as: personas.supportRead },
+    );
+    expect(read.webhookEndpoint.deliveries.edges).toEqual([]);
+    expect(read.webhookEndpoint.platformEventDeliveries.edges.map((edge) => edge.node)).toEqual([
+      {
+        status: "SUCCEEDED",
+        attempts: 1,
+        lastAttempt: { httpStatus: 200 },
+        attemptLog: [{ httpStatus: 200 }],
+        event: {
+          action: "audit.checkpoint.created",
+          subjectId: checkpoint.id,
+          actor: { type: "OPERATOR", id: personas.operator.sub },
+          changes: { checkpoint: expect.objectContaining({ id: checkpoint.id, root: checkpoint.root }) },
+        },
+      },
+    ]);
+  });
+
   it("lists every attempt of a delivery — a receiver failing, then answering 2xx — in its attempt log", async () => {
     const server = await startTestServer();
     cleanups.push(() => server.close());

@@ -159,7 +159,7 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const PlatformAuditEventType = builder.objectRef<PlatformAuditEventRecord>("PlatformAuditEvent").implement({
+export const PlatformAuditEventType = builder.objectRef<PlatformAuditEventRecord>("PlatformAuditEvent").implement({
   description:
     "A change that belongs to no tenant (a webhook endpoint's, a signed checkpoint), recorded in the change's transaction. Never holds a secret. audit.checkpoint.created records are also events that webhooks and broker sinks deliver.",
   fields: (t) => ({

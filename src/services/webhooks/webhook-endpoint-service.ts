@@ -2,7 +2,12 @@
 // them; a secret is shown once, when it is made (creation, rotation), and never again.
 import { EVENT_TYPES } from "../../domain/audit-actions.ts";
 import { hasCapability } from "../../domain/capabilities.ts";
-import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type {
+  PlatformAuditEventRecord,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
+} from "../../domain/vocabulary.ts";
 import type { SqlRows } from "../database/sql.ts";
 import { urlRefusal, type DestinationPolicy } from "../../events/destinations.ts";
 import { newWebhookSecret } from "../../events/signing.ts";
@@ -13,6 +18,7 @@ import { auditEventsByIds, change } from "../audit/audit-store.ts";
 import {
   appendPlatformAuditEvent,
   platformActorOf,
+  platformEventsByIds,
   systemActor,
   type PlatformActor,
 } from "../audit/platform-audit-store.ts";
@@ -380,6 +386,49 @@ function pageAttemptLogs(
     });
     return (await logs).get(id) ?? [];
   };
+}
+
+/** A delivery of a platform event (a checkpoint's), with its event. */
+export interface PlatformDeliveryWithEvent extends WebhookDeliveryRecord {
+  event: PlatformAuditEventRecord | null;
+  attemptLog(): Promise<WebhookAttemptRecord[]>;
+}
+
+/** `WebhookEndpoint.platformEventDeliveries`: oldest first, like the tenant events' deliveries. */
+export async function listPlatformEventDeliveries(
+  context: ServiceContext,
+  endpointId: string,
+  args: PageArgs & { status?: readonly string[] | null },
+): Promise<Page<PlatformDeliveryWithEvent>> {
+  requirePlatformReader(context.viewer);
+  const request = validatePageRequest(args);
+  const rows = await deliveryPage(
+    context.sql,
+    endpointId,
+    args.status ?? null,
+    afterOf(DELIVERY_ORDER, request.after, `platform:${endpointId}`),
+    request.first + 1,
+    "platform",
+  );
+  const events = new Map(
+    (
+      await platformEventsByIds(
+        context.sql,
+        rows.map((row) => row.eventId),
+      )
+    ).map((event) => [event.id, event]),
+  );
+  const logOf = pageAttemptLogs(
+    context.sql,
+    rows.slice(0, request.first).map((row) => row.id),
+  );
+  return pageOf(
+    rows,
+    request,
+    DELIVERY_ORDER,
+    (row) => ({ ...row, event: events.get(row.eventId) ?? null, attemptLog: () => logOf(row.id) }),
+    `platform:${endpointId}`,
+  );
 }
 
 export async function listWebhookDeliveries(

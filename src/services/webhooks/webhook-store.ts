@@ -345,16 +345,20 @@ async function disableEndpoint(
 
 // ---------------------------------------------------------------- reads and replay
 
+/**
+ * An endpoint's deliveries of tenant events, or of platform events (no tenant): the API lists
+ * them apart, a tenant event's delivery being a TenantEvent's.
+ */
 export function deliveryPage(
   sql: SqlRows,
   endpointId: string,
   statuses: readonly string[] | null,
   after: { createdAt: Date; id: string } | null,
   limit: number,
+  of: "tenant" | "platform" = "tenant",
 ): Promise<WebhookDeliveryRecord[]> {
   const values: unknown[] = [endpointId];
-  // A delivery's event is a TenantEvent in the API: a platform event's (a checkpoint's) is not listed.
-  const conditions = ["endpoint_id = $1", "tenant_id IS NOT NULL"];
+  const conditions = ["endpoint_id = $1", of === "tenant" ? "tenant_id IS NOT NULL" : "tenant_id IS NULL"];
   if (statuses !== null) conditions.push(`status = ANY($${values.push([...statuses])}::webhook_delivery_status[])`);
   if (after !== null) {
     conditions.push(
