@@ -4,20 +4,22 @@
 // transaction open, then record the outcome in a short transaction guarded by the lease.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { auditEventsByIds, feedRows, type FeedEventRow } from "../services/audit/audit-store.ts";
 import { inTransaction, poolRows, type SqlPool, type SqlRows } from "../services/database/sql.ts";
-import type { AuditEventRecord } from "../domain/vocabulary.ts";
+import { isAfter, outboxEnd, outboxRows, outgoingEventsByIds, type OutgoingEvent } from "../services/events/outbox.ts";
 import {
+  anyEndpoint,
   claimDeliveries,
   fanOut,
   liveSecrets,
   lockDispatchCursor,
+  moveDispatchCursor,
   recordOutcome,
   type ClaimedDelivery,
   type DeliveryOutcome,
 } from "../services/webhooks/webhook-store.ts";
+import { auditEndpointDisabledBySystem } from "../services/webhooks/webhook-endpoint-service.ts";
 import type { DestinationPolicy } from "./destinations.ts";
-import { cloudEventAttributes, eventData } from "./event-sink.ts";
+import { cloudEventAttributes } from "./event-sink.ts";
 import { postWebhook, type SendResult } from "./http-sender.ts";
 import { retryAfterMs, retryDelayMs } from "./retry-schedule.ts";
 import { signatureHeader } from "./signing.ts";
@@ -52,12 +54,12 @@ const FIVE_DAYS_SECONDS = 5 * 86_400;
 const FAN_OUT_BATCH = 500;
 
 /** The CloudEvent body (structured mode) of an event. */
-export function cloudEventOf(event: AuditEventRecord, source: string): string {
+export function cloudEventOf(event: OutgoingEvent, source: string): string {
   return JSON.stringify({
     ...cloudEventAttributes(event, source),
-    // In JSON the sequence is a number (as a header it can only be text).
-    sequence: event.sequence,
-    data: eventData(event),
+    // In JSON the sequence is a number (as a header it can only be text); a platform event has none.
+    ...(event.sequence === null ? {} : { sequence: event.sequence }),
+    data: event.data,
   });
 }
 
@@ -131,12 +133,23 @@ export class WebhookDispatcher {
     return { fanned, claimed: claimed.length };
   }
 
-  /** Feed events after the fan-out cursor become deliveries; 0 when another process holds the cursor. */
+  /**
+   * Feed events after the fan-out cursor become deliveries; 0 when another process holds the
+   * cursor. With no endpoint at all, the cursor jumps to the settled feed's end instead of walking
+   * events no endpoint can take (a deploy on a fleet of 30M events would otherwise read them all,
+   * 500 a pass); endpoint creation waits for the cursor's lock and is stamped after it
+   * (webhook-store.ts), so it misses nothing that occurs after its creation.
+   */
   async fanOut(): Promise<number> {
     return inTransaction(this.options.pool, async (tx) => {
       const cursor = await lockDispatchCursor(tx);
       if (cursor === null) return 0;
-      const events: FeedEventRow[] = await feedRows(tx, { actions: null, since: null }, cursor, FAN_OUT_BATCH);
+      if (!(await anyEndpoint(tx))) {
+        const end = await outboxEnd(tx);
+        if (isAfter(end, cursor)) await moveDispatchCursor(tx, end);
+        return 0;
+      }
+      const events = await outboxRows(tx, cursor, FAN_OUT_BATCH);
       await fanOut(tx, events);
       return events.length;
     });
@@ -144,12 +157,7 @@ export class WebhookDispatcher {
 
   private async deliverAll(claimed: ClaimedDelivery[]): Promise<void> {
     const leaseToken = claimed[0]?.leaseToken as string;
-    const events = new Map(
-      (await auditEventsByIds(this.sql, [...new Set(claimed.map((delivery) => delivery.eventId))])).map((event) => [
-        event.id,
-        event,
-      ]),
-    );
+    const events = await outgoingEventsByIds(this.sql, claimed);
     // Deliveries of one (endpoint, tenant) were claimed one at a time (the earliest pending), so
     // sending in parallel never reorders a tenant's events at an endpoint.
     await Promise.all(
@@ -157,7 +165,7 @@ export class WebhookDispatcher {
     );
   }
 
-  private async deliver(delivery: ClaimedDelivery, event: AuditEventRecord | null, leaseToken: string): Promise<void> {
+  private async deliver(delivery: ClaimedDelivery, event: OutgoingEvent | null, leaseToken: string): Promise<void> {
     const { logger, metrics } = this.options;
     const log = logger.child({ deliveryId: delivery.id, eventId: delivery.eventId, endpointId: delivery.endpointId });
     let result: SendResult;
@@ -182,16 +190,22 @@ export class WebhookDispatcher {
       );
     }
     const outcome = outcomeOf(result, delivery.attempts);
-    const recorded = await inTransaction(this.options.pool, (tx) =>
-      recordOutcome(
+    const recorded = await inTransaction(this.options.pool, async (tx) => {
+      const done = await recordOutcome(
         tx,
         delivery,
         leaseToken,
         outcome,
         { httpStatus: result.httpStatus, durationMs: result.durationMs, error: result.error },
         this.options.disableAfterSeconds ?? FIVE_DAYS_SECONDS,
-      ),
-    );
+      );
+      // Disabling is a change of the endpoint: audited in the same transaction, the system as actor.
+      if (done.disabled) await auditEndpointDisabledBySystem(tx, done.disabled);
+      return done;
+    });
+    if (recorded.disabled) {
+      log.warn({ reason: recorded.disabled.after.disabledReason }, "webhook endpoint disabled by the delivery loop");
+    }
     metrics?.attempt(outcome.kind);
     if (outcome.kind === "succeeded" && event) metrics?.delivered((Date.now() - event.occurredAt.getTime()) / 1000);
     log.info(
@@ -201,7 +215,7 @@ export class WebhookDispatcher {
         durationMs: result.durationMs,
         outcome: outcome.kind,
         error: result.error,
-        leaseLost: !recorded,
+        leaseLost: !recorded.recorded,
       },
       "webhook delivery attempt",
     );

@@ -2,7 +2,7 @@
 // deliveries (fan-out, lease-based claims, outcomes) and the fan-out's cursor in the event feed.
 import { randomUUID } from "node:crypto";
 import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
-import type { FeedEventRow } from "../audit/audit-store.ts";
+import type { OutboxRow } from "../events/outbox.ts";
 import {
   WEBHOOK_ATTEMPT_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS,
@@ -20,9 +20,17 @@ export interface NewEndpoint {
   secret: string;
 }
 
+/**
+ * Creates an endpoint. It first waits for the fan-out's cursor (a pass holding it may be moving it
+ * past the feed because no endpoint exists), then stamps `created_at` with the clock: every event
+ * the cursor was moved past occurred before that, and every later one is fanned out to it — an
+ * endpoint receives exactly the events occurring after its creation.
+ */
 export async function insertEndpoint(tx: SqlRows, endpoint: NewEndpoint): Promise<WebhookEndpointRecord> {
+  await tx.rows("SELECT 1 FROM webhook_dispatch_cursor WHERE id = 1 FOR UPDATE");
   const [created] = await tx.rows<WebhookEndpointRecord>(
-    `INSERT INTO webhook_endpoints (id, url, description, event_types) VALUES ($1, $2, $3, $4::varchar[])
+    `INSERT INTO webhook_endpoints (id, url, description, event_types, created_at, updated_at)
+     VALUES ($1, $2, $3, $4::varchar[], clock_timestamp(), clock_timestamp())
      RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
     [randomUUID(), endpoint.url, endpoint.description, [...endpoint.eventTypes]],
   );
@@ -142,10 +150,28 @@ export async function lockDispatchCursor(tx: SqlRows): Promise<{ feedXid: string
 }
 
 /**
+ * Whether any endpoint exists, enabled or not (a disabled endpoint's deliveries are still
+ * recorded, for a replay). Read after the cursor's lock: an endpoint created since is seen.
+ */
+export async function anyEndpoint(tx: SqlRows): Promise<boolean> {
+  const rows = await tx.rows<{ one: number }>("SELECT 1 AS one FROM webhook_endpoints LIMIT 1");
+  return rows.length > 0;
+}
+
+/** Moves the fan-out's cursor, locked by this transaction, to `to` (nothing is fanned out). */
+export async function moveDispatchCursor(tx: SqlRows, to: { feedXid: string; feedPosition: string }): Promise<void> {
+  await tx.rows(
+    "UPDATE webhook_dispatch_cursor SET feed_xid = $1::xid8, position = $2::int8, updated_at = now() WHERE id = 1",
+    [to.feedXid, to.feedPosition],
+  );
+}
+
+/**
  * One delivery per event for every endpoint that takes its type and existed when it was
  * recorded (disabled ones included: their deliveries wait, nothing is dropped), then the cursor.
+ * A platform event's delivery has no tenant (nor sequence): no tenant's FIFO order holds it back.
  */
-export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Promise<number> {
+export async function fanOut(tx: SqlRows, events: readonly OutboxRow[]): Promise<number> {
   const last = events.at(-1);
   if (!last) return 0;
   const inserted = await tx.rows<{ id: string }>(
@@ -161,7 +187,7 @@ export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Prom
       events.map((event) => event.id),
       events.map((event) => event.tenantId),
       events.map((event) => event.sequence),
-      events.map((event) => event.action),
+      events.map((event) => event.type),
       events.map((event) => event.occurredAt),
     ],
   );
@@ -226,10 +252,17 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+/** What recording an outcome did: nothing (the lease was lost), and whether it disabled the endpoint. */
+export interface RecordedOutcome {
+  recorded: boolean;
+  /** The endpoint before and after the loop disabled it (410, or failing too long); null otherwise. */
+  disabled: { before: WebhookEndpointRecord; after: WebhookEndpointRecord } | null;
+}
+
 /**
  * Records an attempt's outcome, only while this lease still holds the delivery (a process whose
  * lease ran out must not overwrite the next one's). Failures age the endpoint's failing streak;
- * `disableAfterSeconds` of failing disables it. Returns false when the lease was lost.
+ * `disableAfterSeconds` of failing disables it, as a 410 does; the caller audits that change.
  */
 export async function recordOutcome(
   tx: SqlRows,
@@ -238,7 +271,7 @@ export async function recordOutcome(
   outcome: DeliveryOutcome,
   attempt: AttemptRecord,
   disableAfterSeconds: number,
-): Promise<boolean> {
+): Promise<RecordedOutcome> {
   const status = outcome.kind === "succeeded" ? "SUCCEEDED" : outcome.kind === "retry" ? "PENDING" : "FAILED";
   // The outcome, its entry in the attempt log (at the claim's time) and the log's trim are one
   // statement: the CTEs all see the log as it was before this entry, so keeping the newest
@@ -268,41 +301,64 @@ export async function recordOutcome(
       ATTEMPT_LOG_LENGTH - 1,
     ],
   );
-  if (updated.length === 0) return false;
+  if (updated.length === 0) return { recorded: false, disabled: null };
   if (outcome.kind === "succeeded") {
     await tx.rows("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL", [
       delivery.endpointId,
     ]);
-  } else if (outcome.kind === "gone") {
-    await tx.rows(
-      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'the endpoint answered 410 Gone',
-         version = version + 1, updated_at = now() WHERE id = $1 AND enabled`,
-      [delivery.endpointId],
-    );
-  } else {
-    await tx.rows(
-      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()),
-         enabled = CASE WHEN failing_since < now() - make_interval(secs => $2) THEN false ELSE enabled END,
-         disabled_reason = CASE WHEN failing_since < now() - make_interval(secs => $2)
-           THEN 'every attempt failed for ' || ($2 / 86400)::int || ' days' ELSE disabled_reason END
-       WHERE id = $1`,
-      [delivery.endpointId, disableAfterSeconds],
-    );
+    return { recorded: true, disabled: null };
   }
-  return true;
+  if (outcome.kind === "gone") {
+    return {
+      recorded: true,
+      disabled: await disableEndpoint(tx, delivery.endpointId, "the endpoint answered 410 Gone"),
+    };
+  }
+  const [streak] = await tx.rows<{ enabled: boolean; expired: boolean }>(
+    `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1
+     RETURNING enabled, COALESCE(failing_since < now() - make_interval(secs => $2), false) AS expired`,
+    [delivery.endpointId, disableAfterSeconds],
+  );
+  if (!streak?.enabled || !streak.expired) return { recorded: true, disabled: null };
+  const days = Math.round(disableAfterSeconds / 86_400);
+  return {
+    recorded: true,
+    disabled: await disableEndpoint(tx, delivery.endpointId, `every attempt failed for ${days} days`),
+  };
+}
+
+/** Disables an enabled endpoint (a change like an operator's: its version moves); null if it was not enabled. */
+async function disableEndpoint(
+  tx: SqlRows,
+  id: string,
+  reason: string,
+): Promise<{ before: WebhookEndpointRecord; after: WebhookEndpointRecord } | null> {
+  const before = await lockEndpoint(tx, id);
+  if (!before?.enabled) return null;
+  const [after] = await tx.rows<WebhookEndpointRecord>(
+    `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, version = version + 1, updated_at = now()
+     WHERE id = $1 RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
+    [id, reason],
+  );
+  return { before, after: after as WebhookEndpointRecord };
 }
 
 // ---------------------------------------------------------------- reads and replay
 
+/**
+ * An endpoint's deliveries of tenant events, or of platform events (no tenant): the API lists
+ * them apart, a tenant event's delivery being a TenantEvent's.
+ */
 export function deliveryPage(
   sql: SqlRows,
   endpointId: string,
   statuses: readonly string[] | null,
   after: { createdAt: Date; id: string } | null,
   limit: number,
+  of: "tenant" | "platform" = "tenant",
 ): Promise<WebhookDeliveryRecord[]> {
   const values: unknown[] = [endpointId];
-  const conditions = ["endpoint_id = $1"];
+  const conditions = ["endpoint_id = $1", of === "tenant" ? "tenant_id IS NOT NULL" : "tenant_id IS NULL"];
   if (statuses !== null) conditions.push(`status = ANY($${values.push([...statuses])}::webhook_delivery_status[])`);
   if (after !== null) {
     conditions.push(
