@@ -40,11 +40,14 @@ interface Received {
 /** A webhook receiver on 127.0.0.1 answering with `answer()` (200 unless a test says otherwise). */
 class Receiver {
   readonly received: Received[] = [];
+  /** The client ports requests came from: one per connection. */
+  readonly connections = new Set<number>();
   answer: () => { status: number; headers?: Record<string, string> } = () => ({ status: 200 });
   private server: Server | null = null;
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
+      this.connections.add(request.socket.remotePort ?? 0);
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
@@ -262,6 +265,29 @@ describe("delivery", () => {
           .map((event) => event.sequence),
       ).toEqual([1, 2]);
     }
+  });
+
+  it("claims several deliveries per sender in a pass, and sends them over kept-alive connections", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url }));
+    await Promise.all(Array.from({ length: 12 }, () => createDraft(db)));
+    await settled();
+    const loop = new WebhookDispatcher({
+      pool: db.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 2,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    cleanups.push(() => loop.stop());
+    await loop.fanOut();
+    // One pass takes four deliveries for each of its two senders, not two.
+    expect((await loop.pass()).claimed).toBe(8);
+    await drain(loop);
+    expect(hooks.events()).toHaveLength(12);
+    // Two senders, so two connections at most: not one per delivery.
+    expect(hooks.connections.size).toBeLessThanOrEqual(2);
   });
 
   it("disables an endpoint answering 410, and waits as long as Retry-After says on 429 and 503", async () => {

@@ -109,12 +109,24 @@ export async function deleteEndpoint(tx: SqlRows, id: string): Promise<void> {
 }
 
 /** The secrets that sign now: not expired. */
-export function liveSecrets(sql: SqlRows, endpointId: string): Promise<{ secret: string }[]> {
-  return sql.rows<{ secret: string }>(
-    `SELECT secret FROM webhook_secrets WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > now())
-     ORDER BY created_at DESC`,
-    [endpointId],
+/**
+ * The live secrets of each endpoint, newest first (one signature per live secret during a
+ * rotation): one statement for a whole batch of deliveries.
+ */
+export async function liveSecretsOf(sql: SqlRows, endpointIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await sql.rows<{ endpointId: string; secret: string }>(
+    `SELECT endpoint_id AS "endpointId", secret FROM webhook_secrets
+     WHERE endpoint_id = ANY($1::uuid[]) AND (expires_at IS NULL OR expires_at > now())
+     ORDER BY endpoint_id, created_at DESC`,
+    [[...new Set(endpointIds)]],
   );
+  const secrets = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = secrets.get(row.endpointId);
+    if (list) list.push(row.secret);
+    else secrets.set(row.endpointId, [row.secret]);
+  }
+  return secrets;
 }
 
 /** Endpoints, oldest first, after `after` (created_at, id). */
@@ -325,6 +337,64 @@ export async function recordOutcome(
     recorded: true,
     disabled: await disableEndpoint(tx, delivery.endpointId, `every attempt failed for ${days} days`),
   };
+}
+
+/** A 2xx attempt to record (the common outcome, recorded many at a time). */
+export interface Success {
+  delivery: { id: string; endpointId: string };
+  attempt: AttemptRecord;
+}
+
+/**
+ * Records 2xx attempts of deliveries this lease holds, in one statement: each delivery
+ * SUCCEEDED, its attempt logged (and the log trimmed as `recordOutcome` does), and each endpoint's
+ * failing streak ended. Returns the ids recorded (a lease lost meanwhile records nothing).
+ */
+export async function recordSuccesses(
+  tx: SqlRows,
+  successes: readonly Success[],
+  leaseToken: string,
+): Promise<Set<string>> {
+  if (successes.length === 0) return new Set();
+  const updated = await tx.rows<{ id: string }>(
+    `WITH outcome AS (
+       SELECT * FROM unnest($1::uuid[], $3::int4[], $4::int4[]) AS o(id, http_status, duration_ms)),
+     updated AS (
+       UPDATE webhook_deliveries d SET status = 'SUCCEEDED', lease_token = NULL, lease_until = NULL,
+         next_attempt_at = NULL, last_http_status = o.http_status, last_duration_ms = o.duration_ms, last_error = NULL
+       FROM outcome o WHERE d.id = o.id AND d.lease_token = $2
+       RETURNING d.id, d.last_attempt_at, o.http_status, o.duration_ms),
+     logged AS (
+       INSERT INTO webhook_attempts (id, delivery_id, at, http_status, duration_ms, error)
+       SELECT gen_random_uuid(), id, COALESCE(last_attempt_at, now()), http_status, duration_ms, NULL FROM updated
+       RETURNING id),
+     trimmed AS (
+       DELETE FROM webhook_attempts WHERE id IN (
+         SELECT ranked.id FROM (
+           SELECT a.id, row_number() OVER (PARTITION BY a.delivery_id ORDER BY a.at DESC, a.id DESC) AS newest
+           FROM webhook_attempts a WHERE a.delivery_id IN (SELECT id FROM updated)) ranked
+         WHERE ranked.newest > $5)
+       RETURNING id)
+     SELECT id FROM updated`,
+    [
+      successes.map((success) => success.delivery.id),
+      leaseToken,
+      successes.map((success) => success.attempt.httpStatus),
+      successes.map((success) => success.attempt.durationMs),
+      ATTEMPT_LOG_LENGTH - 1,
+    ],
+  );
+  const recorded = new Set(updated.map((row) => row.id));
+  const endpoints = [
+    ...new Set(successes.filter((success) => recorded.has(success.delivery.id)).map((s) => s.delivery.endpointId)),
+  ];
+  if (endpoints.length > 0) {
+    await tx.rows(
+      "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1::uuid[]) AND failing_since IS NOT NULL",
+      [endpoints],
+    );
+  }
+  return recorded;
 }
 
 /** Disables an enabled endpoint (a change like an operator's: its version moves); null if it was not enabled. */
