@@ -50,8 +50,13 @@ async function measure(target: RunningTarget, request: BenchRequest, options: In
       },
     ],
     verifyBody: (body) => {
-      const right = request.verify(String(body ?? ""));
-      if (!right) failures += 1;
+      const text = String(body ?? "");
+      const right = request.verify(text);
+      if (!right) {
+        failures += 1;
+        // A failure is reported with what was answered, not only counted.
+        if (failures <= 2) console.log(`    failed answer: ${text.slice(0, 400)}`);
+      }
       return right;
     },
   });

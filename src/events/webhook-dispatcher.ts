@@ -185,67 +185,73 @@ export class WebhookDispatcher {
     const successes = new SuccessRecorder(this.options.pool, leaseToken);
     // Deliveries of one (endpoint, tenant) were claimed one at a time (the earliest pending), so
     // sending in parallel never reorders a tenant's events at an endpoint. At most `concurrency`
-    // are in flight; each outcome is recorded as soon as it is known (2xx ones together).
+    // are in flight. A sender goes on to its next delivery while the last one's outcome is being
+    // recorded (2xx ones together); the pass ends once every outcome is written, so the next
+    // pass's claim sees them.
     let next = 0;
+    const recording: Promise<void>[] = [];
     const sender = async () => {
       while (next < claimed.length) {
         const delivery = claimed[next++] as ClaimedDelivery;
-        await this.deliver(
-          delivery,
-          events.get(delivery.eventId) ?? null,
-          secrets.get(delivery.endpointId) ?? [],
-          leaseToken,
-          successes,
-        );
+        const event = events.get(delivery.eventId) ?? null;
+        const result = await this.send(delivery, event, secrets.get(delivery.endpointId) ?? []);
+        recording.push(this.record(delivery, event, result, leaseToken, successes));
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, sender));
+    await Promise.all(recording);
   }
 
-  private async deliver(
+  private async send(
     delivery: ClaimedDelivery,
     event: OutgoingEvent | null,
     secrets: readonly string[],
+  ): Promise<SendResult> {
+    if (event === null) {
+      return { httpStatus: null, retryAfter: undefined, durationMs: 0, error: "the event no longer exists" };
+    }
+    const body = cloudEventOf(event, this.options.source);
+    const timestamp = Math.floor(Date.now() / 1000);
+    // A span per attempt, its traceparent sent along so the receiver continues the trace
+    // (design §6 "Tracing"); the URL is left out, as it may carry a credential.
+    return withOutgoingCall(
+      null,
+      "webhook delivery",
+      {
+        "http.request.method": "POST",
+        "webhook.endpoint_id": delivery.endpointId,
+        "webhook.event_id": event.id,
+        "webhook.attempt": delivery.attempts,
+      },
+      (traceHeaders) =>
+        postWebhook(
+          delivery.url,
+          {
+            ...traceHeaders,
+            "content-type": "application/cloudevents+json",
+            "user-agent": "tenant-lifecycle-subgraph-webhooks",
+            "webhook-id": event.id,
+            "webhook-timestamp": String(timestamp),
+            "webhook-signature": signatureHeader(secrets, event.id, timestamp, body),
+          },
+          body,
+          this.options.policy,
+          this.options.timeoutMs ?? SEND_TIMEOUT_MS,
+          this.agents,
+        ),
+      (sent) => sent.httpStatus ?? 0,
+    );
+  }
+
+  /** Writes an attempt's outcome (guarded by the lease), then counts and logs it. */
+  private async record(
+    delivery: ClaimedDelivery,
+    event: OutgoingEvent | null,
+    result: SendResult,
     leaseToken: string,
     successes: SuccessRecorder,
   ): Promise<void> {
     const { logger, metrics } = this.options;
-    let result: SendResult;
-    if (event === null) {
-      result = { httpStatus: null, retryAfter: undefined, durationMs: 0, error: "the event no longer exists" };
-    } else {
-      const body = cloudEventOf(event, this.options.source);
-      const timestamp = Math.floor(Date.now() / 1000);
-      // A span per attempt, its traceparent sent along so the receiver continues the trace
-      // (design §6 "Tracing"); the URL is left out, as it may carry a credential.
-      result = await withOutgoingCall(
-        null,
-        "webhook delivery",
-        {
-          "http.request.method": "POST",
-          "webhook.endpoint_id": delivery.endpointId,
-          "webhook.event_id": event.id,
-          "webhook.attempt": delivery.attempts,
-        },
-        (traceHeaders) =>
-          postWebhook(
-            delivery.url,
-            {
-              ...traceHeaders,
-              "content-type": "application/cloudevents+json",
-              "user-agent": "tenant-lifecycle-subgraph-webhooks",
-              "webhook-id": event.id,
-              "webhook-timestamp": String(timestamp),
-              "webhook-signature": signatureHeader(secrets, event.id, timestamp, body),
-            },
-            body,
-            this.options.policy,
-            this.options.timeoutMs ?? SEND_TIMEOUT_MS,
-            this.agents,
-          ),
-        (sent) => sent.httpStatus ?? 0,
-      );
-    }
     const outcome = outcomeOf(result, delivery.attempts);
     const attempt = { httpStatus: result.httpStatus, durationMs: result.durationMs, error: result.error };
     let recorded: boolean;
