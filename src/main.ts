@@ -90,15 +90,6 @@ async function main(): Promise<void> {
     onPoolError: (error) =>
       logger[stopping ? "debug" : "warn"]({ err: { message: error.message } }, "idle database connection lost"),
   });
-  if (database.replicas) {
-    database.replicas.observe({
-      stateChanged: (replica, up, detail) =>
-        up
-          ? logger.info({ replica, detail }, "read replica in use")
-          : logger.warn({ replica, detail }, "read replica skipped: its reads go to the primary until it answers"),
-    });
-    logger.info({ replicas: database.replicas.names }, "read-only requests may be served by replicas");
-  }
   const http = await startHttpServer({
     config,
     logger,

@@ -126,6 +126,15 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     config.webhooks.nats ? [natsSinkName(config.webhooks.nats.stream)] : [],
     database.replicas,
   );
+  if (database.replicas) {
+    database.replicas.observe({
+      stateChanged: (replica, up, detail) =>
+        up
+          ? logger.info({ replica, detail }, "read replica in use")
+          : logger.warn({ replica, detail }, "read replica skipped: its reads go to the primary until it answers"),
+    });
+    logger.info({ replicas: database.replicas.names }, "read-only requests may be served by replicas");
+  }
   // Read replicas (design §10): without them, nothing of read-your-writes is installed.
   const reads: ReadRouting | null = database.replicas
     ? {

@@ -235,6 +235,11 @@ export class RequestSql implements SqlRows {
   /** Runs `work` in one transaction on one connection, under the same bounds. */
   async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     this.beforeStatement();
+    // Transactions run on the primary; a request whose first work is one is routed there whole.
+    if (this.target === null) {
+      this.routing?.onRoute?.("primary", "not_read_only");
+      this.target = { pool: this.pool, replica: null };
+    }
     try {
       const { result, position } = await committedTransaction(this.pool, work, this.trace, this.routing !== null);
       // What it wrote is on the primary only, for now: the rest of the request reads there.

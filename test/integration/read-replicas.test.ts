@@ -1,0 +1,303 @@
+// Read replicas with read-your-writes (design §10), on real streaming replication: a primary and
+// a hot standby started for this file (test/support/replication.ts), one server in this process
+// and one started as users start it (`npm start`), both with DATABASE_REPLICA_URLS.
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyMigrations } from "../../src/services/database/migrations.ts";
+import { TENANT_BY_ID, UPDATE_TENANT, type MutationPayload, type TenantShape } from "../support/operations.ts";
+import { personas, tokenFor, type Persona } from "../support/personas.ts";
+import { REPLICATION_REQUIRED, replicationBinaries, startReplication, type Replication } from "../support/replication.ts";
+import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
+import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
+import { draftTenant } from "../support/fixtures.ts";
+
+const LSN_HEADER = "x-tenant-lifecycle-lsn";
+const POLL_MS = 50;
+const binaries = replicationBinaries();
+
+/** A server as a client sees it: its /graphql and /metrics. */
+interface Endpoint {
+  name: string;
+  url: string;
+}
+
+interface Answer<T> {
+  body: GraphQLResponseBody<T>;
+  /** The write position the response carried, if any. */
+  lsn: string | null;
+}
+
+async function call<T>(
+  endpoint: Endpoint,
+  persona: Persona,
+  query: string,
+  variables: Record<string, unknown>,
+  lsn: string | null = null,
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    authorization: `Bearer ${await tokenFor(persona)}`,
+  };
+  if (lsn) headers[LSN_HEADER] = lsn;
+  const response = await fetch(endpoint.url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+  const body = (await response.json()) as GraphQLResponseBody<T>;
+  if (body.errors?.length) throw new Error(`${endpoint.name}: ${JSON.stringify(body.errors)}`);
+  return { body, lsn: response.headers.get(LSN_HEADER) };
+}
+
+async function rename(endpoint: Endpoint, persona: Persona, tenantId: string, name: string, lsn: string | null) {
+  const answer = await call<{ updateTenant: MutationPayload }>(
+    endpoint,
+    persona,
+    UPDATE_TENANT,
+    { input: { tenantId, name } },
+    lsn,
+  );
+  expect(answer.body.data?.updateTenant.userErrors).toEqual([]);
+  return answer;
+}
+
+async function nameOf(endpoint: Endpoint, persona: Persona, tenantId: string, lsn: string | null): Promise<string> {
+  const answer = await call<{ tenant: TenantShape | null }>(endpoint, persona, TENANT_BY_ID, { id: tenantId }, lsn);
+  return answer.body.data?.tenant?.name ?? "<missing>";
+}
+
+/** The sum of a metric's samples whose labels include `labels`. */
+async function metric(endpoint: Endpoint, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(endpoint.url.replace(/\/graphql$/, "/metrics"))).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`))) {
+      sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+    }
+  }
+  return sum;
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}
+
+describe.runIf(!binaries.ok && REPLICATION_REQUIRED)("read replicas (required: TEST_REPLICATION=required)", () => {
+  it("has PostgreSQL binaries to build a replica with", () => {
+    throw new Error(`no streaming replica can be started: ${binaries.ok ? "" : binaries.reason}`);
+  });
+});
+
+describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
+  let replication: Replication;
+  let inProcess: TestServer;
+  let child: ServerProcess;
+  /** One server in this process, one in its own. */
+  let a: Endpoint;
+  let b: Endpoint;
+
+  beforeAll(async () => {
+    if (!binaries.ok) return;
+    replication = await startReplication(binaries.binariesDir);
+    await replication.primary.query("CREATE DATABASE replicas_test");
+    const databaseUrl = replication.primary.url("replicas_test");
+    await applyMigrations(databaseUrl);
+    await replication.caughtUp();
+    const env = {
+      DATABASE_REPLICA_URLS: replication.replica.url("replicas_test"),
+      DATABASE_REPLICA_POLL_INTERVAL_MS: String(POLL_MS),
+    };
+    [inProcess, child] = await Promise.all([
+      startTestServer({ databaseUrl, env }),
+      startServerProcess({ ...env, DATABASE_URL: databaseUrl, WEBHOOK_DELIVERY: "off" }),
+    ]);
+    a = { name: "in-process server", url: inProcess.url };
+    b = { name: "server process", url: child.url };
+    // Both have seen the replica answer.
+    for (const endpoint of [a, b]) {
+      await eventually(`${endpoint.name} sees the replica`, async () => (await metric(endpoint, "db_replica_up")) === 1);
+    }
+  });
+
+  afterAll(async () => {
+    await child?.stop();
+    await inProcess?.close();
+    await replication?.close();
+  });
+
+  it("answers a write with its log position; a read through another process with it sees the write at once", async () => {
+    const operator = personas.operator;
+    const tenant = await draftTenant(inProcess, "Before");
+    for (let round = 0; round < 15; round += 1) {
+      const written = await rename(a, operator, tenant.id, `Round ${round}`, null);
+      expect(written.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      expect(written.body.extensions?.["tenantLifecycleLsn"]).toBe(written.lsn);
+      expect(await nameOf(b, operator, tenant.id, written.lsn)).toBe(`Round ${round}`);
+    }
+    // A read answers with no position: only writes move it.
+    const read = await call(a, operator, TENANT_BY_ID, { id: tenant.id });
+    expect(read.lsn).toBeNull();
+    expect(read.body.extensions?.["tenantLifecycleLsn"]).toBeUndefined();
+
+    // Once the replica has replayed the write (and been polled), the same caller is served by it.
+    await replication.caughtUp();
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
+    const servedByReplica = await metric(b, "db_read_routing_total", { route: "replica" });
+    const last = await rename(a, operator, tenant.id, "Settled", null);
+    await replication.caughtUp();
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
+    expect(await nameOf(b, operator, tenant.id, last.lsn)).toBe("Settled");
+    expect(await metric(b, "db_read_routing_total", { route: "replica" })).toBe(servedByReplica + 1);
+  });
+
+  it("a mutation's statements all run on the primary", async () => {
+    const before = await metric(a, "db_read_routing_total", { route: "primary", reason: "not_read_only" });
+    const tenant = await draftTenant(inProcess, "Written");
+    await rename(a, personas.operator, tenant.id, "Written twice", null);
+    expect(await metric(a, "db_read_routing_total", { route: "primary", reason: "not_read_only" })).toBe(before + 2);
+  });
+
+  it("a paused replica serves no stale read to the writer, and still serves everyone else", async () => {
+    const writer: Persona = { sub: "operator-paused-writer", scope: "platform:operator" };
+    const bystander = personas.supportRead;
+    const tenant = await draftTenant(inProcess, "Before the pause");
+    await replication.caughtUp();
+    await replication.pauseReplay();
+    try {
+      const written = await rename(a, writer, tenant.id, "During the pause", null);
+      const behind = await metric(b, "db_read_routing_total", { route: "primary", reason: "replica_behind" });
+      // With the position (as a router propagates it), through the other process:
+      expect(await nameOf(b, writer, tenant.id, written.lsn)).toBe("During the pause");
+      expect(await metric(b, "db_read_routing_total", { route: "primary", reason: "replica_behind" })).toBe(behind + 1);
+      // Without it, through the process that took the write (its memory of the principal):
+      expect(await nameOf(a, writer, tenant.id, null)).toBe("During the pause");
+      // Everyone else is still served by the replica: it answers with what it had replayed.
+      const served = await metric(b, "db_read_routing_total", { route: "replica" });
+      expect(await nameOf(b, bystander, tenant.id, null)).toBe("Before the pause");
+      expect(await metric(b, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
+      expect(await metric(b, "db_replica_lag", { measure: "bytes" })).toBeGreaterThan(0);
+    } finally {
+      await replication.resumeReplay();
+    }
+    await replication.caughtUp();
+    await eventually("the bystander sees the write from the replica", async () => {
+      return (await nameOf(b, bystander, tenant.id, null)) === "During the pause";
+    });
+  });
+
+  it("a dead replica is skipped for the primary, and its return is noticed", async () => {
+    const reader = personas.supportRead;
+    const tenant = await draftTenant(inProcess, "Survives");
+    await replication.caughtUp();
+    const downBefore = await metric(a, "db_replica_state_changes_total", { state: "down" });
+    const upBefore = await metric(a, "db_replica_state_changes_total", { state: "up" });
+    await replication.replica.kill();
+    // At once, before any poll has noticed: the read that finds it gone is answered by the primary.
+    for (let read = 0; read < 5; read += 1) expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives");
+    await eventually("the replica is reported down", async () => (await metric(a, "db_replica_up")) === 0);
+    expect(await metric(a, "db_replica_state_changes_total", { state: "down" })).toBe(downBefore + 1);
+    expect(inProcess.logs.join("")).toMatch(/read replica skipped/);
+    const fallbacks = await metric(a, "db_read_routing_total", { route: "primary" });
+    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives");
+    expect(await metric(a, "db_read_routing_total", { route: "primary", reason: "no_replica_available" })).toBeGreaterThan(0);
+    expect(await metric(a, "db_read_routing_total", { route: "primary" })).toBe(fallbacks + 1);
+
+    await replication.replica.start();
+    await eventually("the replica is reported back", async () => (await metric(a, "db_replica_up")) === 1);
+    expect(await metric(a, "db_replica_state_changes_total", { state: "up" })).toBe(upBefore + 1);
+    expect(inProcess.logs.join("")).toMatch(/answering again/);
+    await replication.caughtUp();
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
+    const served = await metric(a, "db_read_routing_total", { route: "replica" });
+    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives");
+    expect(await metric(a, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
+  });
+
+  it("generated interleavings of writes and reads across two processes: the writer never reads stale", async () => {
+    const writers: Persona[] = [
+      { sub: "operator-writer-0", scope: "platform:operator" },
+      { sub: "operator-writer-1", scope: "platform:operator" },
+    ];
+    const tenants = [await draftTenant(inProcess, "w0 v0"), await draftTenant(inProcess, "w1 v0")];
+    const endpoints = [a, b];
+    const command = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ kind: fc.constant("write" as const), writer: fc.nat(1), via: fc.nat(1) }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant("read" as const),
+          writer: fc.nat(1),
+          via: fc.nat(1),
+          // A client that carries the position (as a router propagates it), or one that does not.
+          withPosition: fc.boolean(),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("resume" as const) }) },
+    );
+    const replicaBefore = (await metric(a, "db_read_routing_total", { route: "replica" })) +
+      (await metric(b, "db_read_routing_total", { route: "replica" }));
+    const behindBefore = (await metric(a, "db_read_routing_total", { reason: "replica_behind" })) +
+      (await metric(b, "db_read_routing_total", { reason: "replica_behind" }));
+    let version = 0;
+    let stale = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 30 }), async (commands) => {
+        // Per writer: the position its client holds, its latest version, and the latest version written through each server.
+        const state = writers.map(() => ({ lsn: null as string | null, latest: -1, viaServer: [-1, -1] }));
+        let paused = false;
+        try {
+          for (const step of commands) {
+            if (step.kind === "pause" && !paused) {
+              await replication.pauseReplay();
+              paused = true;
+            } else if (step.kind === "resume" && paused) {
+              await replication.resumeReplay();
+              paused = false;
+            } else if (step.kind === "write") {
+              version += 1;
+              const mine = state[step.writer] as (typeof state)[number];
+              const answer = await rename(
+                endpoints[step.via] as Endpoint,
+                writers[step.writer] as Persona,
+                (tenants[step.writer] as { id: string }).id,
+                `w${step.writer} v${version}`,
+                mine.lsn,
+              );
+              mine.lsn = answer.lsn;
+              mine.latest = version;
+              mine.viaServer[step.via] = version;
+            } else if (step.kind === "read") {
+              const mine = state[step.writer] as (typeof state)[number];
+              const name = await nameOf(
+                endpoints[step.via] as Endpoint,
+                writers[step.writer] as Persona,
+                (tenants[step.writer] as { id: string }).id,
+                step.withPosition ? mine.lsn : null,
+              );
+              const seen = Number(/ v(\d+)$/.exec(name)?.[1] ?? -2);
+              // With its position, the writer sees its latest write; without it, at least the
+              // latest it made through this server (which remembers its principal).
+              const owed = step.withPosition ? mine.latest : (mine.viaServer[step.via] as number);
+              if (owed >= 0 && seen < owed) stale += 1;
+              expect(seen).toBeGreaterThanOrEqual(owed);
+            }
+          }
+        } finally {
+          if (paused) await replication.resumeReplay();
+        }
+      }),
+      { numRuns: 12 },
+    );
+    expect(stale).toBe(0);
+    // Not vacuous: the replica served some of those reads, and held some back from their writer.
+    const replicaAfter = (await metric(a, "db_read_routing_total", { route: "replica" })) +
+      (await metric(b, "db_read_routing_total", { route: "replica" }));
+    const behindAfter = (await metric(a, "db_read_routing_total", { reason: "replica_behind" })) +
+      (await metric(b, "db_read_routing_total", { reason: "replica_behind" }));
+    expect(replicaAfter).toBeGreaterThan(replicaBefore);
+    expect(behindAfter).toBeGreaterThan(behindBefore);
+  });
+});
