@@ -8,12 +8,7 @@ import type { Principal } from "../domain/principal.ts";
 import type { GraphQLContext } from "../resolvers/context.ts";
 import type { ReplicaSet } from "../services/database/replicas.ts";
 import type { RequestRouting } from "../services/database/sql.ts";
-import {
-  formatWalPosition,
-  laterOf,
-  parseWalPosition,
-  type WalPosition,
-} from "../services/database/wal-position.ts";
+import { formatWalPosition, laterOf, parseWalPosition, type WalPosition } from "../services/database/wal-position.ts";
 import type { WritePositions } from "../services/database/write-positions.ts";
 
 /** Sent on every response to a request that committed a write; accepted on every request. */

@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../../src/services/database/migrations.ts";
 import { TENANT_BY_ID, UPDATE_TENANT, type MutationPayload, type TenantShape } from "../support/operations.ts";
 import { personas, tokenFor, type Persona } from "../support/personas.ts";
-import { REPLICATION_REQUIRED, replicationBinaries, startReplication, type Replication } from "../support/replication.ts";
+import {
+  REPLICATION_REQUIRED,
+  replicationBinaries,
+  startReplication,
+  type Replication,
+} from "../support/replication.ts";
 import { startServerProcess, type ServerProcess } from "../support/server-process.ts";
 import { startTestServer, type GraphQLResponseBody, type TestServer } from "../support/test-server.ts";
 import { draftTenant } from "../support/fixtures.ts";
@@ -117,7 +122,10 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     b = { name: "server process", url: child.url };
     // Both have seen the replica answer.
     for (const endpoint of [a, b]) {
-      await eventually(`${endpoint.name} sees the replica`, async () => (await metric(endpoint, "db_replica_up")) === 1);
+      await eventually(
+        `${endpoint.name} sees the replica`,
+        async () => (await metric(endpoint, "db_replica_up")) === 1,
+      );
     }
   });
 
@@ -191,17 +199,50 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     const reader = personas.supportRead;
     const tenant = await draftTenant(inProcess, "Survives");
     await replication.caughtUp();
-    const downBefore = await metric(a, "db_replica_state_changes_total", { state: "down" });
-    const upBefore = await metric(a, "db_replica_state_changes_total", { state: "up" });
-    await replication.replica.kill();
-    // At once, before any poll has noticed: the read that finds it gone is answered by the primary.
-    for (let read = 0; read < 5; read += 1) expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives");
+    // A third server that polls rarely (10 s): its first read after the kill finds the replica
+    // gone before any poll can have noticed (a poll landing in the few milliseconds between
+    // the kill and that read would make this test fail, about once in a few hundred runs).
+    const slowPoller = await startTestServer({
+      databaseUrl: replication.primary.url("replicas_test"),
+      env: {
+        DATABASE_REPLICA_URLS: replication.replica.url("replicas_test"),
+        DATABASE_REPLICA_POLL_INTERVAL_MS: "10000",
+      },
+    });
+    const c: Endpoint = { name: "slowly polling server", url: slowPoller.url };
+    try {
+      await eventually("the slow poller sees the replica", async () => (await metric(c, "db_replica_up")) === 1);
+      expect(await nameOf(c, reader, tenant.id, null)).toBe("Survives");
+      expect(await metric(c, "db_read_routing_total", { route: "replica" })).toBe(1);
+      const downBefore = await metric(a, "db_replica_state_changes_total", { state: "down" });
+      const upBefore = await metric(a, "db_replica_state_changes_total", { state: "up" });
+      await replication.replica.kill();
+      // At once: the read that finds the replica gone is answered by the primary, and the
+      // replica is skipped from then on.
+      expect(await nameOf(c, reader, tenant.id, null)).toBe("Survives");
+      expect(await metric(c, "db_read_routing_total", { route: "primary", reason: "replica_failed" })).toBe(1);
+      expect(await metric(c, "db_replica_up")).toBe(0);
+      expect(await nameOf(c, reader, tenant.id, null)).toBe("Survives");
+      expect(await metric(c, "db_read_routing_total", { route: "primary", reason: "no_replica_available" })).toBe(1);
+      await checkNoticed(downBefore, upBefore);
+    } finally {
+      await slowPoller.close();
+    }
+  });
+
+  /** The regular pollers see the dead replica go, then come back once it is started again. */
+  async function checkNoticed(downBefore: number, upBefore: number): Promise<void> {
+    const reader = personas.supportRead;
+    const tenant = await draftTenant(inProcess, "Survives too");
+    for (let read = 0; read < 5; read += 1) expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives too");
     await eventually("the replica is reported down", async () => (await metric(a, "db_replica_up")) === 0);
     expect(await metric(a, "db_replica_state_changes_total", { state: "down" })).toBe(downBefore + 1);
     expect(inProcess.logs.join("")).toMatch(/read replica skipped/);
     const fallbacks = await metric(a, "db_read_routing_total", { route: "primary" });
-    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives");
-    expect(await metric(a, "db_read_routing_total", { route: "primary", reason: "no_replica_available" })).toBeGreaterThan(0);
+    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives too");
+    expect(
+      await metric(a, "db_read_routing_total", { route: "primary", reason: "no_replica_available" }),
+    ).toBeGreaterThan(0);
     expect(await metric(a, "db_read_routing_total", { route: "primary" })).toBe(fallbacks + 1);
 
     await replication.replica.start();
@@ -211,9 +252,9 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     await replication.caughtUp();
     await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
     const served = await metric(a, "db_read_routing_total", { route: "replica" });
-    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives");
+    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives too");
     expect(await metric(a, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
-  });
+  }
 
   it("generated interleavings of writes and reads across two processes: the writer never reads stale", async () => {
     const writers: Persona[] = [
@@ -237,9 +278,11 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("resume" as const) }) },
     );
-    const replicaBefore = (await metric(a, "db_read_routing_total", { route: "replica" })) +
+    const replicaBefore =
+      (await metric(a, "db_read_routing_total", { route: "replica" })) +
       (await metric(b, "db_read_routing_total", { route: "replica" }));
-    const behindBefore = (await metric(a, "db_read_routing_total", { reason: "replica_behind" })) +
+    const behindBefore =
+      (await metric(a, "db_read_routing_total", { reason: "replica_behind" })) +
       (await metric(b, "db_read_routing_total", { reason: "replica_behind" }));
     let version = 0;
     let stale = 0;
@@ -293,9 +336,11 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     );
     expect(stale).toBe(0);
     // Not vacuous: the replica served some of those reads, and held some back from their writer.
-    const replicaAfter = (await metric(a, "db_read_routing_total", { route: "replica" })) +
+    const replicaAfter =
+      (await metric(a, "db_read_routing_total", { route: "replica" })) +
       (await metric(b, "db_read_routing_total", { route: "replica" }));
-    const behindAfter = (await metric(a, "db_read_routing_total", { reason: "replica_behind" })) +
+    const behindAfter =
+      (await metric(a, "db_read_routing_total", { reason: "replica_behind" })) +
       (await metric(b, "db_read_routing_total", { reason: "replica_behind" }));
     expect(replicaAfter).toBeGreaterThan(replicaBefore);
     expect(behindAfter).toBeGreaterThan(behindBefore);

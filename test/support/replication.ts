@@ -159,10 +159,9 @@ function clusterOf(placement: Placement, dir: string, port: number, settings: Re
     },
     async kill() {
       if (!cluster.running || !child?.pid) return;
+      // Its backends are in the same process group: they go with it.
       process.kill(-child.pid, "SIGKILL");
       await exited;
-      // Its backends are in the same group; give the kernel a moment to reap them.
-      await new Promise((resolve) => setTimeout(resolve, 100));
     },
     async query<Row extends pg.QueryResultRow>(text: string, database = "postgres") {
       const client = new pg.Client({ connectionString: url(database), connectionTimeoutMillis: 2_000 });
@@ -226,9 +225,11 @@ export async function startReplication(binariesDir: string): Promise<Replication
         recursive: true,
         filter: (source) => !LEFT_OUT.has(basename(source)) || dirname(source) !== primaryDir,
       });
-      const [stopped] = (await backup.query<{ labelfile: string; spcmapfile: string | null }>(
-        "SELECT labelfile, spcmapfile FROM pg_backup_stop(false)",
-      )).rows;
+      const [stopped] = (
+        await backup.query<{ labelfile: string; spcmapfile: string | null }>(
+          "SELECT labelfile, spcmapfile FROM pg_backup_stop(false)",
+        )
+      ).rows;
       await writeFile(join(replicaDir, "backup_label"), stopped?.labelfile ?? "");
       if (stopped?.spcmapfile) await writeFile(join(replicaDir, "tablespace_map"), stopped.spcmapfile);
     } finally {

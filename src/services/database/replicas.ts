@@ -26,8 +26,7 @@ export interface ReplicaSetOptions {
 export type PrimaryReason = "replica_behind" | "replica_lagging" | "no_replica_available";
 
 export type ReadRoute =
-  | { kind: "replica"; replica: string; pool: SqlPool }
-  | { kind: "primary"; reason: PrimaryReason };
+  { kind: "replica"; replica: string; pool: SqlPool } | { kind: "primary"; reason: PrimaryReason };
 
 export interface ReplicaStatus {
   name: string;
