@@ -3,7 +3,10 @@
 // and one started as users start it (`npm start`), both with DATABASE_REPLICA_URLS.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
 import pg from "pg";
+import { startHiveGateway } from "../../src/federation/hive-gateway.ts";
+import { withRoutingUrls } from "../../src/federation/supergraph.ts";
 import { loadConfig } from "../../src/server/config.ts";
 import { appendAuditEvent, change } from "../../src/services/audit/audit-store.ts";
 import { createViewer } from "../../src/services/authorization/viewer.ts";
@@ -12,7 +15,7 @@ import type { SqlTransaction } from "../../src/services/database/sql.ts";
 import { TEST_AUDIT_ENV } from "../support/audit-keys.ts";
 import { principalOf } from "../support/service-context.ts";
 import { TENANT_BY_ID, UPDATE_TENANT, type MutationPayload, type TenantShape } from "../support/operations.ts";
-import { personas, tokenFor, type Persona } from "../support/personas.ts";
+import { personas, TEST_JWT_SECRET, tokenFor, type Persona } from "../support/personas.ts";
 import {
   REPLICATION_REQUIRED,
   replicationBinaries,
@@ -302,6 +305,51 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives too");
     expect(await metric(a, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
   }
+
+  it("through two Hive Gateways (one per subgraph process), the position reaches the client and comes back", async () => {
+    const supergraph = await readFile(new URL("../../supergraph.graphql", import.meta.url), "utf8");
+    // Neighbours the documents below never reach.
+    const nowhere = { accounts: "http://127.0.0.1:9/graphql", billing: "http://127.0.0.1:9/graphql" };
+    const gateways = await Promise.all(
+      [a, b].map((endpoint) =>
+        startHiveGateway({
+          supergraphSdl: withRoutingUrls(supergraph, { "tenant-lifecycle": endpoint.url, ...nowhere }),
+          jwtSecret: TEST_JWT_SECRET,
+        }),
+      ),
+    );
+    const [viaA, viaB] = gateways.map((gateway, index) => ({ name: `gateway ${index}`, url: gateway.url }));
+    const writer: Persona = { sub: "operator-behind-a-router", scope: "platform:operator" };
+    const tenant = await draftTenant(inProcess, "Routed");
+    await replication.caughtUp();
+    await replication.pauseReplay();
+    try {
+      const written = await call<{ updateTenant: { userErrors: unknown[] } }>(
+        viaA as Endpoint,
+        writer,
+        "mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { tenant { id } userErrors { code } } }",
+        { input: { tenantId: tenant.id, name: "Routed, renamed" } },
+      );
+      expect(written.body.data?.updateTenant.userErrors).toEqual([]);
+      expect(written.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+      const read = `query($id: ID) { tenant(id: $id) { name } }`;
+      // The other router and subgraph process know nothing of this writer but the position it sends.
+      const withPosition = await call<{ tenant: { name: string } }>(
+        viaB as Endpoint,
+        writer,
+        read,
+        { id: tenant.id },
+        written.lsn,
+      );
+      expect(withPosition.body.data?.tenant.name).toBe("Routed, renamed");
+      // Without it, the paused replica answers: what the position is for.
+      const without = await call<{ tenant: { name: string } }>(viaB as Endpoint, writer, read, { id: tenant.id });
+      expect(without.body.data?.tenant.name).toBe("Routed");
+    } finally {
+      await replication.resumeReplay();
+      await Promise.all(gateways.map((gateway) => gateway.stop()));
+    }
+  });
 
   it("the event feed read from a replica never skips an event whose transaction began first and committed last", async () => {
     // The feed reads only rows below its snapshot's xmin (design §9). On a hot standby the
