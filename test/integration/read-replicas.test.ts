@@ -422,7 +422,7 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     let version = 0;
     let stale = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 30 }), async (commands) => {
+      fc.asyncProperty(fc.array(command, { minLength: 10, maxLength: 40, size: "max" }), async (commands) => {
         // Per writer: the position its client holds, its latest version, and the latest version written through each server.
         const state = writers.map(() => ({ lsn: null as string | null, latest: -1, viaServer: [-1, -1] }));
         let paused = false;
@@ -467,7 +467,7 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
           if (paused) await replication.resumeReplay();
         }
       }),
-      { numRuns: 12 },
+      { numRuns: 15 },
     );
     expect(stale).toBe(0);
     // Not vacuous: the replica served some of those reads, and held some back from their writer.
