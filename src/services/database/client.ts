@@ -74,7 +74,7 @@ export function openDatabase(options: DatabaseOptions): Database {
           openPool: (url) => requestPool(url, options),
         })
       : null;
-  void replicas?.start();
+  replicas?.start();
   // One connection for readiness probes, kept apart from the requests' pool.
   const probe = new pg.Pool({
     connectionString: options.url,

@@ -98,9 +98,9 @@ export class ReplicaSet {
   private readonly maxSamples: number;
   private readonly observers: ReplicaObserver[] = [];
   private next = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly polls = new Set<Promise<void>>();
   private stopped = false;
-  private polling: Promise<void> | null = null;
 
   constructor(private readonly options: ReplicaSetOptions) {
     // A poll slower than a few intervals says the replica is not answering as it should.
@@ -130,18 +130,30 @@ export class ReplicaSet {
     this.observers.push(observer);
   }
 
-  /** Polls now, then every interval until stopped. Reads go to the primary until a first poll answers. */
-  start(): Promise<void> {
-    const loop = async () => {
+  /**
+   * Polls now, then every interval until stopped: the primary's position and each replica's, each
+   * on its own schedule, so one replica that hangs until its poll times out delays no other.
+   * Reads go to the primary until a replica's first poll answers.
+   */
+  start(): void {
+    this.every(() => this.samplePrimary());
+    for (const replica of this.replicas) this.every(() => this.pollReplica(replica));
+  }
+
+  private every(poll: () => Promise<void>): void {
+    if (this.stopped) return;
+    const running = poll();
+    this.polls.add(running);
+    void running.finally(() => {
+      this.polls.delete(running);
       if (this.stopped) return;
-      this.polling = this.pollOnce();
-      await this.polling;
-      if (!this.stopped) {
-        this.timer = setTimeout(() => void loop(), this.options.pollIntervalMs);
-        this.timer.unref();
-      }
-    };
-    return loop();
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.every(poll);
+      }, this.options.pollIntervalMs);
+      timer.unref();
+      this.timers.add(timer);
+    });
   }
 
   /**
@@ -188,27 +200,27 @@ export class ReplicaSet {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.polling?.catch(() => undefined);
+    for (const timer of this.timers) clearTimeout(timer);
+    await Promise.allSettled([...this.polls]);
     await Promise.all([
       this.primaryProbe.end(),
       ...this.replicas.flatMap((replica) => [replica.pool.end(), replica.probe.end()]),
     ]);
   }
 
-  private async pollOnce(): Promise<void> {
-    const [primary] = await Promise.allSettled([
-      this.primaryProbe.query<{ position: string }>("SELECT pg_current_wal_lsn()::text AS position"),
-    ]);
-    const now = Date.now();
-    if (primary.status === "fulfilled") {
-      const position = parseWalPosition(primary.value.rows[0]?.position ?? "");
-      if (position !== null) {
-        this.samples.push({ at: now, position });
-        if (this.samples.length > this.maxSamples) this.samples.shift();
-      }
+  /** The primary's position now, kept to date the replicas' lag; an unanswered poll keeps nothing. */
+  private async samplePrimary(): Promise<void> {
+    try {
+      const { rows } = await this.primaryProbe.query<{ position: string }>(
+        "SELECT pg_current_wal_lsn()::text AS position",
+      );
+      const position = parseWalPosition(rows[0]?.position ?? "");
+      if (position === null) return;
+      this.samples.push({ at: Date.now(), position });
+      if (this.samples.length > this.maxSamples) this.samples.shift();
+    } catch {
+      // The primary is unreachable: its own requests say so; replicas keep serving what they hold.
     }
-    await Promise.all(this.replicas.map((replica) => this.pollReplica(replica)));
   }
 
   private async pollReplica(replica: Replica): Promise<void> {
@@ -248,18 +260,22 @@ export class ReplicaSet {
   }
 
   /**
-   * How stale the replica is: it has reached every primary position sampled up to some moment,
-   * and is at most as old as that moment. Behind every sample kept, it is at least as old as the
-   * oldest; null before the primary was ever sampled.
+   * How stale the replica is. At or past the primary's latest known position: current (0) — also
+   * while the primary cannot be polled, when nothing newer can have been written there. Else it
+   * has reached the primary's position at some sampled moment and misses at most what was written
+   * since: that moment's age. Behind every sample kept, at least as old as the oldest. Null
+   * before the primary was ever sampled.
    */
   private lagSecondsOf(replayed: WalPosition): number | null {
     const now = Date.now();
-    for (let index = this.samples.length - 1; index >= 0; index -= 1) {
+    const latest = this.samples[this.samples.length - 1];
+    if (!latest) return null;
+    if (latest.position <= replayed) return 0;
+    for (let index = this.samples.length - 2; index >= 0; index -= 1) {
       const sample = this.samples[index] as PrimarySample;
       if (sample.position <= replayed) return (now - sample.at) / 1000;
     }
-    const oldest = this.samples[0];
-    return oldest ? (now - oldest.at) / 1000 : null;
+    return (now - (this.samples[0] as PrimarySample).at) / 1000;
   }
 
   private markDown(replica: Replica, detail: string): void {

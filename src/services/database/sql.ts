@@ -226,6 +226,8 @@ export class RequestSql implements SqlRows {
     const unreachable = isDatabaseUnavailable(error);
     const code = (error as { code?: unknown } | null)?.code;
     if (!unreachable && !isPoolExhausted(error) && code !== "40001") return false;
+    // Concurrent statements of the request may fail on it together: the request moves once.
+    if (this.target?.replica !== replica) return true;
     if (unreachable) this.routing?.replicas.reportFailure(replica, error);
     this.routing?.onRoute?.("primary", "replica_failed");
     this.target = { pool: this.pool, replica: null };
