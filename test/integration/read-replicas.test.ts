@@ -200,14 +200,13 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     expect(read.body.extensions?.["tenantLifecycleLsn"]).toBeUndefined();
 
     // Once the replica has replayed the write (and been polled), the same caller is served by it.
-    await replication.caughtUp();
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
-    const servedByReplica = await metric(b, "db_read_routing_total", { route: "replica" });
     const last = await rename(a, operator, tenant.id, "Settled", null);
     await replication.caughtUp();
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
-    expect(await nameOf(b, operator, tenant.id, last.lsn)).toBe("Settled");
-    expect(await metric(b, "db_read_routing_total", { route: "replica" })).toBe(servedByReplica + 1);
+    await eventually("the writer is read from the replica", async () => {
+      const served = await metric(b, "db_read_routing_total", { route: "replica" });
+      expect(await nameOf(b, operator, tenant.id, last.lsn)).toBe("Settled");
+      return (await metric(b, "db_read_routing_total", { route: "replica" })) === served + 1;
+    });
   });
 
   it("a mutation's statements all run on the primary", async () => {
@@ -235,7 +234,10 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
       const served = await metric(b, "db_read_routing_total", { route: "replica" });
       expect(await nameOf(b, bystander, tenant.id, null)).toBe("Before the pause");
       expect(await metric(b, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
-      expect(await metric(b, "db_replica_lag", { measure: "bytes" })).toBeGreaterThan(0);
+      await eventually(
+        "the lag is reported",
+        async () => (await metric(b, "db_replica_lag", { measure: "bytes" })) > 0,
+      );
     } finally {
       await replication.resumeReplay();
     }
@@ -300,10 +302,11 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
     expect(await metric(a, "db_replica_state_changes_total", { state: "up" })).toBe(upBefore + 1);
     expect(inProcess.logs.join("")).toMatch(/answering again/);
     await replication.caughtUp();
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
-    const served = await metric(a, "db_read_routing_total", { route: "replica" });
-    expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives too");
-    expect(await metric(a, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
+    await eventually("the returned replica serves again", async () => {
+      const served = await metric(a, "db_read_routing_total", { route: "replica" });
+      expect(await nameOf(a, reader, tenant.id, null)).toBe("Survives too");
+      return (await metric(a, "db_read_routing_total", { route: "replica" })) === served + 1;
+    });
   }
 
   it("through two Hive Gateways (one per subgraph process), the position reaches the client and comes back", async () => {
@@ -366,7 +369,6 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
       await early.query("SELECT pg_current_xact_id()");
       const later = await rename(a, personas.operator, y.id, "Feed y, committed first", null);
       await replication.caughtUp();
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS * 4));
       const served = await metric(b, "db_read_routing_total", { route: "replica" });
       const meanwhile = await feedToEnd(b, reader, start.cursor);
       expect(await metric(b, "db_read_routing_total", { route: "replica" })).toBeGreaterThan(served);
@@ -388,6 +390,66 @@ describe.runIf(binaries.ok)("read replicas with read-your-writes", () => {
       expect([...rest].sort()).toEqual([earlyEvent, laterEvent].sort());
     } finally {
       await early.end();
+    }
+  });
+
+  it("a replica past the lag bound serves nobody; while the primary is down, one holding all it reported serves everyone", async () => {
+    const bounded = await startTestServer({
+      databaseUrl: replication.primary.url("replicas_test"),
+      env: {
+        DATABASE_REPLICA_URLS: replication.replica.url("replicas_test"),
+        DATABASE_REPLICA_POLL_INTERVAL_MS: String(POLL_MS),
+        DATABASE_REPLICA_MAX_LAG_MS: "500",
+      },
+    });
+    const c: Endpoint = { name: "server with a 500 ms lag bound", url: bounded.url };
+    const reader = personas.supportRead;
+    try {
+      const tenant = await draftTenant(inProcess, "Bounded");
+      await replication.caughtUp();
+      await eventually("the replica serves", async () => {
+        await nameOf(c, reader, tenant.id, null);
+        return (await metric(c, "db_read_routing_total", { route: "replica" })) > 0;
+      });
+      await replication.pauseReplay();
+      try {
+        await rename(a, personas.operator, tenant.id, "Bounded, renamed", null);
+        await eventually("the paused replica is past the bound", async () => {
+          return (await metric(c, "db_replica_lag", { measure: "seconds" })) > 0.5;
+        });
+        // Everyone, not only the writer, is now read from the primary.
+        expect(await nameOf(c, reader, tenant.id, null)).toBe("Bounded, renamed");
+        expect(await metric(c, "db_read_routing_total", { route: "primary", reason: "replica_lagging" })).toBe(1);
+      } finally {
+        await replication.resumeReplay();
+      }
+      await replication.caughtUp();
+      await replication.primary.stop();
+      try {
+        // Well past the bound: the replica has everything the primary last reported.
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const served = await metric(c, "db_read_routing_total", { route: "replica" });
+        expect(await nameOf(c, reader, tenant.id, null)).toBe("Bounded, renamed");
+        expect(await metric(c, "db_read_routing_total", { route: "replica" })).toBe(served + 1);
+        const refused = await bounded.request(
+          UPDATE_TENANT,
+          { input: { tenantId: tenant.id, name: "No" } },
+          { as: personas.operator },
+        );
+        expect(refused.body.errors?.[0]?.extensions?.["code"]).toBe("SERVICE_UNAVAILABLE");
+      } finally {
+        await replication.primary.start();
+      }
+      await eventually("writes work again", async () => {
+        const answer = await bounded.request(
+          UPDATE_TENANT,
+          { input: { tenantId: tenant.id, name: "Back" } },
+          { as: personas.operator },
+        );
+        return answer.body.errors === undefined;
+      });
+    } finally {
+      await bounded.close();
     }
   });
 
