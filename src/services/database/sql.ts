@@ -123,11 +123,6 @@ export class RequestSql implements SqlRows {
     return this.committed;
   }
 
-  /** The replica this request reads from; null while on the primary. */
-  get readReplica(): string | null {
-    return this.target?.replica ?? null;
-  }
-
   private readTarget(): ReadTarget {
     if (this.target) return this.target;
     const routing = this.routing;
