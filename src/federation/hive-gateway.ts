@@ -1,13 +1,14 @@
 // Hive Gateway (The Guild's Federation gateway) in front of the subgraphs, configured as a
 // production router would be for this subgraph: it verifies the caller's JWT itself, enforces
 // the SDL's @authenticated / @requiresScopes (reading the token's scopes as the subgraph does),
-// forwards the caller's headers and adds the router secret. Tooling (tests, local use): the
-// packages are devDependencies.
+// forwards the caller's headers (and a write's log position back to the caller) and adds the
+// router secret. Tooling (tests, local use): the packages are devDependencies.
 import { createServer, type Server } from "node:http";
 import { createGatewayRuntime, type GatewayRuntime } from "@graphql-hive/gateway-runtime";
 import { createInlineSigningKeyProvider, extractFromHeader, useJWT } from "@graphql-mesh/plugin-jwt-auth";
 import http from "@graphql-mesh/transport-http";
 import { effectiveScopes } from "../domain/capabilities.ts";
+import { WAL_POSITION_HEADER } from "../server/read-your-writes.ts";
 import { FORWARDED_HEADERS } from "./local-gateway.ts";
 
 export interface RunningHiveGateway {
@@ -48,6 +49,12 @@ export async function startHiveGateway(options: {
             return value === null ? [] : [[header, value]];
           }),
         ),
+      // A write's position goes back to the client, which sends it with its next requests
+      // (read-your-writes across subgraph processes and replicas, design §10).
+      fromSubgraphsToClient: ({ response }) => {
+        const position = response.headers.get(WAL_POSITION_HEADER);
+        return position === null ? undefined : { [WAL_POSITION_HEADER]: position };
+      },
     },
     // @ts-expect-error -- the plugin's and the runtime's typings resolve two builds (ESM, CJS) of
     // @graphql-hive/logger whose private fields do not unify; the objects are the same at runtime.

@@ -7,8 +7,17 @@ interface GatewayContext {
   headers: Record<string, string>;
 }
 
-/** Headers a client sends that the gateway passes on to every subgraph. */
-export const FORWARDED_HEADERS = ["authorization", "x-request-id", "x-operator-override", "x-tenant-context"];
+/**
+ * Headers a client sends that the gateway passes on to every subgraph; `x-tenant-lifecycle-lsn`
+ * is the client's latest write position, for reads from replicas (design §10).
+ */
+export const FORWARDED_HEADERS = [
+  "authorization",
+  "x-request-id",
+  "x-operator-override",
+  "x-tenant-context",
+  "x-tenant-lifecycle-lsn",
+];
 
 export interface RunningGateway {
   url: string;

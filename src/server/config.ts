@@ -66,6 +66,21 @@ const environmentSchema = z.object({
   DATABASE_POOL_MAX: positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(15_000),
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt(3_000),
+  // Read replicas (design §10): comma-separated URLs; unset, every statement runs on DATABASE_URL.
+  DATABASE_REPLICA_URLS: optionalString.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(",")
+          .map((url) => url.trim())
+          .filter((url) => url !== ""),
+      )
+      .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/, message: "each must be a postgres:// URL" })))
+      .optional(),
+  ),
+  DATABASE_REPLICA_POLL_INTERVAL_MS: z.coerce.number().int().min(20).max(10_000).default(200),
+  DATABASE_REPLICA_MAX_LAG_MS: positiveInt(30_000),
   EMBEDDED_POSTGRES_DIR: z.string().default(".data"),
   AUTH_JWT_SECRET: optionalString.pipe(
     z
@@ -209,6 +224,8 @@ export interface Config {
   databasePoolMax: number;
   databaseStatementTimeoutMs: number;
   databaseConnectTimeoutMs: number;
+  /** Read replicas and how they are watched (design §10); no URLs: everything on the primary. */
+  databaseReplicas: { urls: string[]; pollIntervalMs: number; maxLagMs: number };
   embeddedPostgresDir: string;
   auth: AuthConfig;
   routerSharedSecret?: string;
@@ -289,6 +306,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
   }
+  if (given["DATABASE_REPLICA_URLS"] && !given["DATABASE_URL"]) {
+    problems.push("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas follow a primary the service is told of");
+  }
   const cors = parseAllowedOrigins(given["CORS_ORIGINS"]);
   problems.push(...cors.problems);
   const auditKeys = readAuditKeys(given, isProduction, problems);
@@ -341,6 +361,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     databasePoolMax: env.DATABASE_POOL_MAX,
     databaseStatementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
     databaseConnectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    databaseReplicas: {
+      urls: env.DATABASE_REPLICA_URLS ?? [],
+      pollIntervalMs: env.DATABASE_REPLICA_POLL_INTERVAL_MS,
+      maxLagMs: env.DATABASE_REPLICA_MAX_LAG_MS,
+    },
     embeddedPostgresDir: env.EMBEDDED_POSTGRES_DIR,
     auth,
     routerSharedSecret: env.ROUTER_SHARED_SECRET,
@@ -498,8 +523,10 @@ export function poolOptionsOf(config: Config): {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   connectTimeoutMs: number;
+  replicas: Config["databaseReplicas"];
 } {
   return {
+    replicas: config.databaseReplicas,
     poolMax: config.databasePoolMax,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
     // A lock wait ends within the request's own time limit, then fails as that limit does.

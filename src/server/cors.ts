@@ -11,8 +11,10 @@ const ALLOWED_REQUEST_HEADERS = [
   "x-request-id",
   "x-operator-override",
   "x-tenant-context",
+  // read-your-writes across processes (design §10): the app sends back the position it was given
+  "x-tenant-lifecycle-lsn",
 ].join(", ");
-const EXPOSED_RESPONSE_HEADERS = "x-request-id, retry-after";
+const EXPOSED_RESPONSE_HEADERS = "x-request-id, retry-after, x-tenant-lifecycle-lsn";
 const PREFLIGHT_MAX_AGE_SECONDS = "600";
 
 /** `https://app.example.com` as the Origin header carries it: scheme, host and port, no path. */

@@ -28,6 +28,8 @@ import { natsSinkName } from "../events/event-sink.ts";
 import { observeRequests } from "./request-observer.ts";
 import type { Logger } from "./logger.ts";
 import { createRequestContext, requestIdFrom, type RequestRecord } from "./request-context.ts";
+import { readYourWrites, type ReadRouting } from "./read-your-writes.ts";
+import { WritePositions } from "../services/database/write-positions.ts";
 import { startOperationSpan, type SpanParent } from "../telemetry/tracing.ts";
 
 const READINESS_TIMEOUT_MS = 2_000;
@@ -149,7 +151,25 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     database.pool,
     () => admission.shedder.eventLoopDelayMs,
     config.webhooks.nats ? [natsSinkName(config.webhooks.nats.stream)] : [],
+    database.replicas,
   );
+  if (database.replicas) {
+    database.replicas.observe({
+      stateChanged: (replica, up, detail) =>
+        up
+          ? logger.info({ replica, detail }, "read replica in use")
+          : logger.warn({ replica, detail }, "read replica skipped: its reads go to the primary until it answers"),
+    });
+    logger.info({ replicas: database.replicas.names }, "read-only requests may be served by replicas");
+  }
+  // Read replicas (design §10): without them, nothing of read-your-writes is installed.
+  const reads: ReadRouting | null = database.replicas
+    ? {
+        replicas: database.replicas,
+        positions: new WritePositions(),
+        onRoute: (route, reason) => metrics.readRouting.inc({ route, reason }),
+      }
+    : null;
   const limits = queryLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     // graphql-js runs only what the compiled executor has not compiled yet, unless configured to run everything.
@@ -184,6 +204,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
       entityBatchLimit(config.limits.maxEntityRepresentations),
       costLimit({ platform: config.limits.maxCost, tenant: config.limits.maxCostTenant }),
       observeRequests(metrics),
+      ...(reads ? [readYourWrites(reads.positions)] : []),
       // No cache hints are set here, and the plugin instruments every field resolver.
       ApolloServerPluginCacheControlDisabled(),
       // ftv1 is for the router only (design §6): installed explicitly when a router can be told
@@ -399,6 +420,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
         verifyToken,
         metrics,
         webhookPolicy: config.webhooks.policy,
+        ...(reads ? { reads } : {}),
       },
       { headers: request.headers, requestId, logger: requestLogger, record, trace },
     );

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type pg from "pg";
+import type { ReplicaSet } from "../services/database/replicas.ts";
 import { poolRows } from "../services/database/sql.ts";
 import { outboxLag } from "../services/events/outbox.ts";
 import { sinkPositions } from "../services/events/sink-cursor-store.ts";
@@ -92,9 +93,33 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  /** `brokerSinks`: the cursor names of the sinks this process is configured with (their lag is reported). */
-  constructor(pool: pg.Pool, eventLoopDelayMs: () => number = () => 0, brokerSinks: readonly string[] = []) {
+  /** Where read-only requests' statements went, and why (design §10): once per request that reached the database. */
+  readonly readRouting = new Counter({
+    name: "db_read_routing_total",
+    help: "Requests' routing decisions: route (replica, primary) and reason (caught_up, not_read_only, replica_behind, replica_lagging, no_replica_available, replica_failed)",
+    labelNames: ["route", "reason"] as const,
+    registers: [this.registry],
+  });
+
+  readonly replicaStateChanges = new Counter({
+    name: "db_replica_state_changes_total",
+    help: "Read replicas going down (skipped) and coming back (up), by replica",
+    labelNames: ["replica", "state"] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * `brokerSinks`: the cursor names of the sinks this process is configured with (their lag is
+   * reported); `replicas`: the read replicas, whose state and lag are reported.
+   */
+  constructor(
+    pool: pg.Pool,
+    eventLoopDelayMs: () => number = () => 0,
+    brokerSinks: readonly string[] = [],
+    replicas: ReplicaSet | null = null,
+  ) {
     collectDefaultMetrics({ register: this.registry });
+    if (replicas) this.reportReplicas(replicas);
     if (brokerSinks.length > 0) {
       new Gauge({
         name: "event_sink_lag",
@@ -148,6 +173,33 @@ export class ServiceMetrics {
       registers: [this.registry],
       collect() {
         this.set(eventLoopDelayMs() / 1000);
+      },
+    });
+  }
+
+  private reportReplicas(replicas: ReplicaSet): void {
+    replicas.observe({
+      stateChanged: (replica, up) => this.replicaStateChanges.inc({ replica, state: up ? "up" : "down" }),
+    });
+    new Gauge({
+      name: "db_replica_up",
+      help: "1 while a read replica answers its polls as a standby, else 0 (it is skipped)",
+      labelNames: ["replica"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const status of replicas.status()) this.set({ replica: status.name }, status.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "db_replica_lag",
+      help: "Read replicas' replay lag at the last poll: bytes of the primary's log not yet replayed, and seconds since the newest primary state replayed",
+      labelNames: ["replica", "measure"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const status of replicas.status()) {
+          if (status.lagBytes !== null) this.set({ replica: status.name, measure: "bytes" }, status.lagBytes);
+          if (status.lagSeconds !== null) this.set({ replica: status.name, measure: "seconds" }, status.lagSeconds);
+        }
       },
     });
   }

@@ -10,6 +10,7 @@ import { AuthenticationError, type TokenVerifier } from "./auth.ts";
 import type { SpanParent } from "../telemetry/tracing.ts";
 import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
+import { routingFor, type ReadRouting } from "./read-your-writes.ts";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
@@ -35,6 +36,8 @@ export interface ContextDependencies {
   verifyToken: TokenVerifier;
   metrics: ServiceMetrics;
   webhookPolicy?: DestinationPolicy;
+  /** Read replicas (design §10); absent: every statement on `pool`. */
+  reads?: ReadRouting;
 }
 
 /** What the request log line reports about a GraphQL request, filled in as it is handled. */
@@ -98,7 +101,8 @@ async function resolveAccess(
       maxRows: dependencies.limits.maxRows,
       deadline: Date.now() + dependencies.limits.timeoutMs,
     };
-    const sql = new RequestSql(dependencies.pool, limits, trace);
+    const routing = dependencies.reads ? routingFor(dependencies.reads, principal, headers) : null;
+    const sql = new RequestSql(dependencies.pool, limits, trace, routing);
     return {
       kind: "ok",
       services: {

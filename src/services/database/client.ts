@@ -1,5 +1,13 @@
 import pg from "pg";
+import { ReplicaSet } from "./replicas.ts";
 import { serviceTypeParsers, UTC_SESSION_OPTIONS } from "./timestamps.ts";
+
+/** Streaming replicas that serve reads (docs/design.md §10). */
+export interface ReplicaOptions {
+  urls: readonly string[];
+  pollIntervalMs: number;
+  maxLagMs: number;
+}
 
 export interface DatabaseOptions {
   url: string;
@@ -14,11 +22,15 @@ export interface DatabaseOptions {
   /** Fail fast while the database is unreachable instead of queueing requests behind it. */
   connectTimeoutMs: number;
   onPoolError?: (error: Error) => void;
+  /** Absent or without URLs: every statement runs on the primary (`url`). */
+  replicas?: ReplicaOptions;
 }
 
 export interface Database {
   /** The one pool: every store's SQL runs on it. */
   pool: pg.Pool;
+  /** The read replicas, polled from the start; null when none is configured. */
+  replicas: ReplicaSet | null;
   /**
    * Whether the database answers, on a connection of its own: a pool busy with requests must not
    * read as an outage (an orchestrator would pull a healthy replica out of rotation).
@@ -27,9 +39,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(options: DatabaseOptions): Database {
+/** A pool of request connections to one server, with the service's bounds on each session. */
+function requestPool(url: string, options: DatabaseOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: url,
     max: options.poolMax,
     connectionTimeoutMillis: options.connectTimeoutMs,
     idleTimeoutMillis: 30_000,
@@ -44,6 +57,24 @@ export function openDatabase(options: DatabaseOptions): Database {
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", (error) => options.onPoolError?.(error));
+  return pool;
+}
+
+export function openDatabase(options: DatabaseOptions): Database {
+  const pool = requestPool(options.url, options);
+  const replicaUrls = options.replicas?.urls ?? [];
+  const replicas =
+    options.replicas && replicaUrls.length > 0
+      ? new ReplicaSet({
+          urls: replicaUrls,
+          primaryUrl: options.url,
+          pollIntervalMs: options.replicas.pollIntervalMs,
+          maxLagMs: options.replicas.maxLagMs,
+          connectTimeoutMs: options.connectTimeoutMs,
+          openPool: (url) => requestPool(url, options),
+        })
+      : null;
+  replicas?.start();
   // One connection for readiness probes, kept apart from the requests' pool.
   const probe = new pg.Pool({
     connectionString: options.url,
@@ -56,6 +87,7 @@ export function openDatabase(options: DatabaseOptions): Database {
   let closed = false;
   return {
     pool,
+    replicas,
     async reachable(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -74,7 +106,7 @@ export function openDatabase(options: DatabaseOptions): Database {
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([pool.end(), probe.end()]);
+      await Promise.all([pool.end(), probe.end(), replicas?.stop()]);
     },
   };
 }

