@@ -85,6 +85,9 @@ const environmentSchema = z.object({
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
   GRAPHQL_COMPILED_CACHE_BYTES: positiveInt(64 * 1024 * 1024),
   GRAPHQL_IDE: z.enum(["auto", "on", "off"]).default("auto"),
+  CONSOLE_ENABLED: optionalBoolean,
+  CONSOLE_DEV_TOKENS: optionalBoolean,
+  CONSOLE_ASSETS_DIR: optionalString,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -223,12 +226,27 @@ export interface Config {
   compiledCacheBytes: number;
   /** Serve the bundled GraphQL IDE at `GET /graphql` to browsers (`GRAPHQL_IDE`; by default outside production). */
   graphqlIde: boolean;
+  /** The operator console at `/console` (src/console/, design §10). */
+  console: ConsoleConfig;
   shutdownTimeoutMs: number;
   limits: RequestLimits;
   webhooks: WebhookConfig;
   tracing: TracingConfig;
   /** The audit trail's keys and checkpoint period (design §4 "Audit evidence"). */
   audit: AuditEvidenceConfig;
+}
+
+export interface ConsoleConfig {
+  /** `CONSOLE_ENABLED`; by default on outside production. */
+  enabled: boolean;
+  /**
+   * `CONSOLE_DEV_TOKENS`: whether `POST /console/dev-token` mints tokens for personas. By default
+   * only where the published development secret verifies tokens (anyone can sign those already);
+   * never in production.
+   */
+  devTokens: boolean;
+  /** Where the built console is (`CONSOLE_ASSETS_DIR`); absent: the build shipped in dist/console. */
+  assetsDir?: string;
 }
 
 export interface AuditEvidenceConfig extends AuditEvidenceKeys {
@@ -288,6 +306,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     }
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
+    if (given["CONSOLE_DEV_TOKENS"]?.trim() === "true") {
+      problems.push("CONSOLE_DEV_TOKENS=true mints tokens for anyone who reaches the console: never in production");
+    }
   }
   const cors = parseAllowedOrigins(given["CORS_ORIGINS"]);
   problems.push(...cors.problems);
@@ -350,6 +371,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     executor: env.GRAPHQL_EXECUTOR,
     compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
     graphqlIde: env.GRAPHQL_IDE === "on" || (env.GRAPHQL_IDE === "auto" && !isProduction),
+    console: {
+      enabled: env.CONSOLE_ENABLED ? env.CONSOLE_ENABLED === "true" : !isProduction,
+      devTokens:
+        !isProduction &&
+        (env.CONSOLE_DEV_TOKENS
+          ? env.CONSOLE_DEV_TOKENS === "true"
+          : auth.kind === "secret" && auth.isDevelopmentSecret),
+      assetsDir: env.CONSOLE_ASSETS_DIR,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tracing: {
       tracesUrl:
