@@ -1,6 +1,6 @@
 // Loads one document when its inputs change: one request per page view, aborted when the view
 // moves on, with loading / error / data states the pages render.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useSession } from "./session.tsx";
 
 export type QueryState<T> = { kind: "loading" } | { kind: "error"; error: Error } | { kind: "done"; data: T };
@@ -15,10 +15,15 @@ export function useQuery<T>(
   const [generation, setGeneration] = useState(0);
   const key = JSON.stringify(variables);
   const override = options.operatorOverride ?? null;
+  // A reload of the same view keeps showing what it has until the new answer arrives (no flash,
+  // and a message the page shows about the change it just made stays in place).
+  const shown = useRef<string | null>(null);
   useEffect(() => {
     if (!query || !session.token) return;
     const controller = new AbortController();
-    setState({ kind: "loading" });
+    const view = `${query}\n${key}\n${override ?? ""}`;
+    if (shown.current !== view) setState({ kind: "loading" });
+    shown.current = view;
     session
       .request<T>(query, JSON.parse(key) as Record<string, unknown>, {
         operatorOverride: override,
