@@ -1,7 +1,8 @@
 // Small pieces every page uses: the status badge (its label always shown: colour is never the
 // only signal), counts, dates, and the loading / error / empty states.
 import type { ReactNode } from "react";
-import type { Badge, CountPrecision } from "../documents.ts";
+import type { Badge } from "../documents.ts";
+export { formatCount } from "../format.ts";
 
 const ICONS: Readonly<Record<string, string>> = {
   // The badge catalog's icon names (src/domain/badge-catalog.ts), drawn as text symbols: no icon
@@ -28,12 +29,6 @@ export function StatusBadge({ badge }: { badge: Badge }) {
       {badge.label}
     </span>
   );
-}
-
-/** 1 000, with a no-break space between thousands; "1 000+" when counting stopped at a cap. */
-export function formatCount(count: number, precision: CountPrecision = "EXACT"): string {
-  const digits = String(count).replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
-  return precision === "AT_LEAST" ? `${digits}+` : digits;
 }
 
 export function DateTime({ value }: { value: string | null }) {
