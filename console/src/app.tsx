@@ -2,7 +2,8 @@
 // place of any page while signed out — the URL stays, so a shared link opens after signing in.
 import { useEffect, useRef } from "react";
 import { ErrorMessage, Loading, NotFound } from "./components/common.tsx";
-import { SignIn } from "./components/sign-in.tsx";
+import { AuthCallback, SignIn } from "./components/sign-in.tsx";
+import { CALLBACK_PATH } from "./oidc.ts";
 import { CHOOSER_TENANTS, VIEWER_TENANT, type ChooserData, type ViewerTenantData } from "./documents.ts";
 import { RunPage } from "./pages/run-page.tsx";
 import { OverridePage, TenantPage } from "./pages/tenant-page.tsx";
@@ -130,7 +131,13 @@ export function App() {
         )}
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        {session.token ? <Routes location={location} /> : <SignIn />}
+        {location.path === CALLBACK_PATH ? (
+          <AuthCallback />
+        ) : session.token ? (
+          <Routes location={location} />
+        ) : (
+          <SignIn />
+        )}
       </main>
     </>
   );

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AuthConfig, ConsoleConfig } from "../server/config.ts";
 import { defaultAssetDirectories, findAssetDirectory, refreshed, type ConsoleBuild } from "./console-assets.ts";
 import { DEV_PERSONAS, mintDevToken, parseDevTokenRequest } from "./dev-tokens.ts";
-import { CONSOLE_SECURITY_HEADERS } from "./security-headers.ts";
+import { consoleSecurityHeaders } from "./security-headers.ts";
 
 export const CONSOLE_PATH = "/console";
 const API_PREFIX = "/console/api/";
@@ -21,8 +21,8 @@ export interface ConsoleClientConfig {
   /** `POST /console/api/dev-token` answers (development only). */
   devTokens: boolean;
   personas: { id: string; label: string; needsTenant: boolean }[];
-  /** OpenID Connect sign-in is not built yet: a production console takes a pasted token (README). */
-  oidc: null;
+  /** Single sign-on (authorization code + PKCE, oidc-client-ts); null: a pasted token. */
+  oidc: { authority: string; clientId: string; scope: string; audience: string | null } | null;
 }
 
 export interface ConsoleRoutes {
@@ -46,27 +46,6 @@ Build it once, then reload this page (no restart needed):</p>
 </main></body></html>
 `;
 
-function send(
-  response: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: Buffer | string,
-  headOnly: boolean,
-): void {
-  response.writeHead(status, { ...CONSOLE_SECURITY_HEADERS, ...headers });
-  response.end(headOnly ? undefined : body);
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  send(
-    response,
-    status,
-    { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-    JSON.stringify(body),
-    false,
-  );
-}
-
 async function readJson(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -79,6 +58,27 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 export function createConsoleRoutes(options: { console: ConsoleConfig; auth: AuthConfig }): ConsoleRoutes {
+  const oidc = options.console.oidc;
+  // With single sign-on the page fetches the provider's discovery document and token endpoint.
+  const securityHeaders = consoleSecurityHeaders(oidc ? [new URL(oidc.issuer).origin] : []);
+  const send = (
+    response: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    body: Buffer | string,
+    headOnly: boolean,
+  ): void => {
+    response.writeHead(status, { ...securityHeaders, ...headers });
+    response.end(headOnly ? undefined : body);
+  };
+  const sendJson = (response: ServerResponse, status: number, body: unknown): void =>
+    send(
+      response,
+      status,
+      { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
+      JSON.stringify(body),
+      false,
+    );
   const directory = options.console.assetsDir ?? findAssetDirectory(defaultAssetDirectories());
   let build: ConsoleBuild | null = null;
   const mint =
@@ -94,7 +94,9 @@ export function createConsoleRoutes(options: { console: ConsoleConfig; auth: Aut
           needsTenant: persona.needsTenant,
         }))
       : [],
-    oidc: null,
+    oidc: oidc
+      ? { authority: oidc.issuer, clientId: oidc.clientId, scope: oidc.scope, audience: oidc.audience ?? null }
+      : null,
   };
 
   async function devToken(request: IncomingMessage, response: ServerResponse): Promise<void> {

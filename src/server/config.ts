@@ -88,6 +88,10 @@ const environmentSchema = z.object({
   CONSOLE_ENABLED: optionalBoolean,
   CONSOLE_DEV_TOKENS: optionalBoolean,
   CONSOLE_ASSETS_DIR: optionalString,
+  CONSOLE_OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CONSOLE_OIDC_CLIENT_ID: optionalString,
+  CONSOLE_OIDC_SCOPE: z.string().trim().min(1).default("openid"),
+  CONSOLE_OIDC_AUDIENCE: optionalString,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -247,6 +251,18 @@ export interface ConsoleConfig {
   devTokens: boolean;
   /** Where the built console is (`CONSOLE_ASSETS_DIR`); absent: the build shipped in dist/console. */
   assetsDir?: string;
+  /** Sign-in with OpenID Connect (authorization code + PKCE in the browser); absent: a pasted token. */
+  oidc?: ConsoleOidcConfig;
+}
+
+export interface ConsoleOidcConfig {
+  /** The provider's issuer URL; its discovery document is at `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** A public client (no secret) registered with `<origin>/console/auth/callback` as redirect URI. */
+  clientId: string;
+  scope: string;
+  /** Sent as `audience` on the authorization request, for providers that issue API tokens per audience. */
+  audience?: string;
 }
 
 export interface AuditEvidenceConfig extends AuditEvidenceKeys {
@@ -306,9 +322,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     }
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
+    const oidcIssuer = given["CONSOLE_OIDC_ISSUER"]?.trim();
+    if (oidcIssuer && !oidcIssuer.toLowerCase().startsWith("https://")) {
+      problems.push("CONSOLE_OIDC_ISSUER in production must be an https URL");
+    }
     if (given["CONSOLE_DEV_TOKENS"]?.trim() === "true") {
       problems.push("CONSOLE_DEV_TOKENS=true mints tokens for anyone who reaches the console: never in production");
     }
+  }
+  if (Boolean(given["CONSOLE_OIDC_ISSUER"]) !== Boolean(given["CONSOLE_OIDC_CLIENT_ID"])) {
+    problems.push(
+      "CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID go together: set both for single sign-on, or neither",
+    );
   }
   const cors = parseAllowedOrigins(given["CORS_ORIGINS"]);
   problems.push(...cors.problems);
@@ -379,6 +404,15 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
           ? env.CONSOLE_DEV_TOKENS === "true"
           : auth.kind === "secret" && auth.isDevelopmentSecret),
       assetsDir: env.CONSOLE_ASSETS_DIR,
+      oidc:
+        env.CONSOLE_OIDC_ISSUER && env.CONSOLE_OIDC_CLIENT_ID
+          ? {
+              issuer: env.CONSOLE_OIDC_ISSUER,
+              clientId: env.CONSOLE_OIDC_CLIENT_ID,
+              scope: env.CONSOLE_OIDC_SCOPE,
+              audience: env.CONSOLE_OIDC_AUDIENCE,
+            }
+          : undefined,
     },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tracing: {

@@ -15,6 +15,7 @@ import { completeAllSteps, queuedRun, transition, uniqueSlug } from "../support/
 import { CREATE_TENANT, type MutationPayload } from "../support/operations.ts";
 import { personas } from "../support/personas.ts";
 import { buildConsoleForTest, type ConsoleBuildDirectory } from "../support/console-build.ts";
+import { startFakeOidcProvider } from "../support/fake-oidc-provider.ts";
 import { startTestServer, type TestServer } from "../support/test-server.ts";
 
 const CHROMIUM =
@@ -102,13 +103,14 @@ describe.skipIf(!CHROMIUM)("the console in Chromium", () => {
   });
 
   /** A fresh browser context (cold cache, no storage) watched for other origins and CSP violations. */
-  async function open(theme: "light" | "dark" = "light"): Promise<Page> {
+  async function open(theme: "light" | "dark" = "light", allowedOrigins: string[] = [origin]): Promise<Page> {
     const context = await browser.newContext({ colorScheme: theme, viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     context.on("request", (request) => {
       const url = new URL(request.url());
-      if (url.protocol !== "data:" && url.origin !== origin)
+      if (url.protocol !== "data:" && !allowedOrigins.includes(url.origin)) {
         trouble.push(`request to another origin: ${request.url()}`);
+      }
     });
     const page = await context.newPage();
     watch(page);
@@ -434,6 +436,50 @@ describe.skipIf(!CHROMIUM)("the console in Chromium", () => {
       await page.keyboard.press("Escape");
       expect(await page.getByRole("dialog").count()).toBe(0);
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Reactivate");
+    }
+  });
+  it("signs in with OpenID Connect (code + PKCE), keeps the token in memory, and returns to the page it left", async () => {
+    const idp = await startFakeOidcProvider({
+      clientId: "tenant-console",
+      audience: "tenant-lifecycle",
+      claims: { sub: "sso-operator", scope: "platform:operator" },
+    });
+    const sso = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: {
+        CONSOLE_ASSETS_DIR: build.directory,
+        AUTH_JWT_SECRET: "",
+        AUTH_JWKS_URL: idp.jwksUrl,
+        AUTH_JWT_ISSUER: idp.issuer,
+        AUTH_JWT_AUDIENCE: "tenant-lifecycle",
+        CONSOLE_OIDC_ISSUER: idp.issuer,
+        CONSOLE_OIDC_CLIENT_ID: "tenant-console",
+        CONSOLE_OIDC_AUDIENCE: "tenant-lifecycle",
+      },
+    });
+    try {
+      const ssoOrigin = new URL(sso.url).origin;
+      const page = await open("light", [ssoOrigin, idp.issuer]);
+      await page.goto(`${ssoOrigin}/console/tenants?status=ACTIVE`);
+      await page.getByRole("button", { name: "Sign in with single sign-on" }).waitFor();
+      // No development sign-in here: single sign-on and the token field only.
+      expect(await page.getByRole("button", { name: "Sign in as this persona" }).count()).toBe(0);
+      await page.getByRole("button", { name: "Sign in with single sign-on" }).click();
+      await page.getByRole("heading", { name: "Tenants", level: 1 }).waitFor();
+      expect(page.url()).toBe(`${ssoOrigin}/console/tenants?status=ACTIVE`);
+      expect(await page.getByRole("banner").textContent()).toContain("sso-operator");
+      const [authorization] = idp.authorizations;
+      expect(authorization?.get("code_challenge_method")).toBe("S256");
+      expect(authorization?.get("redirect_uri")).toBe(`${ssoOrigin}/console/auth/callback`);
+      expect(authorization?.get("audience")).toBe("tenant-lifecycle");
+      expect(idp.refusals).toEqual([]);
+      // The tokens are nowhere but in the page's memory.
+      const stored = await page.evaluate(() => JSON.stringify({ ...window.localStorage, ...window.sessionStorage }));
+      expect(stored).not.toMatch(/eyJ/);
+      await axe(page, "tenants after single sign-on");
+    } finally {
+      await sso.close();
+      await idp.close();
     }
   });
 });

@@ -257,6 +257,49 @@ describe("development tokens", () => {
   });
 });
 
+describe("single sign-on configuration", () => {
+  it("tells the client the provider, and lets the page contact the provider's origin and no other", async () => {
+    const other = await startTestServer({
+      databaseUrl: server.databaseUrl,
+      env: {
+        CONSOLE_ASSETS_DIR: build.directory,
+        CONSOLE_OIDC_ISSUER: "https://login.example.com/realms/ops",
+        CONSOLE_OIDC_CLIENT_ID: "tenant-console",
+      },
+    });
+    try {
+      const page = await fetch(other.url.replace("/graphql", "/console/"));
+      expect(page.headers.get("content-security-policy")).toContain("connect-src 'self' https://login.example.com;");
+      const config = await (await fetch(other.url.replace("/graphql", "/console/api/config"))).json();
+      expect(config.oidc).toEqual({
+        authority: "https://login.example.com/realms/ops",
+        clientId: "tenant-console",
+        scope: "openid",
+        audience: null,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("needs the issuer and the client id together, and an https issuer in production", () => {
+    expect(() => loadConfig({ CONSOLE_OIDC_ISSUER: "https://login.example.com" })).toThrow(
+      /CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID go together/,
+    );
+    expect(() => loadConfig({ CONSOLE_OIDC_CLIENT_ID: "tenant-console" })).toThrow(ConfigError);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: "production",
+        DATABASE_URL: "postgresql://localhost/x",
+        AUTH_JWT_SECRET: "a-production-secret-that-is-long-enough-0123456789",
+        CONSOLE_OIDC_ISSUER: "http://login.example.com",
+        CONSOLE_OIDC_CLIENT_ID: "tenant-console",
+        ...TEST_AUDIT_ENV,
+      }),
+    ).toThrow(/CONSOLE_OIDC_ISSUER in production must be an https URL/);
+  });
+});
+
 describe("the console's GraphQL documents", () => {
   it("are valid against the served schema", () => {
     const schema = buildSubgraphSchema();

@@ -1,21 +1,69 @@
 // Signing in: paste a token, or — in development only, when the server offers it — mint one for a
 // persona. The token stays in this page's memory: reloading signs out.
-import { useEffect, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { completeSignIn, startSignIn, type OidcClientConfig } from "../oidc.ts";
+import { navigate, useLocation } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
 interface ClientConfig {
   devTokens: boolean;
   personas: { id: string; label: string; needsTenant: boolean }[];
+  oidc: OidcClientConfig | null;
 }
 
+const NO_CONFIG: ClientConfig = { devTokens: false, personas: [], oidc: null };
+let configRequest: Promise<ClientConfig> | null = null;
+
+/** The server's word on which sign-ins it offers (asked once per page). */
 export function useClientConfig(): ClientConfig | null {
   const [config, setConfig] = useState<ClientConfig | null>(null);
   useEffect(() => {
-    fetch("/console/api/config", { credentials: "omit" })
-      .then((response) => (response.ok ? (response.json() as Promise<ClientConfig>) : null))
-      .then(setConfig, () => setConfig({ devTokens: false, personas: [] }));
+    configRequest ??= fetch("/console/api/config", { credentials: "omit" }).then(
+      (response) => (response.ok ? (response.json() as Promise<ClientConfig>) : NO_CONFIG),
+      () => NO_CONFIG,
+    );
+    void configRequest.then(setConfig);
   }, []);
   return config;
+}
+
+/** Where the identity provider sends the browser back: finish the sign-in, then go where it started. */
+export function AuthCallback() {
+  const session = useSession();
+  const config = useClientConfig();
+  const [problem, setProblem] = useState<string | null>(null);
+  const started = useRef(false);
+  useEffect(() => {
+    if (!config || started.current) return;
+    started.current = true;
+    if (!config.oidc) {
+      setProblem("This server does not offer single sign-on.");
+      return;
+    }
+    completeSignIn(config.oidc).then(
+      ({ accessToken, returnTo }) => {
+        session.signIn(accessToken);
+        // The code and state leave the address bar (and the history) at once.
+        navigate(returnTo, { replace: true });
+      },
+      (error: unknown) => setProblem(error instanceof Error ? error.message : String(error)),
+    );
+  }, [config, session]);
+  return problem ? (
+    <section aria-labelledby="callback-title">
+      <h1 id="callback-title">Sign-in failed</h1>
+      <p className="state state-error" role="alert">
+        {problem}
+      </p>
+      <button type="button" onClick={() => navigate("/", { replace: true })}>
+        Back to sign-in
+      </button>
+    </section>
+  ) : (
+    <p className="state" role="status">
+      Completing sign-in…
+    </p>
+  );
 }
 
 export function SignIn() {
@@ -27,6 +75,7 @@ export function SignIn() {
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const chosen = config?.personas.find((candidate) => candidate.id === persona);
+  const location = useLocation();
 
   const useToken = (event: FormEvent) => {
     event.preventDefault();
@@ -69,6 +118,27 @@ export function SignIn() {
         <p className="state state-error" role="alert">
           {problem}
         </p>
+      )}
+      {config?.oidc && (
+        <div className="card">
+          <h2>Single sign-on</h2>
+          <p className="hint">You will come back to this page once signed in.</p>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy}
+            onClick={() => {
+              setBusy(true);
+              const here = `${location.path}${location.query.size > 0 ? `?${location.query.toString()}` : ""}`;
+              startSignIn(config.oidc as OidcClientConfig, here).catch((error: unknown) => {
+                setBusy(false);
+                setProblem(error instanceof Error ? error.message : String(error));
+              });
+            }}
+          >
+            Sign in with single sign-on
+          </button>
+        </div>
       )}
       <form onSubmit={useToken} className="card">
         <h2>With a token</h2>
