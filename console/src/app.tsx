@@ -8,6 +8,7 @@ import { CHOOSER_TENANTS, VIEWER_TENANT, type ChooserData, type ViewerTenantData
 import { RunPage } from "./pages/run-page.tsx";
 import { OverridePage, TenantPage } from "./pages/tenant-page.tsx";
 import { TenantsPage } from "./pages/tenants-page.tsx";
+import { WebhookPage, WebhooksPage } from "./pages/webhooks-page.tsx";
 import { Link, navigate, useLocation, type Location } from "./router.tsx";
 import { isPlatformReader, useSession } from "./session.tsx";
 import { useQuery } from "./use-query.ts";
@@ -25,6 +26,10 @@ function Routes({ location }: { location: Location }) {
     return <TenantPage id={match[1] as string} location={location} />;
   }
   if ((match = new RegExp(`^/runs/(${UUID})$`).exec(path))) return <RunPage id={match[1] as string} />;
+  if (path === "/webhooks") return <WebhooksPage location={location} />;
+  if ((match = new RegExp(`^/webhooks/(${UUID})$`).exec(path))) {
+    return <WebhookPage id={match[1] as string} location={location} />;
+  }
   if (/^\/(tenants|runs)\/[^/]+$/.test(path)) return <NotFound what={path.startsWith("/runs") ? "Run" : "Tenant"} />;
   return <NotFound what="Page" />;
 }
@@ -111,9 +116,14 @@ export function App() {
             <nav aria-label="Main">
               <ul>
                 {isPlatformReader(claims) && (
-                  <li>
-                    <Link to="/tenants">Tenants</Link>
-                  </li>
+                  <>
+                    <li>
+                      <Link to="/tenants">Tenants</Link>
+                    </li>
+                    <li>
+                      <Link to="/webhooks">Webhooks</Link>
+                    </li>
+                  </>
                 )}
               </ul>
             </nav>

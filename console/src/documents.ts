@@ -286,6 +286,67 @@ export const COMPLETE_STEP = `mutation ConsoleCompleteStep($input: CompleteOnboa
   completeOnboardingStep(input: $input) { onboarding { id } ${USER_ERRORS} }
 }`;
 
+// ------------------------------------------------------------------ webhooks
+
+export interface WebhookEndpointRow {
+  id: string;
+  url: string;
+  description: string | null;
+  eventTypes: string[];
+  enabled: boolean;
+  disabledReason: string | null;
+  createdAt: string;
+}
+
+export interface WebhooksPageData {
+  webhookEndpoints: { pageInfo: PageInfo; edges: { node: WebhookEndpointRow }[] };
+}
+
+/** Platform readers: every endpoint, oldest first. */
+export const WEBHOOKS_PAGE = `query ConsoleWebhooks($after: String) {
+  webhookEndpoints(first: 20, after: $after) {
+    ${PAGE_INFO}
+    edges { node { id url description eventTypes enabled disabledReason createdAt } }
+  }
+}`;
+
+export interface WebhookDeliveryRow {
+  id: string;
+  status: "PENDING" | "SUCCEEDED" | "FAILED";
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttempt: { at: string; httpStatus: number | null; durationMs: number; error: string | null } | null;
+  event: { id: string; type: string; tenantId: string; sequence: number; occurredAt: string };
+}
+
+export interface WebhookPageData {
+  webhookEndpoint:
+    | (WebhookEndpointRow & {
+        version: number;
+        deliveries: { pageInfo: PageInfo; edges: { node: WebhookDeliveryRow }[] };
+      })
+    | null;
+}
+
+/** One endpoint and its delivery log (oldest first, a page at a time). */
+export const WEBHOOK_PAGE = `query ConsoleWebhook($id: ID!, $after: String, $status: [WebhookDeliveryStatus!]) {
+  webhookEndpoint(id: $id) {
+    id url description eventTypes enabled disabledReason createdAt version
+    deliveries(first: 20, after: $after, status: $status) {
+      ${PAGE_INFO}
+      edges { node {
+        id status attempts nextAttemptAt
+        lastAttempt { at httpStatus durationMs error }
+        event { id type tenantId sequence occurredAt }
+      } }
+    }
+  }
+}`;
+
+export const REPLAY_DELIVERIES = `mutation ConsoleReplay($input: ReplayWebhookDeliveriesInput!) {
+  replayWebhookDeliveries(input: $input) { scheduled ${USER_ERRORS} }
+}`;
+
 /** Every document, for the test that validates them against the served schema. */
 export const ALL_DOCUMENTS: readonly string[] = [
   TENANTS_PAGE,
@@ -300,4 +361,7 @@ export const ALL_DOCUMENTS: readonly string[] = [
   UPDATE_TENANT,
   START_RUN,
   COMPLETE_STEP,
+  WEBHOOKS_PAGE,
+  WEBHOOK_PAGE,
+  REPLAY_DELIVERIES,
 ];

@@ -40,6 +40,7 @@ interface Seed {
   hooli: { id: string; name: string };
   suspended: { id: string; name: string };
   globexRun: string;
+  webhook: string;
 }
 
 let build: ConsoleBuildDirectory;
@@ -85,7 +86,12 @@ describe.skipIf(!CHROMIUM)("the console in Chromium", () => {
     ]);
     await transition(server, suspended.id, "SUSPEND", { reason: "Unpaid invoices" });
     const globexRun = await queuedRun(server, globex.id);
-    seed = { acme, globex, initech, hooli, suspended, globexRun };
+    const { createWebhookEndpoint } = await server.data<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } } }`,
+      { input: { url: "http://127.0.0.1:9/console-test-hook", description: "Billing sync" } },
+      { as: personas.operator },
+    );
+    seed = { acme, globex, initech, hooli, suspended, globexRun, webhook: createWebhookEndpoint.endpoint.id };
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
@@ -408,6 +414,8 @@ describe.skipIf(!CHROMIUM)("the console in Chromium", () => {
       { name: "tenant", path: `/tenants/${seed.suspended.id}`, persona: "operator", ready: "Umbrella" },
       { name: "run", path: `/runs/${seed.globexRun}`, persona: "operator", ready: "Data export run" },
       { name: "override", path: `/tenants/${seed.initech.id}/override`, persona: "operator", ready: "Initech" },
+      { name: "webhooks", path: "/webhooks", persona: "operator", ready: "Webhook endpoints" },
+      { name: "webhook", path: `/webhooks/${seed.webhook}`, persona: "operator", ready: "Webhook endpoint" },
       {
         name: "not-found",
         path: "/runs/00000000-0000-4000-8000-000000000000",
@@ -422,7 +430,7 @@ describe.skipIf(!CHROMIUM)("the console in Chromium", () => {
         if (entry.persona) await signIn(page, entry.persona);
         await page.getByRole("heading", { name: entry.ready, level: 1 }).waitFor();
         await axe(page, `${entry.name} (${theme})`);
-        if (["sign-in", "tenants", "run", "override"].includes(entry.name)) {
+        if (["sign-in", "tenants", "run", "override", "webhook"].includes(entry.name)) {
           await page.screenshot({ path: join(SCREENSHOTS, `${entry.name}-${theme}.png`), fullPage: true });
         }
       }
@@ -438,6 +446,35 @@ describe.skipIf(!CHROMIUM)("the console in Chromium", () => {
       expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Reactivate");
     }
   });
+  it("an operator finds a webhook endpoint from the tenant's actions and replays its deliveries", async () => {
+    const page = await open();
+    await goto(page, `/tenants/${seed.hooli.id}`);
+    await signIn(page, "operator");
+    await page.getByRole("region", { name: "Actions" }).getByRole("link", { name: "Webhook endpoints" }).click();
+    await page.getByRole("heading", { name: "Webhook endpoints", level: 1 }).waitFor();
+    await page.getByRole("link", { name: "http://127.0.0.1:9/console-test-hook" }).click();
+    await page.getByRole("heading", { name: "Webhook endpoint", level: 1 }).waitFor();
+    expect(await page.getByRole("region", { name: "Delivery log" }).textContent()).toContain("No deliveries yet");
+    await page.getByRole("button", { name: "Replay deliveries" }).click();
+    const dialog = page.getByRole("dialog", { name: "Replay deliveries" });
+    expect(await dialog.getByRole("checkbox", { name: "Only deliveries that failed" }).isChecked()).toBe(true);
+    await dialog.getByRole("button", { name: "Confirm: Replay" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: /Replay: \d+ deliver(y|ies) scheduled\./ })
+      .waitFor();
+    expect(await dialog.count()).toBe(0);
+    // The replay is audited where endpoint changes are (design §9).
+    const { platformAuditEvents } = await server.data<{
+      platformAuditEvents: { edges: { node: { action: string } }[] };
+    }>(
+      `query($id: ID) { platformAuditEvents(first: 5, subjectId: $id) { edges { node { action } } } }`,
+      { id: seed.webhook },
+      { as: personas.operator },
+    );
+    expect(platformAuditEvents.edges.map(({ node }) => node.action)).toContain("webhook_endpoint.deliveries_replayed");
+  });
+
   it("signs in with OpenID Connect (code + PKCE), keeps the token in memory, and returns to the page it left", async () => {
     const idp = await startFakeOidcProvider({
       clientId: "tenant-console",

@@ -10,6 +10,8 @@ export interface DialogField {
   label: string;
   required: boolean;
   multiline?: boolean;
+  /** A checkbox's value is "true" or "". */
+  type?: "text" | "datetime-local" | "checkbox";
   hint?: string;
   initial?: string;
 }
@@ -123,13 +125,35 @@ export function ActionDialog(props: ActionDialogProps) {
             onChange: (event: { target: { value: string } }) =>
               setValues((previous) => ({ ...previous, [field.name]: event.target.value })),
           };
+          if (field.type === "checkbox") {
+            return (
+              <div className="field checkbox" key={field.name}>
+                <input
+                  id={id}
+                  type="checkbox"
+                  name={field.name}
+                  checked={values[field.name] === "true"}
+                  aria-describedby={describedBy || undefined}
+                  onChange={(event) =>
+                    setValues((previous) => ({ ...previous, [field.name]: event.target.checked ? "true" : "" }))
+                  }
+                />
+                <label htmlFor={id}>{field.label}</label>
+                {field.hint && (
+                  <p className="hint" id={hintId}>
+                    {field.hint}
+                  </p>
+                )}
+              </div>
+            );
+          }
           return (
             <div className="field" key={field.name}>
               <label htmlFor={id}>
                 {field.label}
                 {field.required ? " (required)" : " (optional)"}
               </label>
-              {field.multiline ? <textarea rows={3} {...common} /> : <input type="text" {...common} />}
+              {field.multiline ? <textarea rows={3} {...common} /> : <input type={field.type ?? "text"} {...common} />}
               {field.hint && (
                 <p className="hint" id={hintId}>
                   {field.hint}

@@ -180,7 +180,7 @@ function TenantView({
                     {!judgement.permitted ? (
                       judgement.blockedReason
                     ) : judgement.action === "MANAGE_WEBHOOKS" ? (
-                      "Through the API (webhook endpoints are not in the console yet)"
+                      <Link to="/webhooks">Webhook endpoints</Link>
                     ) : (
                       <button type="button" onClick={() => setPending({ kind: "action", action: judgement.action })}>
                         {actionLabel(judgement.action)}
