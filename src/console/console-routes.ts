@@ -119,6 +119,8 @@ export function createConsoleRoutes(options: { console: ConsoleConfig; auth: Aut
     try {
       body = await readJson(request);
     } catch {
+      // The rest of an oversized body is not read: the connection closes instead of carrying it.
+      response.setHeader("connection", "close");
       sendJson(response, 400, { error: "Send a JSON object of at most 4 KB" });
       return;
     }

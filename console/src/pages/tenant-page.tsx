@@ -77,7 +77,8 @@ function TenantView({
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const platform = isPlatformReader(session.claims);
-  const masked = session.claims?.tenantId !== null || readOnly;
+  // What a tenant user (or the override's admin view) gets as null is masked, not absent.
+  const masked = (session.claims !== null && session.claims.tenantId !== null) || readOnly;
   const close = useCallback(() => setPending(null), []);
   const { lifecycle } = tenant;
 

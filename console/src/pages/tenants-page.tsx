@@ -1,6 +1,6 @@
 // The tenants list: status tabs with exact counts (tenantStatusCounts, one request with the page),
 // search, the selectable filter, and pages both ways — all of it in the URL.
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { DateTime, Empty, ErrorMessage, formatCount, Loading, StatusBadge } from "../components/common.tsx";
 import { TENANT_STATUSES, TENANTS_PAGE, type TenantsPageData, type TenantStatus } from "../documents.ts";
 import { statusLabel } from "../labels.ts";
@@ -61,7 +61,6 @@ export function TenantsPage({ location }: { location: Location }) {
     : { first: PAGE_SIZE, after: state.after, filter };
   const { state: result, reload } = useQuery<TenantsPageData>(TENANTS_PAGE, variables);
   const [term, setTerm] = useState(state.search);
-  const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => setTerm(state.search), [state.search]);
 
   const onSearch = (event: FormEvent) => {
@@ -81,7 +80,7 @@ export function TenantsPage({ location }: { location: Location }) {
 
   return (
     <>
-      <h1 ref={heading}>Tenants</h1>
+      <h1>Tenants</h1>
       <nav aria-label="Tenant status" className="tabs">
         <ul>
           {tabs.map((tab) => (
