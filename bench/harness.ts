@@ -107,9 +107,9 @@ export function viaProxy(databaseUrl: string, proxyPort: number): string {
   return url.toString();
 }
 
-export async function run(command: string, commandArgs: string[]): Promise<void> {
+export async function run(command: string, commandArgs: string[], cwd = root): Promise<void> {
   await new Promise<void>((resolve, reject) =>
-    spawn(command, commandArgs, { cwd: root, stdio: "inherit" }).once("exit", (code) =>
+    spawn(command, commandArgs, { cwd, stdio: "inherit" }).once("exit", (code) =>
       code === 0 ? resolve() : reject(new Error(`${command} ${commandArgs.join(" ")} exited ${code}`)),
     ),
   );
@@ -120,6 +120,8 @@ export interface ProcessDefinition {
   name: string;
   command: string[];
   env: Record<string, string>;
+  /** Where it runs (default: this checkout). */
+  cwd?: string;
 }
 
 export interface RunningTarget {
@@ -137,7 +139,7 @@ export async function startTarget(
 ): Promise<RunningTarget> {
   const log = await open(logFile, "w");
   const child = spawn(target.command[0] as string, [...nodeOptions, ...target.command.slice(1)], {
-    cwd: root,
+    cwd: target.cwd ?? root,
     env: { ...process.env, ...target.env, DATABASE_URL: databaseUrl },
     stdio: ["ignore", log.fd, log.fd],
   });

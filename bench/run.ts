@@ -18,6 +18,16 @@ import { applyMigrations } from "../src/services/database/migrations.ts";
 import { readFleet, seedFleet, type SeededFleet, type SeedOptions, type SeedSummary } from "./seed.ts";
 import { startStatementProxy } from "./statement-proxy.ts";
 import {
+  answeredWithoutErrors,
+  graphql,
+  pick,
+  ring,
+  SUBGRAPH_DASHBOARD,
+  SUBGRAPH_TENANT,
+  SUBGRAPH_TRANSITION,
+  transitionWalk,
+} from "./scenarios.ts";
+import {
   BENCH_AUDIT_ENV,
   BENCH_AUDIT_SIGNER,
   BENCH_SECRET as SECRET,
@@ -136,28 +146,6 @@ interface Measurement {
 }
 
 // ---------------------------------------------------------------- scenario bodies
-const ring = <T>(items: T[]) => {
-  let next = 0;
-  return () => items[next++ % items.length] as T;
-};
-const pick = <T>(items: T[], count: number, seed: number) =>
-  Array.from({ length: count }, (_, index) => items[(seed * 7919 + index * 104_729) % items.length] as T);
-
-function graphql(query: string, variables: Record<string, unknown>) {
-  return JSON.stringify({ query, variables });
-}
-
-const SUBGRAPH_TENANT = `query TenantById($id: ID!) { tenant(id: $id) { id slug name status
-  lifecycle { status statusReason statusMessage changedAt version badge { label tone icon }
-    operability { selectable actionable onboardingResumable }
-    availableTransitions { transition to reasonRequired permitted blockedReason } } } }`;
-const SUBGRAPH_DASHBOARD = `query Dashboard($first: Int) { tenants(first: $first) { totalCount pageInfo { hasNextPage }
-  edges { cursor node { id slug name status
-    lifecycle { status statusReason badge { label tone icon } operability { selectable actionable onboardingResumable }
-      availableTransitions { transition permitted blockedReason } }
-    onboarding { status currentStep completedSteps }
-    operationRuns(first: 5) { totalCount edges { node { id kind status badge { label } progress } } } } } } }`;
-/** (b) asking only for what PostGraphile's (b) answers: stored columns, no derived lifecycle fields. */
 const SUBGRAPH_DASHBOARD_COLUMNS = `query DashboardColumns($first: Int) { tenants(first: $first) { totalCount pageInfo { hasNextPage }
   edges { cursor node { id slug name status lifecycle { statusReason changedAt version }
     onboarding { status completedSteps }
@@ -185,55 +173,12 @@ const SEARCH_TERMS = [
   "xylophone",
   "qqq",
 ];
-const SUBGRAPH_TRANSITION = `mutation Transition($input: TransitionTenantInput!) { transitionTenant(input: $input) {
-  tenant { id status lifecycle { version } } auditEvent { sequence } userErrors { code message } } }`;
 const POSTGRAPHILE_TENANT = `query TenantById($id: UUID!) { tenantById(id: $id) { id slug name status statusReason
   statusMessage statusChangedAt version onboardingSessionsByTenantId(first: 1) { nodes { status completedSteps } } } }`;
 const POSTGRAPHILE_DASHBOARD = `query Dashboard($first: Int) { allTenants(first: $first, orderBy: [CREATED_AT_DESC, ID_DESC]) {
   totalCount pageInfo { hasNextPage } edges { cursor node { id slug name status statusReason statusChangedAt version
     onboardingSessionsByTenantId(first: 1) { nodes { status completedSteps } }
     operationRunsByTenantId(first: 5, orderBy: [CREATED_AT_DESC, ID_DESC]) { totalCount edges { node { id kind status progress } } } } } } }`;
-
-/**
- * SUSPEND/REACTIVATE walk the ACTIVE and SUSPENDED tenants round-robin; every target continues where the last left
- * off. A tenant's next transition follows from the status its last answer reported, not from the
- * bodies built: the load generator may build a body it never sends (autocannon prepares the next
- * request ahead), which would otherwise flip the walk's record without flipping the tenant.
- * Before each burst the statuses are read again, for a kept fleet and the requests in flight
- * when the last burst ended.
- */
-function transitionWalk(fleet: SeededFleet, databaseUrl: string) {
-  const suspended = new Set<string>();
-  let next = 0;
-  return {
-    next() {
-      const tenantId = fleet.walkableTenantIds[next++ % fleet.walkableTenantIds.length] as string;
-      const transition = suspended.has(tenantId) ? "REACTIVATE" : "SUSPEND";
-      return { tenantId, transition, ...(transition === "SUSPEND" ? { reason: "bench: invoice overdue" } : {}) };
-    },
-    /** Records the status an applied transition answered with. */
-    observe(answer: string) {
-      const applied = /"tenant":\{"id":"([0-9a-f-]{36})","status":"(ACTIVE|SUSPENDED)"/.exec(answer);
-      if (!applied) return;
-      if (applied[2] === "SUSPENDED") suspended.add(applied[1] as string);
-      else suspended.delete(applied[1] as string);
-    },
-    async resync() {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        const { rows } = await client.query<{ id: string }>(
-          "SELECT id FROM tenants WHERE id = ANY($1::uuid[]) AND status = 'SUSPENDED'",
-          [fleet.walkableTenantIds],
-        );
-        suspended.clear();
-        for (const row of rows) suspended.add(row.id);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
 
 function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinition[] {
   const tenantIds = pick(fleet.tenantIds, 1000, 1);
@@ -250,7 +195,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
     ...BENCH_AUDIT_ENV,
   };
   const tsx = [process.execPath, ...RUNTIME_FLAGS, "--import", "tsx"];
-  const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
+  const noErrors = answeredWithoutErrors;
 
   const subgraphTenant = ring(tenantIds.map((id) => graphql(SUBGRAPH_TENANT, { id })));
   const subgraphSearch = ring(SEARCH_TERMS.map((search) => graphql(SUBGRAPH_SEARCH, { search })));

@@ -21,6 +21,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { BinaryCopyRows, uuidBytes } from "./copy-binary.ts";
 import { takeCheckpoint } from "../src/services/audit/audit-checkpoints.ts";
 import { DEVELOPMENT_SIGNER, type CheckpointSigner } from "../src/services/audit/audit-keys.ts";
+import { systemActor } from "../src/services/audit/platform-audit-store.ts";
 
 export interface SeedOptions {
   tenants: number;
@@ -501,7 +502,7 @@ async function anchorChains(client: pg.Client, options: SeedOptions): Promise<vo
       rows: async <Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []) =>
         (await client.query<Row>(text, [...values])).rows,
     };
-    await takeCheckpoint(tx, options.signer ?? DEVELOPMENT_SIGNER, "bench-seed");
+    await takeCheckpoint(tx, options.signer ?? DEVELOPMENT_SIGNER, systemActor("bench-seed"));
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK");

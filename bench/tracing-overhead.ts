@@ -13,8 +13,6 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
-import pg from "pg";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
 import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
@@ -23,13 +21,14 @@ import {
   BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   createBenchDatabase,
-  cpuMs,
   run,
   startTarget,
   START_BUILT_FLAGS,
   type RunningTarget,
 } from "./harness.ts";
-import { readFleet, seedFleet, type SeededFleet } from "./seed.ts";
+import { measureInterleaved, pairedTable } from "./interleaved.ts";
+import { coreSubgraphScenarios } from "./scenarios.ts";
+import { readFleet, seedFleet } from "./seed.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,28 +41,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const TENANT = `query TenantById($id: ID!) { tenant(id: $id) { id slug name status
-  lifecycle { status statusReason statusMessage changedAt version badge { label tone icon }
-    operability { selectable actionable onboardingResumable }
-    availableTransitions { transition to reasonRequired permitted blockedReason } } } }`;
-const DASHBOARD = `query Dashboard($first: Int) { tenants(first: $first) { totalCount pageInfo { hasNextPage }
-  edges { cursor node { id slug name status
-    lifecycle { status statusReason badge { label tone icon } operability { selectable actionable onboardingResumable }
-      availableTransitions { transition permitted blockedReason } }
-    onboarding { status currentStep completedSteps }
-    operationRuns(first: 5) { totalCount edges { node { id kind status badge { label } progress } } } } } } }`;
-const TRANSITION = `mutation Transition($input: TransitionTenantInput!) { transitionTenant(input: $input) {
-  tenant { id status lifecycle { version } } auditEvent { sequence } userErrors { code message } } }`;
-
 type Configuration = "off" | "on 100 %" | "on 5 %";
 const CONFIGURATIONS: Configuration[] = ["off", "on 100 %", "on 5 %"];
-type Scenario = "(a) tenant by id" | "(b) dashboard page of 50" | "(d) SUSPEND/REACTIVATE";
-
-interface Request {
-  body(): string;
-  verify(answer: string): boolean;
-  prepare?(): Promise<void>;
-}
 
 /** The OTLP sink: accepts every export (as a collector would) and counts its bytes. */
 async function startSink(): Promise<{ endpoint: string; bytes: () => number; close(): Promise<void> }> {
@@ -82,80 +61,6 @@ async function startSink(): Promise<{ endpoint: string; bytes: () => number; clo
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
-
-/** SUSPEND/REACTIVATE round-robin over ACTIVE and SUSPENDED tenants, as `npm run bench` walks them. */
-function transitionWalk(fleet: SeededFleet, databaseUrl: string): Request {
-  const suspended = new Set<string>();
-  let next = 0;
-  const noErrors = (body: string) => body.startsWith('{"data"') && !body.includes('"errors"');
-  return {
-    body() {
-      const tenantId = fleet.walkableTenantIds[next++ % fleet.walkableTenantIds.length] as string;
-      const transition = suspended.has(tenantId) ? "REACTIVATE" : "SUSPEND";
-      const input = { tenantId, transition, ...(transition === "SUSPEND" ? { reason: "bench: invoice overdue" } : {}) };
-      return JSON.stringify({ query: TRANSITION, variables: { input } });
-    },
-    verify(answer) {
-      const applied = /"tenant":\{"id":"([0-9a-f-]{36})","status":"(ACTIVE|SUSPENDED)"/.exec(answer);
-      if (applied?.[2] === "SUSPENDED") suspended.add(applied[1] as string);
-      else if (applied) suspended.delete(applied[1] as string);
-      return noErrors(answer) && answer.includes('"userErrors":[]');
-    },
-    async prepare() {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        const { rows } = await client.query<{ id: string }>(
-          "SELECT id FROM tenants WHERE id = ANY($1::uuid[]) AND status = 'SUSPENDED'",
-          [fleet.walkableTenantIds],
-        );
-        suspended.clear();
-        for (const row of rows) suspended.add(row.id);
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
-async function measure(target: RunningTarget, request: Request, token: string, seconds: number) {
-  await request.prepare?.();
-  const pid = target.process.pid as number;
-  const cpuBefore = await cpuMs(pid);
-  let failures = 0;
-  const result = await autocannon({
-    url: `${target.origin}/graphql`,
-    connections: Number(args.connections),
-    duration: seconds,
-    requests: [
-      {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-        setupRequest: (outgoing) => ({ ...outgoing, body: request.body() }),
-      },
-    ],
-    verifyBody: (body) => {
-      const right = request.verify(String(body ?? ""));
-      if (!right) failures += 1;
-      return right;
-    },
-  });
-  const cpu = (await cpuMs(pid)) - cpuBefore;
-  return {
-    requestsPerSecond: result.requests.average,
-    p99Ms: result.latency.p99,
-    cpuMsPerRequest: result.requests.total > 0 ? cpu / result.requests.total : Number.NaN,
-    failures: failures + result.non2xx + result.errors,
-  };
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 async function main(): Promise<void> {
   if (!args["no-build"]) await run("node", ["scripts/build.mjs"]);
@@ -215,80 +120,17 @@ async function main(): Promise<void> {
     }
     console.log(`logs in ${logDir}`);
 
-    let nextTenant = 0;
-    const tenantIds = fleet.tenantIds.slice(0, 1000);
-    const scenarios: Record<Scenario, Request> = {
-      "(a) tenant by id": {
-        body: () => JSON.stringify({ query: TENANT, variables: { id: tenantIds[nextTenant++ % tenantIds.length] } }),
-        verify: (answer) => answer.startsWith('{"data"') && !answer.includes('"errors"'),
-      },
-      "(b) dashboard page of 50": {
-        body: () => JSON.stringify({ query: DASHBOARD, variables: { first: 50 } }),
-        verify: (answer) => answer.startsWith('{"data"') && !answer.includes('"errors"'),
-      },
-      "(d) SUSPEND/REACTIVATE": transitionWalk(fleet, database.url),
-    };
-
-    const results: {
-      round: number;
-      scenario: Scenario;
-      configuration: Configuration;
-      rps: number;
-      p99: number;
-      cpu: number;
-      failures: number;
-    }[] = [];
-    for (let round = 1; round <= Number(args.rounds); round += 1) {
-      for (const [scenario, request] of Object.entries(scenarios) as [Scenario, Request][]) {
-        // Rotated each round: no configuration always runs first (or right after the seed).
-        const order = CONFIGURATIONS.map(
-          (_, index) => CONFIGURATIONS[(index + round - 1) % CONFIGURATIONS.length] as Configuration,
-        );
-        for (const configuration of order) {
-          const target = targets.get(configuration) as RunningTarget;
-          await measure(target, request, token, Number(args.warmup));
-          const measured = await measure(target, request, token, Number(args.duration));
-          results.push({
-            round,
-            scenario,
-            configuration,
-            rps: measured.requestsPerSecond,
-            p99: measured.p99Ms,
-            cpu: measured.cpuMsPerRequest,
-            failures: measured.failures,
-          });
-          console.log(
-            `round ${round}  ${scenario.padEnd(26)} ${configuration.padEnd(9)} ${measured.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${measured.p99Ms.toFixed(1)} ms  ${measured.cpuMsPerRequest.toFixed(2)} CPU ms/req  ${measured.failures} failures`,
-          );
-        }
-      }
-    }
-
+    const scenarios = coreSubgraphScenarios(fleet, database.url);
+    const rows = await measureInterleaved({
+      variants: CONFIGURATIONS.map((name) => ({ name, target: targets.get(name) as RunningTarget, scenarios })),
+      rounds: Number(args.rounds),
+      durationS: Number(args.duration),
+      warmupS: Number(args.warmup),
+      connections: Number(args.connections),
+      token,
+    });
     console.log(`\nspans exported: ${(sink.bytes() / 1e6).toFixed(1)} MB of OTLP protobuf\n`);
-    // Each round's configurations ran within a minute of each other: compared within the round
-    // (paired), then the median over rounds — a slow spell of the machine moves a round, not a pair.
-    console.log(
-      "| scenario | tracing | req/s per round | median req/s | req/s vs off, paired: median (per round) | CPU ms/req per round | CPU vs off, paired: median |",
-    );
-    console.log("| --- | --- | --- | --- | --- | --- | --- |");
-    const percent = (ratio: number) => `${ratio >= 1 ? "+" : ""}${((ratio - 1) * 100).toFixed(1)} %`;
-    for (const scenario of Object.keys(scenarios) as Scenario[]) {
-      const of = (configuration: Configuration) =>
-        results.filter((row) => row.scenario === scenario && row.configuration === configuration);
-      const off = of("off");
-      for (const configuration of CONFIGURATIONS) {
-        const rows = of(configuration);
-        const rpsRatios = rows.map((row, index) => row.rps / (off[index]?.rps ?? Number.NaN));
-        const cpuRatios = rows.map((row, index) => row.cpu / (off[index]?.cpu ?? Number.NaN));
-        const paired = (ratios: number[], perRound: boolean) =>
-          configuration === "off"
-            ? "—"
-            : `${percent(median(ratios))}${perRound ? ` (${ratios.map(percent).join(", ")})` : ""}`;
-        console.log(
-          `| ${scenario} | ${configuration} | ${rows.map((row) => row.rps.toFixed(0)).join(", ")} | ${median(rows.map((row) => row.rps)).toFixed(0)} | ${paired(rpsRatios, true)} | ${rows.map((row) => row.cpu.toFixed(2)).join(", ")} | ${paired(cpuRatios, false)} |`,
-        );
-      }
-    }
+    console.log(pairedTable(rows, "off"));
   } finally {
     for (const target of targets.values()) await target.stop();
     await sink.close();

@@ -29,6 +29,17 @@ export type AuditAction =
   | "operation_run.started"
   | "operation_run.updated";
 
+/**
+ * Platform-level facts published as events (docs/design.md §9): recorded in the platform audit
+ * trail, belonging to no tenant. A checkpoint is one (design §4): its copies outside the database
+ * are what expose a history rewritten after it.
+ */
+export const PLATFORM_EVENT_TYPES = ["audit.checkpoint.created"] as const;
+export type PlatformEventType = (typeof PLATFORM_EVENT_TYPES)[number];
+
+/** Every event type a subscriber can name (a webhook endpoint's eventTypes): one vocabulary. */
+export const EVENT_TYPES: readonly string[] = [...AUDIT_ACTIONS, ...PLATFORM_EVENT_TYPES];
+
 /** The catalogued actions starting with `prefix` (every action for ""). */
 export function auditActionsWithPrefix(prefix: string): AuditAction[] {
   return AUDIT_ACTIONS.filter((action) => action.startsWith(prefix));

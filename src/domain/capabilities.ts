@@ -68,9 +68,33 @@ export function effectiveScopes(principal: Pick<Principal, "scopes" | "tenantId"
  * platform-wide one holds platform capabilities only.
  */
 export function hasCapability(principal: Principal, capability: Capability): boolean {
-  if (TENANT_CAPABILITIES.has(capability) !== isTenantScoped(principal)) return false;
-  const granted: readonly string[] = CAPABILITY_GRANTS[capability];
-  return effectiveScopes(principal).some((scope) => granted.includes(scope));
+  return capabilitiesOf(principal).has(capability);
+}
+
+const CAPABILITY_NAMES = Object.keys(CAPABILITY_GRANTS) as Capability[];
+
+/**
+ * Every capability the principal holds, computed once per principal object: a page of fifty
+ * tenants asks hundreds of times (each field's scopes, each transition), and the token verifier
+ * hands out the same principal for the same token. Principals are never changed after
+ * verification, so the identity of the object is a safe key.
+ */
+const heldCapabilities = new WeakMap<Principal, ReadonlySet<Capability>>();
+
+function capabilitiesOf(principal: Principal): ReadonlySet<Capability> {
+  const known = heldCapabilities.get(principal);
+  if (known) return known;
+  const scopes = effectiveScopes(principal);
+  const tenantScoped = isTenantScoped(principal);
+  const held = new Set(
+    CAPABILITY_NAMES.filter(
+      (capability) =>
+        TENANT_CAPABILITIES.has(capability) === tenantScoped &&
+        scopes.some((scope) => (CAPABILITY_GRANTS[capability] as readonly string[]).includes(scope)),
+    ),
+  );
+  heldCapabilities.set(principal, held);
+  return held;
 }
 
 export function hasAnyCapability(principal: Principal, capabilities: readonly Capability[]): boolean {

@@ -39,12 +39,31 @@ export function guardedLookup(policy: DestinationPolicy): LookupFunction {
   };
 }
 
+/**
+ * Keep-alive connections for the delivery loop, one pool per scheme: a connection's peer is
+ * checked when it connects (below) and a refused one is destroyed, so a reused socket is one that
+ * passed. A fresh TCP (and TLS) connection per delivery cost more than the delivery itself.
+ */
+export interface SenderAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/** Sockets whose peer passed the destination policy (a reused one is not checked again). */
+const checkedSockets = new WeakSet<Socket>();
+
+export function keepAliveAgents(maxSockets: number): SenderAgents {
+  const options = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const };
+  return { http: new http.Agent(options), https: new https.Agent(options) };
+}
+
 export function postWebhook(
   target: string,
   headers: Record<string, string>,
   body: string,
   policy: DestinationPolicy,
   timeoutMs: number,
+  agents?: SenderAgents,
 ): Promise<SendResult> {
   const started = performance.now();
   const done = (result: Omit<SendResult, "durationMs">): SendResult => ({
@@ -65,8 +84,8 @@ export function postWebhook(
     };
     const request = client.request(url, {
       method: "POST",
-      // A fresh connection each time: a pooled socket would skip the peer check below.
-      agent: false,
+      // Without agents, a fresh connection each time.
+      agent: agents ? (url.protocol === "https:" ? agents.https : agents.http) : false,
       lookup: guardedLookup(policy),
       headers: { ...headers, "content-length": Buffer.byteLength(body).toString() },
     });
@@ -74,12 +93,16 @@ export function postWebhook(
       request.destroy(new Error(`no response within ${timeoutMs} ms`));
     }, timeoutMs);
     request.on("socket", (socket: Socket) => {
+      // A kept-alive socket passed when it connected, for the request that opened it.
+      if (checkedSockets.has(socket)) return;
       // The address actually connected to (an IP literal never goes through the lookup).
-      socket.once("connect", () => {
-        const peer = socket.remoteAddress ?? "";
-        const refusal = refusalOf(peer, policy);
+      const checkPeer = () => {
+        const refusal = refusalOf(socket.remoteAddress ?? "", policy);
         if (refusal) request.destroy(new Error(`refused to send to ${refusal}`));
-      });
+        else checkedSockets.add(socket);
+      };
+      if (socket.connecting) socket.once("connect", checkPeer);
+      else checkPeer();
     });
     request.on("error", (error) =>
       finish({ httpStatus: null, retryAfter: undefined, error: error.message.slice(0, 300) }),

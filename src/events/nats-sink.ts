@@ -1,11 +1,12 @@
-// NATS JetStream as an event sink (docs/design.md §9): subject `<prefix>.<type>.<tenant id>`,
+// NATS JetStream as an event sink (docs/design.md §9): subject `<prefix>.<type>.<subject>` (the
+// tenant id; a platform event's subject, e.g. a checkpoint's id),
 // CloudEvents binary mode (`ce-` headers, the data as the body), `Nats-Msg-Id` = the event id
 // so a republished event is dropped by the stream within its duplicate window, and an event
 // counts as published only when its PubAck arrived.
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import type { AuditEventRecord } from "../domain/vocabulary.ts";
-import { cloudEventAttributes, eventData, natsSinkName, type EventSink } from "./event-sink.ts";
+import type { OutgoingEvent } from "../services/events/outbox.ts";
+import { cloudEventAttributes, natsSinkName, type EventSink } from "./event-sink.ts";
 
 export interface NatsSinkOptions {
   servers: string;
@@ -45,11 +46,11 @@ export class NatsSink implements EventSink {
     }
   }
 
-  subjectOf(event: AuditEventRecord): string {
-    return `${this.options.subjectPrefix}.${event.action}.${event.tenantId}`;
+  subjectOf(event: OutgoingEvent): string {
+    return `${this.options.subjectPrefix}.${event.type}.${event.subject}`;
   }
 
-  async publish(events: readonly AuditEventRecord[]): Promise<void> {
+  async publish(events: readonly OutgoingEvent[]): Promise<void> {
     // Sent in order on one connection (the stream keeps that order); then every PubAck awaited.
     const acks = events.map((event) => {
       const attributes = headers();
@@ -57,7 +58,7 @@ export class NatsSink implements EventSink {
         attributes.set(`ce-${name}`, value);
       }
       attributes.set("content-type", "application/json");
-      return this.client.publish(this.subjectOf(event), JSON.stringify(eventData(event)), {
+      return this.client.publish(this.subjectOf(event), JSON.stringify(event.data), {
         msgID: event.id,
         headers: attributes,
         timeout: this.options.ackTimeoutMs ?? 5000,

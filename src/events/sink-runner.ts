@@ -4,8 +4,8 @@
 // publishing.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { feedEnd, feedRows } from "../services/audit/audit-store.ts";
 import { poolRows, type SqlPool, type SqlRows } from "../services/database/sql.ts";
+import { outboxEnd, outboxRows } from "../services/events/outbox.ts";
 import { advanceSinkCursor, claimSinkCursor, releaseSinkCursor } from "../services/events/sink-cursor-store.ts";
 import type { EventSink } from "./event-sink.ts";
 
@@ -53,10 +53,10 @@ export class SinkRunner {
 
   /** One batch; the number of events published (0 when another process holds the sink). */
   async pass(): Promise<number> {
-    const start = await feedEnd(this.sql);
+    const start = await outboxEnd(this.sql);
     const cursor = await claimSinkCursor(this.sql, this.sink.name, start, this.leaseToken, LEASE_SECONDS);
     if (cursor === null) return 0;
-    const events = await feedRows(this.sql, { actions: null, since: null }, cursor, BATCH);
+    const events = await outboxRows(this.sql, cursor, BATCH);
     const last = events.at(-1);
     if (!last) return 0;
     await this.sink.publish(events);

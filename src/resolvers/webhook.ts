@@ -5,18 +5,23 @@ import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,
   getWebhookEndpoint,
+  listPlatformEventDeliveries,
   listWebhookDeliveries,
   listWebhookEndpoints,
   replayWebhookDeliveries,
   rotateWebhookSecret,
   updateWebhookEndpoint,
   type DeliveryWithEvent,
+  type PlatformDeliveryWithEvent,
 } from "../services/webhooks/webhook-endpoint-service.ts";
 import { pageArgs, toConnection, toPayload } from "./connection.ts";
 import { servicesOf, type GraphQLContext } from "./context.ts";
 
 export type WebhookEndpointParent = WebhookEndpointRecord;
 export type WebhookDeliveryParent = DeliveryWithEvent;
+export type PlatformEventDeliveryParent = PlatformDeliveryWithEvent;
+/** What the attempt fields read of either kind of delivery. */
+type AnyDelivery = WebhookDeliveryParent | PlatformEventDeliveryParent;
 
 interface PageArgsInput {
   first?: number | null;
@@ -43,8 +48,21 @@ export const endpointDeliveries = async (
     await listWebhookDeliveries(servicesOf(context), endpoint.id, { ...pageArgs(args, info), status: args.status }),
   );
 
+export const endpointPlatformEventDeliveries = async (
+  endpoint: WebhookEndpointParent,
+  args: PageArgsInput & { status?: readonly string[] | null },
+  context: GraphQLContext,
+  info: GraphQLResolveInfo,
+) =>
+  toConnection(
+    await listPlatformEventDeliveries(servicesOf(context), endpoint.id, {
+      ...pageArgs(args, info),
+      status: args.status,
+    }),
+  );
+
 /** The attempt log's latest entry, or null before the first attempt. */
-export const deliveryLastAttempt = (delivery: WebhookDeliveryParent) =>
+export const deliveryLastAttempt = (delivery: AnyDelivery) =>
   delivery.lastAttemptAt === null
     ? null
     : {
@@ -55,7 +73,7 @@ export const deliveryLastAttempt = (delivery: WebhookDeliveryParent) =>
       };
 
 /** Every recorded attempt (at most ATTEMPT_LOG_LENGTH, the latest), oldest first. */
-export const deliveryAttemptLog = async (delivery: WebhookDeliveryParent) =>
+export const deliveryAttemptLog = async (delivery: AnyDelivery) =>
   (await delivery.attemptLog()).map((attempt) => ({
     at: attempt.at,
     httpStatus: attempt.httpStatus,

@@ -81,23 +81,50 @@ function sendGraphQLError(response: ServerResponse, error: HttpError): void {
   sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
 }
 
-async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+/**
+ * The body as text, refused past `maxBytes`. Read with 'data'/'end' listeners rather than an async
+ * iterator: on a small body the iterator's machinery (a promise per chunk, end-of-stream
+ * tracking) cost ~6 µs a request, 1.5 % of a tenant read's CPU (profiled).
+ */
+function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
   const tooLarge = () => new HttpError(413, `Request body exceeds ${maxBytes} bytes`, "BAD_REQUEST");
-  if (Number(request.headers["content-length"] ?? 0) > maxBytes) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) throw tooLarge();
-      chunks.push(chunk as Buffer);
-    }
-  } catch (error) {
-    if (error instanceof HttpError) throw error;
+  if (Number(request.headers["content-length"] ?? 0) > maxBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (error: HttpError) => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      // Nothing more is read: the caller answers and closes the connection.
+      request.pause();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) stop(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      request.off("error", onError);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    };
     // The stream only fails when the client aborts or sends a malformed body: a client error.
-    throw new HttpError(400, "The request body could not be read", "BAD_REQUEST");
+    const onError = () => stop(new HttpError(400, "The request body could not be read", "BAD_REQUEST"));
+    request.on("data", onData);
+    request.once("end", onEnd);
+    request.once("error", onError);
+  });
+}
+
+/** How many Authorization headers the request carries (`headersDistinct` would build every header's list). */
+function authorizationHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index] as string;
+    if (name.length === 13 && name.toLowerCase() === "authorization") count += 1;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return count;
 }
 
 function parseBody(request: IncomingMessage, text: string): unknown {
@@ -360,7 +387,7 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     }
     // Node keeps the first of several Authorization headers and drops the rest; a proxy in front
     // may keep the last: each would authenticate a different caller. Refused before any work.
-    const authorizations = request.headersDistinct["authorization"]?.length ?? 0;
+    const authorizations = authorizationHeaderCount(request.rawHeaders);
     if (authorizations > 1) {
       sendGraphQLError(
         response,

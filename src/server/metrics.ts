@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type pg from "pg";
 import { poolRows } from "../services/database/sql.ts";
-import { feedLag } from "../services/audit/audit-store.ts";
+import { outboxLag } from "../services/events/outbox.ts";
 import { sinkPositions } from "../services/events/sink-cursor-store.ts";
 import { webhookGauges } from "../services/webhooks/webhook-store.ts";
 
@@ -105,7 +105,7 @@ export class ServiceMetrics {
           try {
             const sql = poolRows(pool);
             for (const sink of await sinkPositions(sql, brokerSinks)) {
-              const lag = await feedLag(sql, sink);
+              const lag = await outboxLag(sql, sink);
               this.set({ sink: sink.name, measure: "events" }, lag.events);
               this.set({ sink: sink.name, measure: "next_event_age_seconds" }, lag.nextEventAgeSeconds);
             }

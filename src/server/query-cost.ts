@@ -277,16 +277,14 @@ export function costLimit(limits: CostLimits): ApolloServerPlugin<GraphQLContext
           if (!ticket || requested === undefined || response.body.kind !== "single") return;
           const { caller, tenant } = ticket.throttleStatus();
           const result = response.body.singleResult;
-          result.extensions = {
-            ...result.extensions,
-            cost: {
-              requestedQueryCost: requested,
-              // What was charged less what was given back (a chain shorter than the longest);
-              // nothing when refused before it ran.
-              actualQueryCost: charged ? ticket.spent : 0,
-              throttleStatus: caller,
-              ...(tenant ? { tenantThrottleStatus: tenant } : {}),
-            },
+          // Added to, not copied: this runs for every answer.
+          (result.extensions ??= {}).cost = {
+            requestedQueryCost: requested,
+            // What was charged less what was given back (a chain shorter than the longest);
+            // nothing when refused before it ran.
+            actualQueryCost: charged ? ticket.spent : 0,
+            throttleStatus: caller,
+            ...(tenant ? { tenantThrottleStatus: tenant } : {}),
           };
         },
       };

@@ -1,6 +1,8 @@
 // Tracing as an operator runs it (design §6 "Tracing"): the service started with the standard
 // OTEL_* variables exports its spans over OTLP/HTTP to a receiver inside this test, continuing
 // the router's `traceparent`; without an endpoint it exports nothing.
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { startOtlpReceiver, traceparent, type OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.ts";
@@ -203,5 +205,54 @@ describe("tracing without an endpoint", () => {
     expect(lines.some((line) => line["msg"] === "request finished")).toBe(true);
     expect(lines.filter((line) => "trace_id" in line)).toEqual([]);
     expect(lines.some((line) => String(line["msg"]).startsWith("tracing:"))).toBe(false);
+  });
+});
+
+describe("a webhook delivery with tracing on", () => {
+  it("is a client span of its own, whose traceparent the receiver gets with the event", async () => {
+    const received: IncomingHttpHeaders[] = [];
+    const hooks = createServer((request, response) => {
+      received.push(request.headers);
+      request.resume();
+      request.on("end", () => response.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => hooks.listen(0, "127.0.0.1", resolve));
+    try {
+      const server = await start({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_TRACES_SAMPLER: "parentbased_always_on",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        WEBHOOK_DELIVERY: "on",
+        WEBHOOK_POLL_INTERVAL_MS: "50",
+      });
+      const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks`;
+      const endpoint = await post(
+        server,
+        `mutation Hook($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { endpoint { id } userErrors { message } } }`,
+        { input: { url, eventTypes: ["tenant.created"] } },
+      );
+      expect(endpoint.body.errors).toBeUndefined();
+      const created = await post(server, CREATE_TENANT, { input: { slug: uniqueSlug("hook"), name: "Hooked" } });
+      expect(created.body.errors).toBeUndefined();
+      for (let waited = 0; received.length === 0 && waited < 20_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const delivered = received[0];
+      const sent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(delivered?.["traceparent"]));
+      expect(sent, "the delivery carries a sampled traceparent").not.toBeNull();
+      const [, traceId, spanId] = sent as RegExpExecArray;
+      const spans = await receiver.waitFor((all) => inTrace(all, traceId as string).length > 0);
+      const delivery = inTrace(spans, traceId as string).find((span) => span.spanId === spanId);
+      expect(delivery).toMatchObject({ name: "webhook delivery", kind: CLIENT });
+      expect(delivery?.attributes).toMatchObject({
+        "webhook.event_id": delivered?.["webhook-id"],
+        "http.response.status_code": 204,
+      });
+      // The endpoint's URL may carry a credential: it is not recorded.
+      expect(JSON.stringify(delivery?.attributes)).not.toContain(url);
+    } finally {
+      await new Promise<void>((resolve) => hooks.close(() => resolve()));
+    }
   });
 });

@@ -9,6 +9,8 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NatsSink } from "../../src/events/nats-sink.ts";
 import { SinkRunner } from "../../src/events/sink-runner.ts";
+import { outgoingTenantEvent } from "../../src/services/events/outbox.ts";
+import { requestAuditCheckpoint } from "../../src/services/audit/audit-service.ts";
 import { openServiceDatabase, type ServiceDatabase } from "../support/service-context.ts";
 import { auditEventsOf, createDraft, transition } from "../support/service-fixtures.ts";
 import { personas } from "../support/personas.ts";
@@ -39,7 +41,8 @@ describe.runIf(NATS_URL)("the NATS JetStream sink", () => {
   async function settled(): Promise<void> {
     for (let waited = 0; waited < 60_000; waited += 20) {
       const [row] = await db.query<{ pending: boolean }>(
-        "SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending",
+        `SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot()))
+           OR EXISTS (SELECT 1 FROM platform_audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending`,
       );
       if (!row?.pending) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -112,11 +115,85 @@ describe.runIf(NATS_URL)("the NATS JetStream sink", () => {
       const [event] = await auditEventsOf(db, tenant.id);
       const manager = await jetstreamManager(nc);
       const before = (await manager.streams.info(stream)).state.messages;
-      await sink.publish([event as NonNullable<typeof event>]);
-      await sink.publish([event as NonNullable<typeof event>]);
+      const outgoing = outgoingTenantEvent(event as NonNullable<typeof event>);
+      await sink.publish([outgoing]);
+      await sink.publish([outgoing]);
       expect((await manager.streams.info(stream)).state.messages).toBe(before + 1);
     } finally {
       await sink.close();
+    }
+  });
+
+  it("publishes each signed checkpoint as audit.checkpoint.created, in feed order with the tenant events", async () => {
+    const checkpointStream = `${stream}_CHECKPOINTS`;
+    const checkpointPrefix = `${subjectPrefix}-checkpoints`;
+    const runner = new SinkRunner(
+      await NatsSink.open({
+        servers: NATS_URL as string,
+        stream: checkpointStream,
+        subjectPrefix: checkpointPrefix,
+        source: "urn:test",
+      }),
+      db.database.pool,
+      { pollIntervalMs: 10, logger: silent },
+    );
+    try {
+      await runner.pass(); // the sink's cursor: the feed's end, now
+      const before = await createDraft(db);
+      const checkpoint = await requestAuditCheckpoint(db.context(personas.operator, { requestId: "req-nats" }));
+      const after = await createDraft(db);
+      await settled();
+      while ((await runner.pass()) > 0);
+
+      const consumer = await jetstream(nc).consumers.get(checkpointStream);
+      const read: { subject: string; headers: Record<string, string | undefined>; data: Record<string, unknown> }[] =
+        [];
+      for await (const message of await consumer.fetch({ max_messages: 3, expires: 3000 })) {
+        const names = ["ce-id", "ce-type", "ce-subject", "ce-tenantid", "ce-sequence", "Nats-Msg-Id"];
+        read.push({
+          subject: message.subject,
+          headers: Object.fromEntries(names.map((name) => [name, message.headers?.get(name) || undefined])),
+          data: message.json<Record<string, unknown>>(),
+        });
+        if (read.length === 3) break;
+      }
+      const [record] = await db.query<{ id: string }>(
+        "SELECT id FROM platform_audit_events WHERE action = 'audit.checkpoint.created' AND subject_id = $1",
+        [checkpoint.id],
+      );
+      expect(read.map((message) => message.subject)).toEqual([
+        `${checkpointPrefix}.tenant.created.${before.id}`,
+        `${checkpointPrefix}.audit.checkpoint.created.${checkpoint.id}`,
+        `${checkpointPrefix}.tenant.created.${after.id}`,
+      ]);
+      const published = read[1];
+      expect(published?.headers).toEqual({
+        "ce-id": record?.id,
+        "ce-type": "audit.checkpoint.created",
+        "ce-subject": checkpoint.id,
+        "ce-tenantid": undefined,
+        "ce-sequence": undefined,
+        "Nats-Msg-Id": record?.id,
+      });
+      expect(published?.data).toEqual({
+        subjectId: checkpoint.id,
+        actor: { type: "OPERATOR", id: personas.operator.sub },
+        requestId: "req-nats",
+        changes: {
+          checkpoint: {
+            id: checkpoint.id,
+            createdAt: checkpoint.createdAt.toISOString(),
+            tenantCount: checkpoint.tenantCount,
+            root: checkpoint.root,
+            publicKeyId: checkpoint.publicKeyId,
+            signature: checkpoint.signature,
+            requestedBy: personas.operator.sub,
+          },
+        },
+      });
+    } finally {
+      await runner.stop();
+      await (await jetstreamManager(nc)).streams.delete(checkpointStream).catch(() => false);
     }
   });
 

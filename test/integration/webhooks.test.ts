@@ -2,7 +2,7 @@
 // receiver: Standard Webhooks signatures checked by the reference verifier (`standardwebhooks`)
 // across a rotation, CloudEvents bodies, FIFO per (endpoint, tenant) through an outage, two
 // delivery loops delivering nothing twice, 410 and Retry-After, and SSRF refusals.
-import { randomUUID } from "node:crypto";
+import { createPublicKey, randomUUID, verify } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
@@ -11,7 +11,9 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DestinationPolicy } from "../../src/events/destinations.ts";
 import { WebhookDispatcher } from "../../src/events/webhook-dispatcher.ts";
-import { poolRows } from "../../src/services/database/sql.ts";
+import { takeCheckpointIfDue } from "../../src/services/audit/audit-checkpoints.ts";
+import { listPlatformAuditEvents, requestAuditCheckpoint } from "../../src/services/audit/audit-service.ts";
+import { inTransaction, poolRows } from "../../src/services/database/sql.ts";
 import type { ServiceContext } from "../../src/services/service-context.ts";
 import { claimDeliveries } from "../../src/services/webhooks/webhook-store.ts";
 import { ForbiddenError } from "../../src/services/errors.ts";
@@ -38,11 +40,14 @@ interface Received {
 /** A webhook receiver on 127.0.0.1 answering with `answer()` (200 unless a test says otherwise). */
 class Receiver {
   readonly received: Received[] = [];
+  /** The client ports requests came from: one per connection. */
+  readonly connections = new Set<number>();
   answer: () => { status: number; headers?: Record<string, string> } = () => ({ status: 200 });
   private server: Server | null = null;
 
   async start(): Promise<string> {
     this.server = createServer((request, response) => {
+      this.connections.add(request.socket.remotePort ?? 0);
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => {
@@ -111,7 +116,8 @@ function dispatcher(pool: pg.Pool = db.database.pool, policy = LOCAL): WebhookDi
 async function settled(): Promise<void> {
   for (let waited = 0; waited < 60_000; waited += 20) {
     const [row] = await db.query<{ pending: boolean }>(
-      "SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending",
+      `SELECT EXISTS (SELECT 1 FROM audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot()))
+         OR EXISTS (SELECT 1 FROM platform_audit_events WHERE feed_xid >= pg_snapshot_xmin(pg_current_snapshot())) AS pending`,
     );
     if (!row?.pending) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -261,6 +267,29 @@ describe("delivery", () => {
     }
   });
 
+  it("claims several deliveries per sender in a pass, and sends them over kept-alive connections", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url }));
+    await Promise.all(Array.from({ length: 12 }, () => createDraft(db)));
+    await settled();
+    const loop = new WebhookDispatcher({
+      pool: db.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 2,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    cleanups.push(() => loop.stop());
+    await loop.fanOut();
+    // One pass takes four deliveries for each of its two senders, not two.
+    expect((await loop.pass()).claimed).toBe(8);
+    await drain(loop);
+    expect(hooks.events()).toHaveLength(12);
+    // Two senders, so two connections at most: not one per delivery.
+    expect(hooks.connections.size).toBeLessThanOrEqual(2);
+  });
+
   it("disables an endpoint answering 410, and waits as long as Retry-After says on 429 and 503", async () => {
     const { receiver: gone, url: goneUrl } = await receiver();
     const { receiver: busy, url: busyUrl } = await receiver();
@@ -356,6 +385,282 @@ describe("delivery", () => {
       [endpoint.id],
     );
     expect(delivery).toEqual({ status: "FAILED", attempts: 10 });
+  });
+});
+
+describe("a signed checkpoint (docs/design.md §4: copies live outside the database)", () => {
+  /** What a subscriber receives: a CloudEvent whose data holds the checkpoint. */
+  interface CheckpointCloudEvent {
+    id: string;
+    type: string;
+    subject: string;
+    time: string;
+    tenantid?: string;
+    sequence?: number;
+    data: {
+      subjectId: string;
+      actor: { type: string; id: string };
+      requestId: string | null;
+      changes: {
+        checkpoint: {
+          id: string;
+          createdAt: string;
+          tenantCount: number;
+          root: string;
+          publicKeyId: string;
+          signature: string;
+          requestedBy: string | null;
+        };
+      };
+    };
+  }
+
+  /** The check an outside party makes with the public key alone (docs/audit-evidence.md's statement). */
+  function verifiesWithPublicKey(checkpoint: CheckpointCloudEvent["data"]["changes"]["checkpoint"]): boolean {
+    const statement = [
+      "tenant-lifecycle audit checkpoint v1",
+      checkpoint.id,
+      checkpoint.createdAt,
+      String(checkpoint.tenantCount),
+      checkpoint.root,
+      checkpoint.publicKeyId,
+      checkpoint.requestedBy ?? "",
+    ].join("\n");
+    const publicKey = createPublicKey(db.context(personas.operator).auditKeys.signer.publicKeyPem);
+    return verify(null, Buffer.from(statement, "utf8"), publicKey, Buffer.from(checkpoint.signature, "base64"));
+  }
+
+  it("periodic or asked for by an operator, is delivered as an audit.checkpoint.created event to its subscribers, signed and verifiable", async () => {
+    const { receiver: checkpoints, url } = await receiver();
+    const { receiver: everything, url: everythingUrl } = await receiver();
+    const { receiver: tenantsOnly, url: tenantsUrl } = await receiver();
+    const subscribed = ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: ["audit.checkpoint.created"] }));
+    ok(await createWebhookEndpoint(webhooks(), { url: everythingUrl, eventTypes: [] }));
+    ok(await createWebhookEndpoint(webhooks(), { url: tenantsUrl, eventTypes: ["tenant.created"] }));
+    const loop = dispatcher();
+    await drain(loop);
+    const tenant = await createDraft(db);
+
+    // The periodic one (the system's) and one an operator asks for.
+    const periodic = await inTransaction(db.database.pool, (tx) =>
+      takeCheckpointIfDue(tx, db.context(personas.operator).auditKeys.signer, 0),
+    );
+    const asked = await requestAuditCheckpoint(db.context(personas.operator, { requestId: "req-checkpoint" }));
+    await drain(loop);
+
+    expect(checkpoints.received).toHaveLength(2);
+    // Platform events keep no FIFO order among themselves (design §9): matched by checkpoint id.
+    const delivered = checkpoints.received
+      .map((entry) => ({
+        webhookId: entry.headers["webhook-id"],
+        event: new Webhook(subscribed.secret).verify(entry.body, headersOf(entry)) as CheckpointCloudEvent,
+      }))
+      .sort((a, b) => Number(a.event.subject) - Number(b.event.subject));
+    const stored = await db.query<{ id: string; actor_type: string; actor_id: string; request_id: string | null }>(
+      `SELECT id, actor_type, actor_id, request_id FROM platform_audit_events
+       WHERE action = 'audit.checkpoint.created' ORDER BY position`,
+    );
+    expect(stored.map((row) => row.actor_type)).toEqual(["SYSTEM", "OPERATOR"]);
+    for (const [index, checkpoint] of [periodic, asked].entries()) {
+      const event = delivered[index]?.event as CheckpointCloudEvent;
+      expect(delivered[index]?.webhookId).toBe(stored[index]?.id);
+      expect(event).toMatchObject({
+        id: stored[index]?.id,
+        type: "audit.checkpoint.created",
+        subject: checkpoint?.id,
+        data: {
+          subjectId: checkpoint?.id,
+          actor: { type: stored[index]?.actor_type, id: stored[index]?.actor_id },
+          requestId: stored[index]?.request_id ?? null,
+          changes: {
+            checkpoint: {
+              id: checkpoint?.id,
+              createdAt: checkpoint?.createdAt.toISOString(),
+              tenantCount: checkpoint?.tenantCount,
+              root: checkpoint?.root,
+              publicKeyId: checkpoint?.publicKeyId,
+              signature: checkpoint?.signature,
+              requestedBy: checkpoint?.requestedBy ?? null,
+            },
+          },
+        },
+      });
+      // A platform event belongs to no tenant.
+      expect(event.tenantid).toBeUndefined();
+      expect(event.sequence).toBeUndefined();
+      expect(verifiesWithPublicKey(event.data.changes.checkpoint)).toBe(true);
+    }
+    expect(delivered[0]?.event.data.actor).toEqual({ type: "SYSTEM", id: "audit-checkpoint-schedule" });
+    expect(delivered[1]?.event.data).toMatchObject({
+      actor: { type: "OPERATOR", id: personas.operator.sub },
+      requestId: "req-checkpoint",
+      changes: { checkpoint: { requestedBy: personas.operator.sub } },
+    });
+    // A tampered copy does not verify.
+    const forged = { ...(delivered[1]?.event as CheckpointCloudEvent).data.changes.checkpoint, tenantCount: 0 };
+    expect(verifiesWithPublicKey(forged)).toBe(false);
+
+    // Every type: the tenant's event and both checkpoints; tenant.created only: no checkpoint.
+    expect(
+      everything
+        .events()
+        .map((event) => event.type)
+        .sort(),
+    ).toEqual(["audit.checkpoint.created", "audit.checkpoint.created", "tenant.created"]);
+    expect(tenantsOnly.events()).toEqual([
+      { id: expect.any(String), type: "tenant.created", tenantId: tenant.id, sequence: 1 },
+    ]);
+  });
+
+  it("committing after a later tenant event, is neither skipped nor repeated: both tables follow one order", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: [] }));
+    const loop = dispatcher();
+    await drain(loop);
+    const signer = db.context(personas.operator).auditKeys.signer;
+    let taken!: () => void;
+    let commit!: () => void;
+    const checkpointTaken = new Promise<void>((resolve) => (taken = resolve));
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    const open = inTransaction(db.database.pool, async (tx) => {
+      const checkpoint = await takeCheckpointIfDue(tx, signer, 0);
+      taken();
+      await committing;
+      return checkpoint;
+    });
+    await checkpointTaken;
+    // A tenant's event commits first, in a later transaction: the feed holds it back, never skips.
+    const tenant = await createDraft(db);
+    expect(await loop.fanOut()).toBe(0);
+    commit();
+    const checkpoint = await open;
+    await drain(loop);
+    const received = hooks.events();
+    expect(received.map((event) => [event.type, event.tenantId]).sort()).toEqual([
+      ["audit.checkpoint.created", checkpoint?.id],
+      ["tenant.created", tenant.id],
+    ]);
+    const [cursor] = await db.query<{ at_end: boolean }>(
+      `SELECT (c.feed_xid, c.position) = (p.feed_xid, p.position) OR (c.feed_xid, c.position) = (a.feed_xid, a.position) AS at_end
+       FROM webhook_dispatch_cursor c,
+         (SELECT feed_xid, position FROM platform_audit_events WHERE feed_xid IS NOT NULL ORDER BY feed_xid DESC, position DESC LIMIT 1) p,
+         (SELECT feed_xid, position FROM audit_events ORDER BY feed_xid DESC, position DESC LIMIT 1) a`,
+    );
+    expect(cursor?.at_end).toBe(true);
+    await fastForward();
+    await drain(loop);
+    expect(hooks.events()).toHaveLength(2);
+  });
+
+  it("is in the platform audit trail, and a checkpoint rolled back emits nothing", async () => {
+    const { receiver: hooks, url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url, eventTypes: ["audit.checkpoint.created"] }));
+    const loop = dispatcher();
+    await drain(loop);
+    const signer = db.context(personas.operator).auditKeys.signer;
+    await expect(
+      inTransaction(db.database.pool, async (tx) => {
+        await takeCheckpointIfDue(tx, signer, 0);
+        throw new Error("rolled back");
+      }),
+    ).rejects.toThrow("rolled back");
+    await drain(loop);
+    expect(hooks.received).toEqual([]);
+
+    const checkpoint = await requestAuditCheckpoint(db.context(personas.operator));
+    const page = await listPlatformAuditEvents(db.context(personas.supportAll), { first: 5, subjectId: checkpoint.id });
+    expect(page.items.map((item) => [item.node.action, item.node.subjectId])).toEqual([
+      ["audit.checkpoint.created", checkpoint.id],
+    ]);
+    await drain(loop);
+    expect(hooks.events().map((event) => event.type)).toEqual(["audit.checkpoint.created"]);
+  });
+});
+
+describe("the fan-out with no endpoint (a deploy on a large fleet)", () => {
+  const cursorOf = async () =>
+    (
+      await db.query<{ feed_xid: string; position: string }>(
+        "SELECT feed_xid::text, position::text FROM webhook_dispatch_cursor WHERE id = 1",
+      )
+    )[0];
+  const lastEvent = async () =>
+    (
+      await db.query<{ feed_xid: string; position: string }>(
+        `SELECT feed_xid::text AS feed_xid, position::text AS position FROM audit_events e
+         ORDER BY e.feed_xid DESC, e.position DESC LIMIT 1`,
+      )
+    )[0];
+
+  it("moves the cursor to the feed's end in one pass instead of walking the events", async () => {
+    // 1 200 events (more than two fan-out batches of 500) recorded while no endpoint exists.
+    const tenant = await createDraft(db);
+    await db.query(
+      `INSERT INTO audit_events (id, tenant_id, sequence, action, actor_type, actor_id, changes, occurred_at, hash)
+       SELECT gen_random_uuid(), $1, n, 'tenant.updated', 'OPERATOR', 'seed', '{}'::jsonb, now(), repeat('0', 64)
+       FROM generate_series(2, 1201) AS n`,
+      [tenant.id],
+    );
+    await settled();
+    const deliveries = async () => (await db.query("SELECT 1 FROM webhook_deliveries")).length;
+    const before = await deliveries();
+    const loop = dispatcher();
+    expect(await loop.fanOut()).toBe(0);
+    expect(await cursorOf()).toEqual(await lastEvent());
+    expect(await deliveries()).toBe(before);
+  });
+
+  it("never jumps past an event committing later: it stops below the snapshot's xmin", async () => {
+    const loop = dispatcher();
+    await settled();
+    await loop.fanOut();
+    const start = await cursorOf();
+    // A writing transaction holds the xmin back; an event after it commits meanwhile.
+    const writer = await db.database.pool.connect();
+    try {
+      await writer.query("BEGIN");
+      await writer.query("SELECT pg_current_xact_id()");
+      await createDraft(db);
+      await loop.fanOut();
+      expect(await cursorOf()).toEqual(start);
+    } finally {
+      await writer.query("ROLLBACK");
+      writer.release();
+    }
+    await settled();
+    await loop.fanOut();
+    expect(await cursorOf()).toEqual(await lastEvent());
+  });
+
+  it("an endpoint created waits for the cursor's lock, is stamped after it, and receives every event after its creation", async () => {
+    const { receiver: hooks, url } = await receiver();
+    const loop = dispatcher();
+    const earlier = await createDraft(db);
+    // A fan-out pass holds the cursor (it may be moving it past the feed): creation waits for it.
+    const pass = await db.database.pool.connect();
+    let created = false;
+    let endpoint: Promise<Awaited<ReturnType<typeof createWebhookEndpoint>>>;
+    let released: Date;
+    try {
+      await pass.query("BEGIN");
+      await pass.query("SELECT 1 FROM webhook_dispatch_cursor WHERE id = 1 FOR UPDATE");
+      endpoint = createWebhookEndpoint(webhooks(), { url }).then((outcome) => {
+        created = true;
+        return outcome;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(created).toBe(false);
+      released = (await pass.query<{ now: Date }>("SELECT clock_timestamp() AS now")).rows[0]?.now as Date;
+      await pass.query("COMMIT");
+    } finally {
+      pass.release();
+    }
+    const { endpoint: made } = ok(await endpoint);
+    expect(made.createdAt.getTime()).toBeGreaterThanOrEqual(released.getTime());
+    const later = await createDraft(db);
+    await drain(loop);
+    expect(hooks.events().map((event) => event.tenantId)).toEqual([later.id]);
+    expect(hooks.events().map((event) => event.tenantId)).not.toContain(earlier.id);
   });
 });
 
@@ -490,6 +795,64 @@ describe("endpoint changes (docs/design.md §9: audited like every change)", () 
     }
   });
 
+  it("made by the delivery loop (410, 5 days failing) are recorded like an operator's, the system as actor", async () => {
+    const { receiver: gone, url: goneUrl } = await receiver();
+    const { receiver: failing, url: failingUrl } = await receiver();
+    gone.answer = () => ({ status: 410 });
+    failing.answer = () => ({ status: 500 });
+    const goneEndpoint = ok(await createWebhookEndpoint(as("setup-gone"), { url: goneUrl })).endpoint;
+    const failingEndpoint = ok(await createWebhookEndpoint(as("setup-failing"), { url: failingUrl })).endpoint;
+    const loop = dispatcher();
+    await createDraft(db);
+    await drain(loop);
+    await db.query("UPDATE webhook_endpoints SET failing_since = now() - interval '5 days 1 minute' WHERE id = $1", [
+      failingEndpoint.id,
+    ]);
+    await fastForward();
+    await drain(loop);
+    // Another failure of an endpoint already disabled changes nothing more, and writes nothing.
+    await createDraft(db);
+    await fastForward();
+    await drain(loop);
+
+    const bySubject = async (id: string) =>
+      (await platformRows()).filter((row) => row.subject_id === id && row.action !== "webhook_endpoint.created");
+    for (const [endpoint, reason] of [
+      [goneEndpoint, "the endpoint answered 410 Gone"],
+      [failingEndpoint, "every attempt failed for 5 days"],
+    ] as const) {
+      const rows = await bySubject(endpoint.id);
+      expect(rows).toEqual([
+        {
+          action: "webhook_endpoint.updated",
+          subject_id: endpoint.id,
+          actor_type: "SYSTEM",
+          actor_id: "webhook-delivery-loop",
+          request_id: null,
+          changes: {
+            enabled: { from: true, to: false },
+            disabledReason: { from: null, to: reason },
+            version: { from: 1, to: 2 },
+          },
+        },
+      ]);
+      const [stored] = await db.query<{ enabled: boolean; version: number; disabled_reason: string }>(
+        "SELECT enabled, version, disabled_reason FROM webhook_endpoints WHERE id = $1",
+        [endpoint.id],
+      );
+      expect(stored).toEqual({ enabled: false, version: 2, disabled_reason: reason });
+    }
+    // Listed like every platform change.
+    const page = await listPlatformAuditEvents(db.context(personas.supportAll), {
+      first: 5,
+      subjectId: goneEndpoint.id,
+    });
+    expect(page.items.map((item) => [item.node.action, item.node.actorType, item.node.actorId])).toEqual([
+      ["webhook_endpoint.updated", "SYSTEM", "webhook-delivery-loop"],
+      ["webhook_endpoint.created", "OPERATOR", personas.operator.sub],
+    ]);
+  });
+
   it("write nothing for a refused change, and nothing is changed when the record cannot be written", async () => {
     const endpoint = ok(await createWebhookEndpoint(as("setup"), { url: "https://example.com/a" })).endpoint;
     const before = (await platformRows()).length;
@@ -610,6 +973,68 @@ describe("the GraphQL API", () => {
     expect(JSON.stringify(trail)).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
     expect(server.logs.join("\n")).not.toContain(secret.slice(6));
     expect(server.logs.join("\n")).not.toContain(rotated.rotateWebhookSecret.secret.slice(6));
+  });
+
+  it("lists a checkpoint's delivery with its platform event under platformEventDeliveries, not deliveries", async () => {
+    const server = await startTestServer();
+    cleanups.push(() => server.close());
+    const { receiver: hooks, url } = await receiver();
+    const created = await server.data<{ createWebhookEndpoint: { endpoint: { id: string } } }>(
+      `mutation($url: String!) { createWebhookEndpoint(input: { url: $url, eventTypes: ["audit.checkpoint.created"] }) {
+        endpoint { id } userErrors { code } } }`,
+      { url },
+      { as: personas.operator },
+    );
+    const endpointId = created.createWebhookEndpoint.endpoint.id;
+    const taken = await server.data<{ createAuditCheckpoint: { checkpoint: { id: string; root: string } } }>(
+      `mutation { createAuditCheckpoint { checkpoint { id root } userErrors { code } } }`,
+      {},
+      { as: personas.operator },
+    );
+    const checkpoint = taken.createAuditCheckpoint.checkpoint;
+    const loop = new WebhookDispatcher({
+      pool: server.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 4,
+      pollIntervalMs: 10,
+      logger: silent,
+    });
+    for (let pass = 0; pass < 200 && hooks.received.length === 0; pass += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await loop.pass();
+    }
+    expect(hooks.events().map((event) => [event.type, event.tenantId])).toEqual([
+      ["audit.checkpoint.created", checkpoint.id],
+    ]);
+    const read = await server.data<{
+      webhookEndpoint: {
+        deliveries: { edges: unknown[] };
+        platformEventDeliveries: { edges: { node: Record<string, unknown> }[] };
+      };
+    }>(
+      `query($id: ID!) { webhookEndpoint(id: $id) { deliveries { edges { node { id } } }
+        platformEventDeliveries(first: 5, status: [SUCCEEDED]) { edges { node {
+          status attempts lastAttempt { httpStatus } attemptLog { httpStatus }
+          event { action subjectId actor { type id } changes } } } } } }`,
+      { id: endpointId },
+      { as: personas.supportRead },
+    );
+    expect(read.webhookEndpoint.deliveries.edges).toEqual([]);
+    expect(read.webhookEndpoint.platformEventDeliveries.edges.map((edge) => edge.node)).toEqual([
+      {
+        status: "SUCCEEDED",
+        attempts: 1,
+        lastAttempt: { httpStatus: 200 },
+        attemptLog: [{ httpStatus: 200 }],
+        event: {
+          action: "audit.checkpoint.created",
+          subjectId: checkpoint.id,
+          actor: { type: "OPERATOR", id: personas.operator.sub },
+          changes: { checkpoint: expect.objectContaining({ id: checkpoint.id, root: checkpoint.root }) },
+        },
+      },
+    ]);
   });
 
   it("lists every attempt of a delivery — a receiver failing, then answering 2xx — in its attempt log", async () => {

@@ -159,16 +159,18 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const PlatformAuditEventType = builder.objectRef<PlatformAuditEventRecord>("PlatformAuditEvent").implement({
+export const PlatformAuditEventType = builder.objectRef<PlatformAuditEventRecord>("PlatformAuditEvent").implement({
   description:
-    "A change that belongs to no tenant (a webhook endpoint's), recorded in the change's transaction. Never holds a secret.",
+    "A change that belongs to no tenant (a webhook endpoint's, a signed checkpoint), recorded in the change's transaction. Never holds a secret. audit.checkpoint.created records are also events that webhooks and broker sinks deliver.",
   fields: (t) => ({
     id: t.exposeID("id"),
     action: t.exposeString("action", {
       description:
-        "webhook_endpoint.created, webhook_endpoint.updated, webhook_endpoint.secret_rotated, webhook_endpoint.deleted, webhook_endpoint.deliveries_replayed",
+        "webhook_endpoint.created, webhook_endpoint.updated, webhook_endpoint.secret_rotated, webhook_endpoint.deleted, webhook_endpoint.deliveries_replayed, audit.checkpoint.created",
     }),
-    subjectId: t.exposeID("subjectId", { description: "The changed thing: a webhook endpoint's id." }),
+    subjectId: t.exposeID("subjectId", {
+      description: "The changed thing: a webhook endpoint's id, or a checkpoint's (audit.checkpoint.created).",
+    }),
     actor: t.field({ type: ActorObject, resolve: platformEventActor }),
     changes: t.expose("changes", {
       type: "JSON",
@@ -188,7 +190,8 @@ builder.queryFields((t) => ({
   platformAuditEvents: t.field({
     ...capabilityField("readPlatform"),
     type: PlatformAuditEventConnection,
-    description: "Platform readers; newest first. subjectId: one endpoint's changes (it may since have been deleted).",
+    description:
+      "Platform readers; newest first. subjectId: one endpoint's changes (it may since have been deleted), or one checkpoint's record.",
     args: { first: t.arg.int({ defaultValue: 20 }), after: t.arg.string(), subjectId: t.arg.id() },
     resolve: platformAuditEventsPage,
   }),

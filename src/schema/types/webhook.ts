@@ -6,16 +6,19 @@ import {
   deliveryAttemptLog,
   deliveryLastAttempt,
   endpointDeliveries,
+  endpointPlatformEventDeliveries,
   replayWebhookDeliveriesMutation,
   rotateWebhookSecretMutation,
   updateWebhookEndpointMutation,
   webhookEndpointById,
   webhookEndpointsPage,
+  type PlatformEventDeliveryParent,
   type WebhookDeliveryParent,
   type WebhookEndpointParent,
 } from "../../resolvers/webhook.ts";
 import { builder, capabilityField } from "../builder.ts";
 import { UserErrorType } from "./common.ts";
+import { PlatformAuditEventType } from "./audit.ts";
 import { TenantEventType } from "./tenant-event.ts";
 
 const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus", {
@@ -70,6 +73,35 @@ const WebhookDeliveryConnection = builder.connectionObject(
   { name: "WebhookDeliveryEdge" },
 );
 
+const PlatformEventDeliveryType = builder.objectRef<PlatformEventDeliveryParent>("PlatformEventDelivery").implement({
+  description:
+    "The delivery of a platform event (a signed checkpoint: audit.checkpoint.created) to an endpoint; such events belong to no tenant's FIFO order.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    event: t.field({
+      type: PlatformAuditEventType,
+      resolve: (delivery) => {
+        if (!delivery.event) throw new Error("a delivery's event is missing");
+        return delivery.event;
+      },
+    }),
+    status: t.field({ type: WebhookDeliveryStatusEnum, resolve: (delivery) => delivery.status }),
+    attempts: t.exposeInt("attempts"),
+    nextAttemptAt: t.expose("nextAttemptAt", { type: "DateTime", nullable: true }),
+    lastAttempt: t.field({ type: WebhookAttemptType, nullable: true, resolve: deliveryLastAttempt }),
+    attemptLog: t.field({
+      type: [WebhookAttemptType],
+      description: "Every recorded attempt, oldest first; no more than the latest 20.",
+      resolve: deliveryAttemptLog,
+    }),
+  }),
+});
+
+const PlatformEventDeliveryConnection = builder.connectionObject(
+  { type: PlatformEventDeliveryType, name: "PlatformEventDeliveryConnection" },
+  { name: "PlatformEventDeliveryEdge" },
+);
+
 const WebhookEndpointType = builder.objectRef<WebhookEndpointParent>("WebhookEndpoint").implement({
   description: "Where lifecycle events are POSTed, signed (Standard Webhooks). Its secret is never readable.",
   fields: (t) => ({
@@ -83,13 +115,25 @@ const WebhookEndpointType = builder.objectRef<WebhookEndpointParent>("WebhookEnd
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     deliveries: t.field({
       type: WebhookDeliveryConnection,
-      description: "Oldest first: the attempt log of each event sent (or to send) to this endpoint.",
+      description:
+        "Oldest first: the attempt log of each tenant event sent (or to send) to this endpoint; platform events' are platformEventDeliveries.",
       args: {
         first: t.arg.int({ defaultValue: 20 }),
         after: t.arg.string(),
         status: t.arg({ type: [WebhookDeliveryStatusEnum] }),
       },
       resolve: endpointDeliveries,
+    }),
+    platformEventDeliveries: t.field({
+      type: PlatformEventDeliveryConnection,
+      description:
+        "Oldest first: the deliveries of platform events (signed checkpoints), which deliveries (tenant events) does not list.",
+      args: {
+        first: t.arg.int({ defaultValue: 20 }),
+        after: t.arg.string(),
+        status: t.arg({ type: [WebhookDeliveryStatusEnum] }),
+      },
+      resolve: endpointPlatformEventDeliveries,
     }),
   }),
 });
@@ -124,7 +168,10 @@ const CreateWebhookEndpointInput = builder.inputType("CreateWebhookEndpointInput
       required: true,
       description: "https (plain http only where configured); public addresses only unless configured.",
     }),
-    eventTypes: t.stringList({ description: "Event types (audit actions) to send; empty or absent: every type." }),
+    eventTypes: t.stringList({
+      description:
+        "Event types to send (audit actions, and platform events: audit.checkpoint.created); empty or absent: every type.",
+    }),
     description: t.string(),
   }),
 });

@@ -17,6 +17,7 @@ export interface ThrottleStatus {
 }
 
 export type Withdrawal = { granted: true } | { granted: false; retryAfterMs: number };
+export const GRANTED: Withdrawal = { granted: true };
 
 export class CostBucket {
   private available: number;
@@ -39,7 +40,7 @@ export class CostBucket {
   /** Whether `points` could be taken now (nothing is taken). */
   check(points: number, now: number): Withdrawal {
     this.restore(now);
-    if (points <= this.available) return { granted: true };
+    if (points <= this.available) return GRANTED;
     const missing = Math.min(points, this.rule.capacity) - this.available;
     return { granted: false, retryAfterMs: Math.ceil((missing / this.rule.restorePerSecond) * 1000) };
   }

@@ -5,24 +5,29 @@ import type { CheckpointSigner } from "./audit-keys.ts";
 import { checkpointLeafHash, MerkleRootBuilder } from "./merkle.ts";
 import { signCheckpoint, type AuditCheckpointRecord } from "./checkpoint-signature.ts";
 import type { SqlRows, SqlTransaction } from "../database/sql.ts";
-import { checkpointEventOf, emitCheckpointEvent } from "./checkpoint-events.ts";
+import { emitCheckpointEvent } from "./checkpoint-events.ts";
+import { systemActor, type PlatformActor } from "./platform-audit-store.ts";
 
 /** Checkpoints are taken one at a time, across processes: ids are consecutive and leaves never interleave. */
 const CHECKPOINT_LOCK_KEY = 7_240_024;
 const LEAF_BATCH_SIZE = 5000;
+/** The actor of the periodic checkpoints, in the platform audit trail. */
+export const CHECKPOINT_SCHEDULE_ACTOR = systemActor("audit-checkpoint-schedule");
 
 const CHECKPOINT_COLUMNS = `id::text AS id, created_at AS "createdAt", tenant_count AS "tenantCount", root,
   public_key_id AS "publicKeyId", signature, requested_by AS "requestedBy"`;
 
 /**
- * Takes a checkpoint in `tx`: records the heads that moved since each tenant's previous leaf,
- * computes the Merkle root over every tenant's leaf as of this checkpoint, signs and stores it.
- * The heads are read in one statement, so the checkpoint is one consistent cut of them.
+ * Takes a checkpoint in `tx` on an operator's demand (`requestedBy`: who asked, stored in the
+ * signed content): records the heads that moved since each tenant's previous leaf, computes the
+ * Merkle root over every tenant's leaf as of this checkpoint, signs and stores it, and records it
+ * as a published platform event. The heads are read in one statement, so the checkpoint is one
+ * consistent cut of them.
  */
 export async function takeCheckpoint(
   tx: SqlTransaction,
   signer: CheckpointSigner,
-  requestedBy: string | null,
+  requestedBy: PlatformActor,
 ): Promise<AuditCheckpointRecord> {
   await tx.rows("SELECT pg_advisory_xact_lock($1)", [CHECKPOINT_LOCK_KEY]);
   return takeLockedCheckpoint(tx, signer, requestedBy);
@@ -45,10 +50,11 @@ export async function takeCheckpointIfDue(
   return recent ? null : takeLockedCheckpoint(tx, signer, null);
 }
 
+/** `requestedBy`: the operator who asked; null for a periodic one (the system's). */
 async function takeLockedCheckpoint(
   tx: SqlTransaction,
   signer: CheckpointSigner,
-  requestedBy: string | null,
+  requestedBy: PlatformActor | null,
 ): Promise<AuditCheckpointRecord> {
   const [next] = await tx.rows<{ id: string }>("SELECT (coalesce(max(id), 0) + 1)::text AS id FROM audit_checkpoints");
   const id = (next as { id: string }).id;
@@ -73,16 +79,25 @@ async function takeLockedCheckpoint(
     tenantCount: tree.leafCount,
     root: tree.root(),
     publicKeyId: signer.publicKeyId,
-    requestedBy,
+    requestedBy: requestedBy?.id ?? null,
   };
   const signature = signCheckpoint(signer.privateKey, unsigned);
   const [stored] = await tx.rows<AuditCheckpointRecord>(
     `INSERT INTO audit_checkpoints (id, created_at, tenant_count, root, public_key_id, signature, requested_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${CHECKPOINT_COLUMNS}`,
-    [id, unsigned.createdAt, unsigned.tenantCount, unsigned.root, unsigned.publicKeyId, signature, requestedBy],
+    [
+      id,
+      unsigned.createdAt,
+      unsigned.tenantCount,
+      unsigned.root,
+      unsigned.publicKeyId,
+      signature,
+      unsigned.requestedBy,
+    ],
   );
-  await emitCheckpointEvent(tx, checkpointEventOf(stored as AuditCheckpointRecord));
-  return stored as AuditCheckpointRecord;
+  const checkpoint = stored as AuditCheckpointRecord;
+  await emitCheckpointEvent(tx, requestedBy ?? CHECKPOINT_SCHEDULE_ACTOR, checkpoint);
+  return checkpoint;
 }
 
 export interface CheckpointLeaf {

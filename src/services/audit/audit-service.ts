@@ -20,7 +20,7 @@ import { auditEventHash } from "./audit-hash.ts";
 import { firstCheckpointOf, latestCheckpointOf, takeCheckpoint, type CheckpointLeaf } from "./audit-checkpoints.ts";
 import { isValidLinkMac } from "./audit-keys.ts";
 import { isCheckpointSignatureValid, type AuditCheckpointRecord } from "./checkpoint-signature.ts";
-import { PLATFORM_AUDIT_ORDER, platformAuditRows } from "./platform-audit-store.ts";
+import { PLATFORM_AUDIT_ORDER, platformActorOf, platformAuditRows } from "./platform-audit-store.ts";
 
 const CHAIN_BATCH_SIZE = 1000;
 const MAX_ACTION_FILTER_LENGTH = 100;
@@ -255,16 +255,20 @@ function linksTo(event: AuditEventRecord, expectedSequence: number, previousHash
 
 /**
  * `Mutation.createAuditCheckpoint`: a signed checkpoint now, on an operator's demand. The
- * checkpoint records who asked (in its signed content), which is its audit record: audit events
- * belong to one tenant, a checkpoint to all of them.
+ * checkpoint records who asked in its signed content, and its record in the platform audit trail
+ * (a checkpoint belongs to no tenant) has the operator as actor and the request's id; that
+ * record is the event that publishes it (design §4, §9).
  */
 export async function requestAuditCheckpoint(context: ServiceContext): Promise<AuditCheckpointRecord> {
   const { viewer } = context;
   if (viewer.tenantScope !== null || !hasCapability(viewer.principal, "checkpointAudit")) {
     throw new ForbiddenError("You do not have permission to perform this action");
   }
-  return context.sql.transaction((tx) => takeCheckpoint(tx, context.auditKeys.signer, viewer.principal.sub));
+  const requestedBy = platformActorOf({ viewer, requestId: context.requestId, auditKeys: context.auditKeys });
+  return context.sql.transaction((tx) => takeCheckpoint(tx, context.auditKeys.signer, requestedBy));
 }
+
+const CHECKPOINT_ID = /^[1-9][0-9]{0,18}$/;
 
 /**
  * `Query.platformAuditEvents`: changes that belong to no tenant (webhook endpoints), newest
@@ -278,7 +282,8 @@ export async function listPlatformAuditEvents(
   requirePlatformReader(context.viewer);
   const request = validatePageRequest(args);
   const subjectId = args.subjectId ?? null;
-  if (subjectId !== null && !isUuid(subjectId)) return emptyPage(request);
+  // Subjects are endpoints (uuids, stored lowercase) and checkpoints (decimal ids); anything else names none.
+  if (subjectId !== null && !isUuid(subjectId) && !CHECKPOINT_ID.test(subjectId)) return emptyPage(request);
   const after = request.after === null ? null : decodeCursor(PLATFORM_AUDIT_ORDER, request.after);
   const rows = await platformAuditRows(context.sql, subjectId?.toLowerCase() ?? null, after, request.first + 1);
   return toPage(rows, request, PLATFORM_AUDIT_ORDER, null);

@@ -271,6 +271,11 @@ export function feedRows(
   filter: Pick<TenantEventFeedFilter, "actions" | "since">,
   after: Pick<FeedPosition, "feedXid" | "feedPosition"> | null,
   limit: number,
+  /**
+   * A snapshot's xmin read beforehand, when another walk must stop at the same place (the feed
+   * of webhooks and sinks merges this one with the platform events': services/events/outbox.ts).
+   */
+  settledBelow: string | null = null,
 ): Promise<FeedEventRow[]> {
   if (filter.actions !== null && filter.actions.length === 0) return Promise.resolve([]);
   const values: unknown[] = [];
@@ -288,7 +293,8 @@ export function feedRows(
     startsAt = `${key} >= (SELECT ${[...lead, "s.feed_xid", "s.position"].join(", ")} FROM audit_events s
       WHERE s.occurred_at >= $${values.push(filter.since)}::timestamptz ORDER BY s.occurred_at, s.id LIMIT 1)`;
   }
-  const conditions = [SETTLED, ...(startsAt ? [startsAt] : [])];
+  const settled = settledBelow === null ? SETTLED : `feed_xid < $${values.push(settledBelow)}::xid8`;
+  const conditions = [settled, ...(startsAt ? [startsAt] : [])];
   if (filter.since !== null) conditions.push(`occurred_at >= $${values.push(filter.since)}::timestamptz`);
   const limitParameter = `$${values.push(limit)}`;
   if (filter.actions === null) {
@@ -339,11 +345,18 @@ export function auditEventsByIds(sql: SqlRows, ids: readonly string[]): Promise<
   return sql.rows<AuditEventRecord>(`SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE id = ANY($1::uuid[])`, [[...ids]]);
 }
 
-/** The feed's end as it is now (a new sink starts there); the origin on an empty trail. */
-export async function feedEnd(sql: SqlRows): Promise<Pick<FeedPosition, "feedXid" | "feedPosition">> {
+/**
+ * The feed's end as it is now; the origin on an empty trail. With `settledBelow` (a snapshot's
+ * xmin), the last event below it: a reader placed there skips nothing that commits later.
+ */
+export async function feedEnd(
+  sql: SqlRows,
+  settledBelow: string | null = null,
+): Promise<Pick<FeedPosition, "feedXid" | "feedPosition">> {
   const [last] = await sql.rows<{ feedXid: string; feedPosition: string }>(
     `SELECT feed_xid::text AS "feedXid", position::text AS "feedPosition" FROM audit_events
-     ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+     ${settledBelow === null ? "" : "WHERE feed_xid < $1::xid8"} ORDER BY feed_xid DESC, position DESC LIMIT 1`,
+    settledBelow === null ? [] : [settledBelow],
   );
   return last ?? { feedXid: "0", feedPosition: "0" };
 }

@@ -1,35 +1,41 @@
-// The hook through which each checkpoint leaves the database (docs/design.md §4 "Audit evidence":
-// copies held outside are what make a rewritten history detectable). The lifecycle events feed
-// (issue 23) is built elsewhere; wiring it in is one change here: write the event below into the
-// feed's outbox with `tx`, in the checkpoint's own transaction.
-import type { SqlTransaction } from "../database/sql.ts";
+// How each checkpoint leaves the database (docs/design.md §4 "Audit evidence", §9): copies held
+// outside are what make a history rewritten after it detectable. A checkpoint's record in the
+// platform audit trail is written in the checkpoint's own transaction, and that record is an
+// event of the feed (platform-audit-store.ts): webhooks and broker sinks deliver it like the
+// tenant events, to subscribers of `audit.checkpoint.created`.
+import type { PlatformAuditEventRecord } from "../../domain/vocabulary.ts";
+import type { JsonValue } from "../canonical-json.ts";
+import type { SqlRows } from "../database/sql.ts";
 import type { AuditCheckpointRecord } from "./checkpoint-signature.ts";
-
-/** The event a checkpoint is published as: everything a verifier needs to check it offline. */
-export interface AuditCheckpointEvent {
-  type: "audit.checkpoint.created";
-  checkpoint: {
-    id: string;
-    createdAt: string;
-    tenantCount: number;
-    root: string;
-    publicKeyId: string;
-    signature: string;
-    requestedBy: string | null;
-  };
-}
-
-export function checkpointEventOf(checkpoint: AuditCheckpointRecord): AuditCheckpointEvent {
-  return {
-    type: "audit.checkpoint.created",
-    checkpoint: { ...checkpoint, createdAt: checkpoint.createdAt.toISOString() },
-  };
-}
+import { appendPlatformAuditEvent, type PlatformActor } from "./platform-audit-store.ts";
 
 /**
- * Emits the checkpoint as an event, in the checkpoint's transaction. Not wired yet: the events
- * feed does not exist on this branch, so this does nothing.
+ * The event's `changes`: everything a verifier needs to check the checkpoint offline with the
+ * public key alone (docs/audit-evidence.md gives the signed statement these fields make).
  */
-export async function emitCheckpointEvent(_tx: SqlTransaction, _event: AuditCheckpointEvent): Promise<void> {
-  // Deliberately empty until the events feed (issue 23) is merged.
+export function checkpointEventChanges(checkpoint: AuditCheckpointRecord): Record<string, JsonValue> {
+  return {
+    checkpoint: {
+      id: checkpoint.id,
+      createdAt: checkpoint.createdAt.toISOString(),
+      tenantCount: checkpoint.tenantCount,
+      root: checkpoint.root,
+      publicKeyId: checkpoint.publicKeyId,
+      signature: checkpoint.signature,
+      requestedBy: checkpoint.requestedBy,
+    },
+  };
+}
+
+/** Records the checkpoint as a published platform event, in the checkpoint's transaction. */
+export function emitCheckpointEvent(
+  tx: SqlRows,
+  actor: PlatformActor,
+  checkpoint: AuditCheckpointRecord,
+): Promise<PlatformAuditEventRecord> {
+  return appendPlatformAuditEvent(tx, actor, {
+    action: "audit.checkpoint.created",
+    subjectId: checkpoint.id,
+    changes: checkpointEventChanges(checkpoint),
+  });
 }

@@ -25,7 +25,9 @@ export const RUN_COLUMNS = selectList(Prisma.OperationRunScalarFieldEnum);
 /** Without the feed position, which the event feed reads itself (docs/design.md §9). */
 const { position: _feedPosition, ...AUDIT_FIELDS } = Prisma.AuditEventScalarFieldEnum;
 export const AUDIT_COLUMNS = selectList(AUDIT_FIELDS);
-export const PLATFORM_AUDIT_COLUMNS = selectList(Prisma.PlatformAuditEventScalarFieldEnum);
+/** Without the feed position, which the event feed reads itself (docs/design.md §9). */
+const { position: _platformFeedPosition, ...PLATFORM_AUDIT_FIELDS } = Prisma.PlatformAuditEventScalarFieldEnum;
+export const PLATFORM_AUDIT_COLUMNS = selectList(PLATFORM_AUDIT_FIELDS);
 export const WEBHOOK_ATTEMPT_COLUMNS = selectList(Prisma.WebhookAttemptScalarFieldEnum);
 export const WEBHOOK_ENDPOINT_COLUMNS = selectList(Prisma.WebhookEndpointScalarFieldEnum);
 export const WEBHOOK_DELIVERY_COLUMNS = selectList(Prisma.WebhookDeliveryScalarFieldEnum);

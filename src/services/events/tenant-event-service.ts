@@ -1,5 +1,5 @@
 // `Query.tenantEvents` (docs/design.md §9): the audit trail as a replayable feed, oldest first.
-import { AUDIT_ACTIONS, type AuditAction } from "../../domain/audit-actions.ts";
+import { AUDIT_ACTIONS, PLATFORM_EVENT_TYPES, type AuditAction } from "../../domain/audit-actions.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
 import { presentAuditEvent, presentTenant, type Presented } from "../authorization/presentation.ts";
 import { requirePlatformReader } from "../authorization/viewer.ts";
@@ -17,10 +17,19 @@ export interface TenantEventFilter {
 }
 
 const CATALOGUED: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+const PLATFORM: ReadonlySet<string> = new Set(PLATFORM_EVENT_TYPES);
 
 /** The filter's types as catalogued actions; an unknown name is a mistake worth saying (BAD_USER_INPUT). */
 export function eventTypesOf(types: readonly string[] | null | undefined): AuditAction[] | null {
   if (types === null || types === undefined) return null;
+  const platform = types.find((type) => PLATFORM.has(type));
+  if (platform !== undefined) {
+    // Catalogued, but a fact of no tenant: it is not in this feed (docs/design.md §9).
+    throw new InvalidArgumentError(
+      `filter.types: ${platform} is a platform event, not a tenant's: webhooks and broker sinks deliver it, and platformAuditEvents lists it`,
+      "filter",
+    );
+  }
   const unknown = types.filter((type) => !CATALOGUED.has(type));
   if (unknown.length > 0) {
     throw new InvalidArgumentError(

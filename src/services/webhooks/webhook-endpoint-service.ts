@@ -1,16 +1,27 @@
 // Webhook endpoints (docs/design.md §9): platform:operator manages them, platform readers read
 // them; a secret is shown once, when it is made (creation, rotation), and never again.
-import { AUDIT_ACTIONS } from "../../domain/audit-actions.ts";
+import { EVENT_TYPES } from "../../domain/audit-actions.ts";
 import { hasCapability } from "../../domain/capabilities.ts";
-import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
+import type {
+  PlatformAuditEventRecord,
+  WebhookAttemptRecord,
+  WebhookDeliveryRecord,
+  WebhookEndpointRecord,
+} from "../../domain/vocabulary.ts";
 import type { SqlRows } from "../database/sql.ts";
 import { urlRefusal, type DestinationPolicy } from "../../events/destinations.ts";
 import { newWebhookSecret } from "../../events/signing.ts";
 import { requirePlatformReader, type Viewer } from "../authorization/viewer.ts";
 import type { ServiceContext } from "../service-context.ts";
 import type { AuditEventRecord } from "../../domain/vocabulary.ts";
-import { auditEventsByIds, change, type AuditWriter } from "../audit/audit-store.ts";
-import { appendPlatformAuditEvent } from "../audit/platform-audit-store.ts";
+import { auditEventsByIds, change } from "../audit/audit-store.ts";
+import {
+  appendPlatformAuditEvent,
+  platformActorOf,
+  platformEventsByIds,
+  systemActor,
+  type PlatformActor,
+} from "../audit/platform-audit-store.ts";
 import type { JsonValue } from "../canonical-json.ts";
 import { presentAuditEvent, type Presented } from "../authorization/presentation.ts";
 import {
@@ -42,7 +53,7 @@ const MAX_DESCRIPTION_LENGTH = 500;
 /** The longest overlap of an old and a new secret: a week. */
 export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 86_400;
 const DEFAULT_PREVIOUS_SECRET_SECONDS = 86_400;
-const CATALOGUED: ReadonlySet<string> = new Set(AUDIT_ACTIONS);
+const CATALOGUED: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** Without configuration: https to public addresses only (production's rule). */
 const STRICT_POLICY: DestinationPolicy = { allowHttp: false, allowLoopback: false, allowPrivateNetworks: false };
@@ -84,7 +95,7 @@ function checkFields(input: EndpointFields, policy: DestinationPolicy): Outcome<
         `unknown event types ${unknown
           .slice(0, 3)
           .map((type) => JSON.stringify(type.slice(0, 100)))
-          .join(", ")}; the types are: ${AUDIT_ACTIONS.join(", ")}`,
+          .join(", ")}; the types are: ${EVENT_TYPES.join(", ")}`,
         ["input", "eventTypes"],
       );
     }
@@ -136,11 +147,8 @@ export async function createWebhookEndpoint(
   return succeed({ endpoint, secret });
 }
 
-const writerOf = (context: ServiceContext): AuditWriter => ({
-  viewer: context.viewer,
-  requestId: context.requestId,
-  auditKeys: context.auditKeys,
-});
+const writerOf = (context: ServiceContext): PlatformActor =>
+  platformActorOf({ viewer: context.viewer, requestId: context.requestId, auditKeys: context.auditKeys });
 
 /** The audited fields of an endpoint; never its secrets, which are not in the record. */
 function auditedFields(endpoint: WebhookEndpointRecord | null): Record<string, JsonValue> {
@@ -168,6 +176,25 @@ function fieldChanges(
     }
   }
   return changes;
+}
+
+/** The actor of the changes the delivery loop makes to an endpoint. */
+export const DELIVERY_LOOP_ACTOR = systemActor("webhook-delivery-loop");
+
+/**
+ * Audits an endpoint the delivery loop disabled (410, or every attempt failing for 5 days), in
+ * the transaction that disabled it: a change the system makes is recorded like an operator's, as
+ * `webhook_endpoint.updated` with the system as actor.
+ */
+export function auditEndpointDisabledBySystem(
+  tx: SqlRows,
+  disabled: { before: WebhookEndpointRecord; after: WebhookEndpointRecord },
+): Promise<unknown> {
+  return appendPlatformAuditEvent(tx, DELIVERY_LOOP_ACTOR, {
+    action: "webhook_endpoint.updated",
+    subjectId: disabled.after.id,
+    changes: fieldChanges(disabled.before, disabled.after),
+  });
 }
 
 const notFound = () => fail("NOT_FOUND", "No webhook endpoint with this id", ["input", "endpointId"]);
@@ -359,6 +386,49 @@ function pageAttemptLogs(
     });
     return (await logs).get(id) ?? [];
   };
+}
+
+/** A delivery of a platform event (a checkpoint's), with its event. */
+export interface PlatformDeliveryWithEvent extends WebhookDeliveryRecord {
+  event: PlatformAuditEventRecord | null;
+  attemptLog(): Promise<WebhookAttemptRecord[]>;
+}
+
+/** `WebhookEndpoint.platformEventDeliveries`: oldest first, like the tenant events' deliveries. */
+export async function listPlatformEventDeliveries(
+  context: ServiceContext,
+  endpointId: string,
+  args: PageArgs & { status?: readonly string[] | null },
+): Promise<Page<PlatformDeliveryWithEvent>> {
+  requirePlatformReader(context.viewer);
+  const request = validatePageRequest(args);
+  const rows = await deliveryPage(
+    context.sql,
+    endpointId,
+    args.status ?? null,
+    afterOf(DELIVERY_ORDER, request.after, `platform:${endpointId}`),
+    request.first + 1,
+    "platform",
+  );
+  const events = new Map(
+    (
+      await platformEventsByIds(
+        context.sql,
+        rows.map((row) => row.eventId),
+      )
+    ).map((event) => [event.id, event]),
+  );
+  const logOf = pageAttemptLogs(
+    context.sql,
+    rows.slice(0, request.first).map((row) => row.id),
+  );
+  return pageOf(
+    rows,
+    request,
+    DELIVERY_ORDER,
+    (row) => ({ ...row, event: events.get(row.eventId) ?? null, attemptLog: () => logOf(row.id) }),
+    `platform:${endpointId}`,
+  );
 }
 
 export async function listWebhookDeliveries(

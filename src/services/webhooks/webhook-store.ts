@@ -2,7 +2,7 @@
 // deliveries (fan-out, lease-based claims, outcomes) and the fan-out's cursor in the event feed.
 import { randomUUID } from "node:crypto";
 import type { WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from "../../domain/vocabulary.ts";
-import type { FeedEventRow } from "../audit/audit-store.ts";
+import type { OutboxRow } from "../events/outbox.ts";
 import {
   WEBHOOK_ATTEMPT_COLUMNS,
   WEBHOOK_DELIVERY_COLUMNS,
@@ -20,9 +20,17 @@ export interface NewEndpoint {
   secret: string;
 }
 
+/**
+ * Creates an endpoint. It first waits for the fan-out's cursor (a pass holding it may be moving it
+ * past the feed because no endpoint exists), then stamps `created_at` with the clock: every event
+ * the cursor was moved past occurred before that, and every later one is fanned out to it — an
+ * endpoint receives exactly the events occurring after its creation.
+ */
 export async function insertEndpoint(tx: SqlRows, endpoint: NewEndpoint): Promise<WebhookEndpointRecord> {
+  await tx.rows("SELECT 1 FROM webhook_dispatch_cursor WHERE id = 1 FOR UPDATE");
   const [created] = await tx.rows<WebhookEndpointRecord>(
-    `INSERT INTO webhook_endpoints (id, url, description, event_types) VALUES ($1, $2, $3, $4::varchar[])
+    `INSERT INTO webhook_endpoints (id, url, description, event_types, created_at, updated_at)
+     VALUES ($1, $2, $3, $4::varchar[], clock_timestamp(), clock_timestamp())
      RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
     [randomUUID(), endpoint.url, endpoint.description, [...endpoint.eventTypes]],
   );
@@ -101,12 +109,24 @@ export async function deleteEndpoint(tx: SqlRows, id: string): Promise<void> {
 }
 
 /** The secrets that sign now: not expired. */
-export function liveSecrets(sql: SqlRows, endpointId: string): Promise<{ secret: string }[]> {
-  return sql.rows<{ secret: string }>(
-    `SELECT secret FROM webhook_secrets WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > now())
-     ORDER BY created_at DESC`,
-    [endpointId],
+/**
+ * The live secrets of each endpoint, newest first (one signature per live secret during a
+ * rotation): one statement for a whole batch of deliveries.
+ */
+export async function liveSecretsOf(sql: SqlRows, endpointIds: readonly string[]): Promise<Map<string, string[]>> {
+  const rows = await sql.rows<{ endpointId: string; secret: string }>(
+    `SELECT endpoint_id AS "endpointId", secret FROM webhook_secrets
+     WHERE endpoint_id = ANY($1::uuid[]) AND (expires_at IS NULL OR expires_at > now())
+     ORDER BY endpoint_id, created_at DESC`,
+    [[...new Set(endpointIds)]],
   );
+  const secrets = new Map<string, string[]>();
+  for (const row of rows) {
+    const list = secrets.get(row.endpointId);
+    if (list) list.push(row.secret);
+    else secrets.set(row.endpointId, [row.secret]);
+  }
+  return secrets;
 }
 
 /** Endpoints, oldest first, after `after` (created_at, id). */
@@ -142,10 +162,28 @@ export async function lockDispatchCursor(tx: SqlRows): Promise<{ feedXid: string
 }
 
 /**
+ * Whether any endpoint exists, enabled or not (a disabled endpoint's deliveries are still
+ * recorded, for a replay). Read after the cursor's lock: an endpoint created since is seen.
+ */
+export async function anyEndpoint(tx: SqlRows): Promise<boolean> {
+  const rows = await tx.rows<{ one: number }>("SELECT 1 AS one FROM webhook_endpoints LIMIT 1");
+  return rows.length > 0;
+}
+
+/** Moves the fan-out's cursor, locked by this transaction, to `to` (nothing is fanned out). */
+export async function moveDispatchCursor(tx: SqlRows, to: { feedXid: string; feedPosition: string }): Promise<void> {
+  await tx.rows(
+    "UPDATE webhook_dispatch_cursor SET feed_xid = $1::xid8, position = $2::int8, updated_at = now() WHERE id = 1",
+    [to.feedXid, to.feedPosition],
+  );
+}
+
+/**
  * One delivery per event for every endpoint that takes its type and existed when it was
  * recorded (disabled ones included: their deliveries wait, nothing is dropped), then the cursor.
+ * A platform event's delivery has no tenant (nor sequence): no tenant's FIFO order holds it back.
  */
-export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Promise<number> {
+export async function fanOut(tx: SqlRows, events: readonly OutboxRow[]): Promise<number> {
   const last = events.at(-1);
   if (!last) return 0;
   const inserted = await tx.rows<{ id: string }>(
@@ -161,7 +199,7 @@ export async function fanOut(tx: SqlRows, events: readonly FeedEventRow[]): Prom
       events.map((event) => event.id),
       events.map((event) => event.tenantId),
       events.map((event) => event.sequence),
-      events.map((event) => event.action),
+      events.map((event) => event.type),
       events.map((event) => event.occurredAt),
     ],
   );
@@ -226,10 +264,17 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+/** What recording an outcome did: nothing (the lease was lost), and whether it disabled the endpoint. */
+export interface RecordedOutcome {
+  recorded: boolean;
+  /** The endpoint before and after the loop disabled it (410, or failing too long); null otherwise. */
+  disabled: { before: WebhookEndpointRecord; after: WebhookEndpointRecord } | null;
+}
+
 /**
  * Records an attempt's outcome, only while this lease still holds the delivery (a process whose
  * lease ran out must not overwrite the next one's). Failures age the endpoint's failing streak;
- * `disableAfterSeconds` of failing disables it. Returns false when the lease was lost.
+ * `disableAfterSeconds` of failing disables it, as a 410 does; the caller audits that change.
  */
 export async function recordOutcome(
   tx: SqlRows,
@@ -238,7 +283,7 @@ export async function recordOutcome(
   outcome: DeliveryOutcome,
   attempt: AttemptRecord,
   disableAfterSeconds: number,
-): Promise<boolean> {
+): Promise<RecordedOutcome> {
   const status = outcome.kind === "succeeded" ? "SUCCEEDED" : outcome.kind === "retry" ? "PENDING" : "FAILED";
   // The outcome, its entry in the attempt log (at the claim's time) and the log's trim are one
   // statement: the CTEs all see the log as it was before this entry, so keeping the newest
@@ -268,41 +313,122 @@ export async function recordOutcome(
       ATTEMPT_LOG_LENGTH - 1,
     ],
   );
-  if (updated.length === 0) return false;
+  if (updated.length === 0) return { recorded: false, disabled: null };
   if (outcome.kind === "succeeded") {
     await tx.rows("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL", [
       delivery.endpointId,
     ]);
-  } else if (outcome.kind === "gone") {
+    return { recorded: true, disabled: null };
+  }
+  if (outcome.kind === "gone") {
+    return {
+      recorded: true,
+      disabled: await disableEndpoint(tx, delivery.endpointId, "the endpoint answered 410 Gone"),
+    };
+  }
+  const [streak] = await tx.rows<{ enabled: boolean; expired: boolean }>(
+    `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1
+     RETURNING enabled, COALESCE(failing_since < now() - make_interval(secs => $2), false) AS expired`,
+    [delivery.endpointId, disableAfterSeconds],
+  );
+  if (!streak?.enabled || !streak.expired) return { recorded: true, disabled: null };
+  const days = Math.round(disableAfterSeconds / 86_400);
+  return {
+    recorded: true,
+    disabled: await disableEndpoint(tx, delivery.endpointId, `every attempt failed for ${days} days`),
+  };
+}
+
+/** A 2xx attempt to record (the common outcome, recorded many at a time). */
+export interface Success {
+  delivery: { id: string; endpointId: string };
+  attempt: AttemptRecord;
+}
+
+/**
+ * Records 2xx attempts of deliveries this lease holds, in one statement: each delivery
+ * SUCCEEDED, its attempt logged (and the log trimmed as `recordOutcome` does), and each endpoint's
+ * failing streak ended. Returns the ids recorded (a lease lost meanwhile records nothing).
+ */
+export async function recordSuccesses(
+  tx: SqlRows,
+  successes: readonly Success[],
+  leaseToken: string,
+): Promise<Set<string>> {
+  if (successes.length === 0) return new Set();
+  const updated = await tx.rows<{ id: string }>(
+    `WITH outcome AS (
+       SELECT * FROM unnest($1::uuid[], $3::int4[], $4::int4[]) AS o(id, http_status, duration_ms)),
+     updated AS (
+       UPDATE webhook_deliveries d SET status = 'SUCCEEDED', lease_token = NULL, lease_until = NULL,
+         next_attempt_at = NULL, last_http_status = o.http_status, last_duration_ms = o.duration_ms, last_error = NULL
+       FROM outcome o WHERE d.id = o.id AND d.lease_token = $2
+       RETURNING d.id, d.last_attempt_at, o.http_status, o.duration_ms),
+     logged AS (
+       INSERT INTO webhook_attempts (id, delivery_id, at, http_status, duration_ms, error)
+       SELECT gen_random_uuid(), id, COALESCE(last_attempt_at, now()), http_status, duration_ms, NULL FROM updated
+       RETURNING id),
+     trimmed AS (
+       DELETE FROM webhook_attempts WHERE id IN (
+         SELECT ranked.id FROM (
+           SELECT a.id, row_number() OVER (PARTITION BY a.delivery_id ORDER BY a.at DESC, a.id DESC) AS newest
+           FROM webhook_attempts a WHERE a.delivery_id IN (SELECT id FROM updated)) ranked
+         WHERE ranked.newest > $5)
+       RETURNING id)
+     SELECT id FROM updated`,
+    [
+      successes.map((success) => success.delivery.id),
+      leaseToken,
+      successes.map((success) => success.attempt.httpStatus),
+      successes.map((success) => success.attempt.durationMs),
+      ATTEMPT_LOG_LENGTH - 1,
+    ],
+  );
+  const recorded = new Set(updated.map((row) => row.id));
+  const endpoints = [
+    ...new Set(successes.filter((success) => recorded.has(success.delivery.id)).map((s) => s.delivery.endpointId)),
+  ];
+  if (endpoints.length > 0) {
     await tx.rows(
-      `UPDATE webhook_endpoints SET enabled = false, disabled_reason = 'the endpoint answered 410 Gone',
-         version = version + 1, updated_at = now() WHERE id = $1 AND enabled`,
-      [delivery.endpointId],
-    );
-  } else {
-    await tx.rows(
-      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, now()),
-         enabled = CASE WHEN failing_since < now() - make_interval(secs => $2) THEN false ELSE enabled END,
-         disabled_reason = CASE WHEN failing_since < now() - make_interval(secs => $2)
-           THEN 'every attempt failed for ' || ($2 / 86400)::int || ' days' ELSE disabled_reason END
-       WHERE id = $1`,
-      [delivery.endpointId, disableAfterSeconds],
+      "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1::uuid[]) AND failing_since IS NOT NULL",
+      [endpoints],
     );
   }
-  return true;
+  return recorded;
+}
+
+/** Disables an enabled endpoint (a change like an operator's: its version moves); null if it was not enabled. */
+async function disableEndpoint(
+  tx: SqlRows,
+  id: string,
+  reason: string,
+): Promise<{ before: WebhookEndpointRecord; after: WebhookEndpointRecord } | null> {
+  const before = await lockEndpoint(tx, id);
+  if (!before?.enabled) return null;
+  const [after] = await tx.rows<WebhookEndpointRecord>(
+    `UPDATE webhook_endpoints SET enabled = false, disabled_reason = $2, version = version + 1, updated_at = now()
+     WHERE id = $1 RETURNING ${WEBHOOK_ENDPOINT_COLUMNS}`,
+    [id, reason],
+  );
+  return { before, after: after as WebhookEndpointRecord };
 }
 
 // ---------------------------------------------------------------- reads and replay
 
+/**
+ * An endpoint's deliveries of tenant events, or of platform events (no tenant): the API lists
+ * them apart, a tenant event's delivery being a TenantEvent's.
+ */
 export function deliveryPage(
   sql: SqlRows,
   endpointId: string,
   statuses: readonly string[] | null,
   after: { createdAt: Date; id: string } | null,
   limit: number,
+  of: "tenant" | "platform" = "tenant",
 ): Promise<WebhookDeliveryRecord[]> {
   const values: unknown[] = [endpointId];
-  const conditions = ["endpoint_id = $1"];
+  const conditions = ["endpoint_id = $1", of === "tenant" ? "tenant_id IS NOT NULL" : "tenant_id IS NULL"];
   if (statuses !== null) conditions.push(`status = ANY($${values.push([...statuses])}::webhook_delivery_status[])`);
   if (after !== null) {
     conditions.push(

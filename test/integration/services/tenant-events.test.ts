@@ -270,6 +270,9 @@ describe("the feed", () => {
     await expect(listTenantEvents(context, { filter: { types: ["tenant.suspended"] } })).rejects.toThrow(
       /unknown event type/,
     );
+    await expect(listTenantEvents(context, { filter: { types: ["audit.checkpoint.created"] } })).rejects.toThrow(
+      /audit\.checkpoint\.created is a platform event, not a tenant's/,
+    );
   });
 });
 
