@@ -121,7 +121,12 @@ async function main(): Promise<void> {
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info(
-    { url: `http://${config.host}:${port}/graphql`, pid: process.pid, startupMs: Date.now() - startedAt },
+    {
+      url: `http://${config.host}:${port}/graphql`,
+      ...(config.console.enabled ? { console: `http://${config.host}:${port}/console` } : {}),
+      pid: process.pid,
+      startupMs: Date.now() - startedAt,
+    },
     "subgraph listening",
   );
   if (!config.isProduction && config.auth.kind === "secret" && config.auth.isDevelopmentSecret) {

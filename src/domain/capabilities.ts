@@ -132,6 +132,8 @@ export const TENANT_WRITES = {
   completeOnboardingStep: { platform: "administerTenants", tenant: "administerOwnTenant" },
   startOperationRun: { platform: "administerTenants", tenant: null },
   updateOperationRun: { platform: "operateRuns", tenant: null },
+  /** Webhook endpoints receive every tenant's events; they belong to none (design §9). */
+  manageWebhooks: { platform: "manageWebhooks", tenant: null },
 } as const satisfies Record<string, { platform: Capability; tenant: Capability | null }>;
 
 export type TenantWrite = keyof typeof TENANT_WRITES;

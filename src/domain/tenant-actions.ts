@@ -98,10 +98,16 @@ export const TENANT_ACTIONS: Readonly<Record<TenantActionKind, ActionRule>> = {
   CHANGE_SLUG: { write: "changeSlug", blocked: () => null, needs: () => null },
   ...runActions,
   ...stepActions,
+  // Endpoints belong to no tenant, so no tenant state blocks them: the capability alone decides.
+  MANAGE_WEBHOOKS: { write: "manageWebhooks", blocked: () => null, needs: () => null },
 };
 
 export type TenantActionKind =
-  "RENAME" | "CHANGE_SLUG" | `START_RUN_${OperationKind}` | `COMPLETE_ONBOARDING_STEP_${OnboardingStep}`;
+  | "RENAME"
+  | "CHANGE_SLUG"
+  | `START_RUN_${OperationKind}`
+  | `COMPLETE_ONBOARDING_STEP_${OnboardingStep}`
+  | "MANAGE_WEBHOOKS";
 
 export const TENANT_ACTION_KINDS = Object.keys(TENANT_ACTIONS) as readonly TenantActionKind[];
 

@@ -100,6 +100,13 @@ const environmentSchema = z.object({
   GRAPHQL_EXECUTOR: z.enum(["compiled", "graphql-js"]).default("compiled"),
   GRAPHQL_COMPILED_CACHE_BYTES: positiveInt(64 * 1024 * 1024),
   GRAPHQL_IDE: z.enum(["auto", "on", "off"]).default("auto"),
+  CONSOLE_ENABLED: optionalBoolean,
+  CONSOLE_DEV_TOKENS: optionalBoolean,
+  CONSOLE_ASSETS_DIR: optionalString,
+  CONSOLE_OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  CONSOLE_OIDC_CLIENT_ID: optionalString,
+  CONSOLE_OIDC_SCOPE: z.string().trim().min(1).default("openid"),
+  CONSOLE_OIDC_AUDIENCE: optionalString,
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   LIMIT_MAX_DEPTH: positiveInt(12),
   LIMIT_MAX_ALIASES: positiveInt(30),
@@ -240,12 +247,39 @@ export interface Config {
   compiledCacheBytes: number;
   /** Serve the bundled GraphQL IDE at `GET /graphql` to browsers (`GRAPHQL_IDE`; by default outside production). */
   graphqlIde: boolean;
+  /** The operator console at `/console` (src/console/, design §11). */
+  console: ConsoleConfig;
   shutdownTimeoutMs: number;
   limits: RequestLimits;
   webhooks: WebhookConfig;
   tracing: TracingConfig;
   /** The audit trail's keys and checkpoint period (design §4 "Audit evidence"). */
   audit: AuditEvidenceConfig;
+}
+
+export interface ConsoleConfig {
+  /** `CONSOLE_ENABLED`; by default on outside production. */
+  enabled: boolean;
+  /**
+   * `CONSOLE_DEV_TOKENS`: whether `POST /console/dev-token` mints tokens for personas. By default
+   * only where the published development secret verifies tokens (anyone can sign those already);
+   * never in production.
+   */
+  devTokens: boolean;
+  /** Where the built console is (`CONSOLE_ASSETS_DIR`); absent: the build shipped in dist/console. */
+  assetsDir?: string;
+  /** Sign-in with OpenID Connect (authorization code + PKCE in the browser); absent: a pasted token. */
+  oidc?: ConsoleOidcConfig;
+}
+
+export interface ConsoleOidcConfig {
+  /** The provider's issuer URL; its discovery document is at `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  /** A public client (no secret) registered with `<origin>/console/auth/callback` as redirect URI. */
+  clientId: string;
+  scope: string;
+  /** Sent as `audience` on the authorization request, for providers that issue API tokens per audience. */
+  audience?: string;
 }
 
 export interface AuditEvidenceConfig extends AuditEvidenceKeys {
@@ -305,6 +339,18 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     }
     if (!given["DATABASE_URL"])
       problems.push("production needs DATABASE_URL (the embedded PostgreSQL is for development only)");
+    const oidcIssuer = given["CONSOLE_OIDC_ISSUER"]?.trim();
+    if (oidcIssuer && !oidcIssuer.toLowerCase().startsWith("https://")) {
+      problems.push("CONSOLE_OIDC_ISSUER in production must be an https URL");
+    }
+    if (given["CONSOLE_DEV_TOKENS"]?.trim() === "true") {
+      problems.push("CONSOLE_DEV_TOKENS=true mints tokens for anyone who reaches the console: never in production");
+    }
+  }
+  if (Boolean(given["CONSOLE_OIDC_ISSUER"]) !== Boolean(given["CONSOLE_OIDC_CLIENT_ID"])) {
+    problems.push(
+      "CONSOLE_OIDC_ISSUER and CONSOLE_OIDC_CLIENT_ID go together: set both for single sign-on, or neither",
+    );
   }
   if (given["DATABASE_REPLICA_URLS"] && !given["DATABASE_URL"]) {
     problems.push("DATABASE_REPLICA_URLS needs DATABASE_URL: replicas follow a primary the service is told of");
@@ -375,6 +421,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     executor: env.GRAPHQL_EXECUTOR,
     compiledCacheBytes: env.GRAPHQL_COMPILED_CACHE_BYTES,
     graphqlIde: env.GRAPHQL_IDE === "on" || (env.GRAPHQL_IDE === "auto" && !isProduction),
+    console: {
+      enabled: env.CONSOLE_ENABLED ? env.CONSOLE_ENABLED === "true" : !isProduction,
+      devTokens:
+        !isProduction &&
+        (env.CONSOLE_DEV_TOKENS
+          ? env.CONSOLE_DEV_TOKENS === "true"
+          : auth.kind === "secret" && auth.isDevelopmentSecret),
+      assetsDir: env.CONSOLE_ASSETS_DIR,
+      oidc:
+        env.CONSOLE_OIDC_ISSUER && env.CONSOLE_OIDC_CLIENT_ID
+          ? {
+              issuer: env.CONSOLE_OIDC_ISSUER,
+              clientId: env.CONSOLE_OIDC_CLIENT_ID,
+              scope: env.CONSOLE_OIDC_SCOPE,
+              audience: env.CONSOLE_OIDC_AUDIENCE,
+            }
+          : undefined,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     tracing: {
       tracesUrl:

@@ -21,6 +21,7 @@ import type { Config } from "./config.ts";
 import { CorsPolicy } from "./cors.ts";
 import { errorFormatter } from "./error-formatting.ts";
 import { IDE_STATIC_PATH, loadGraphQLIde, wantsIde } from "./graphql-ide.ts";
+import { createConsoleRoutes, isConsolePath } from "../console/console-routes.ts";
 import { entityBatchLimit, queryLimits } from "./limits.ts";
 import { costLimit } from "./query-cost.ts";
 import { ServiceMetrics } from "./metrics.ts";
@@ -218,6 +219,8 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
   await apollo.start();
   const ide = config.graphqlIde ? await loadGraphQLIde("/graphql") : null;
   const cors = new CorsPolicy(config.corsOrigins);
+  // The operator console (design §11): static files and its own small API, never /graphql's.
+  const consoleRoutes = config.console.enabled ? createConsoleRoutes(config) : null;
   if (config.graphqlIde && !ide) {
     logger.warn("GRAPHQL_IDE: the ruru package is not installed (a development dependency); no IDE is served");
   }
@@ -373,6 +376,10 @@ export async function startHttpServer(dependencies: HttpServerDependencies): Pro
     }
     if (ide && url.pathname.startsWith(IDE_STATIC_PATH) && request.method === "GET") {
       if (await ide.sendStatic(url.pathname, request.headers["accept-encoding"], response)) return;
+    }
+    if (consoleRoutes && isConsolePath(url.pathname)) {
+      await consoleRoutes.handle(request, response, url);
+      return;
     }
     if (url.pathname !== "/graphql") {
       sendJson(response, 404, { error: "Not found" });

@@ -93,6 +93,10 @@ async function take(action: string, tenantId: string, as: Persona): Promise<{ ok
   if (action === "RENAME" || action === "CHANGE_SLUG") {
     query = `mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { userErrors { message } } }`;
     input = action === "RENAME" ? { tenantId, name: `Renamed ${uniqueSlug()}` } : { tenantId, slug: uniqueSlug() };
+  } else if (action === "MANAGE_WEBHOOKS") {
+    // Endpoints belong to no tenant: creating one is the write the action stands for.
+    query = `mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { userErrors { message } } }`;
+    input = { url: `http://127.0.0.1:9/${uniqueSlug("hook")}` };
   } else if (action.startsWith("START_RUN_")) {
     query = START_RUN;
     input = { tenantId, kind: action.slice("START_RUN_".length) };

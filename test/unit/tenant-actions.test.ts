@@ -36,6 +36,7 @@ function allowedByRule(action: string, facts: TenantActionFacts): boolean {
     );
   }
   if (action.startsWith("START_RUN_")) return facts.status === TenantStatus.ACTIVE;
+  if (action === "MANAGE_WEBHOOKS") return true;
   if (action.startsWith("COMPLETE_ONBOARDING_STEP_")) {
     return facts.status === TenantStatus.ONBOARDING && facts.onboardingStatus === OnboardingStatus.IN_PROGRESS;
   }
@@ -43,12 +44,13 @@ function allowedByRule(action: string, facts: TenantActionFacts): boolean {
 }
 
 describe("the tenant-action table", () => {
-  it("has one action per run kind and per onboarding step, besides rename and change slug", () => {
+  it("has one action per run kind and per onboarding step, besides rename, change slug and manage webhooks", () => {
     expect(TENANT_ACTION_KINDS).toEqual([
       "RENAME",
       "CHANGE_SLUG",
       ...Object.values(OperationKind).map((kind) => `START_RUN_${kind}`),
       ...Object.values(OnboardingStep).map((step) => `COMPLETE_ONBOARDING_STEP_${step}`),
+      "MANAGE_WEBHOOKS",
     ]);
   });
 
@@ -88,6 +90,7 @@ describe("the tenant-action table", () => {
     }
     expect(TENANT_ACTIONS.CHANGE_SLUG.write).toBe("changeSlug");
     expect(TENANT_ACTIONS.RENAME.write).toBe("updateTenant");
+    expect(TENANT_ACTIONS.MANAGE_WEBHOOKS.write).toBe("manageWebhooks");
   });
 
   it("names the facts a status's rules read, and no fact in a status where none is read", () => {

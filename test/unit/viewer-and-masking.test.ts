@@ -225,6 +225,7 @@ describe("tenant-scoped tokens with platform scopes", () => {
       "transitionTenant",
       "startOperationRun",
       "updateOperationRun",
+      "manageWebhooks",
     ] as const) {
       expect([platformOnly, mayWriteTenant(viewer, own, platformOnly)]).toEqual([platformOnly, false]);
     }

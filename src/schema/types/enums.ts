@@ -28,5 +28,5 @@ export const ActorTypeEnum = builder.enumType(ActorType, { name: "ActorType" });
 export const TenantActionKindEnum = builder.enumType("TenantActionKind", {
   values: TENANT_ACTION_KINDS,
   description:
-    "What a viewer may do to a tenant beyond lifecycle transitions: rename, change the slug, start a run of a kind, complete an onboarding step.",
+    "What a viewer may do to a tenant beyond lifecycle transitions: rename, change the slug, start a run of a kind, complete an onboarding step, manage the webhook endpoints its events go to.",
 });
