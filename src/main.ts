@@ -123,9 +123,10 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: `http://${config.host}:${port}/graphql`,
-      ...(config.console.enabled ? { console: `http://${config.host}:${port}/console` } : {}),
       pid: process.pid,
       startupMs: Date.now() - startedAt,
+      // After the fields scripts and supervisors already read from this line, in their order.
+      ...(config.console.enabled ? { console: `http://${config.host}:${port}/console` } : {}),
     },
     "subgraph listening",
   );
