@@ -38,6 +38,10 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "16" },
     "no-build": { type: "boolean", default: false },
+    /** Comma-separated scenario letters to run (`a,d`). */
+    scenarios: { type: "string", default: "a,b,d" },
+    /** A directory: each configuration's process runs with --cpu-prof and writes its profile there. */
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -115,12 +119,18 @@ async function main(): Promise<void> {
           { name, command: [process.execPath, ...START_BUILT_FLAGS, "dist/main.js"], env: environments[configuration] },
           database.url,
           join(logDir, `${name}.log`),
+          args["cpu-prof"]
+            ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`, `--cpu-prof-name=tracing-${name}.cpuprofile`]
+            : [],
         ),
       );
     }
     console.log(`logs in ${logDir}`);
 
-    const scenarios = coreSubgraphScenarios(fleet, database.url);
+    const wanted = new Set(args.scenarios.split(",").map((letter) => `(${letter.trim()})`));
+    const scenarios = Object.fromEntries(
+      Object.entries(coreSubgraphScenarios(fleet, database.url)).filter(([title]) => wanted.has(title.slice(0, 3))),
+    );
     const rows = await measureInterleaved({
       variants: CONFIGURATIONS.map((name) => ({ name, target: targets.get(name) as RunningTarget, scenarios })),
       rounds: Number(args.rounds),

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import {
   GraphQLError,
+  Kind,
   OperationTypeNode,
   valueFromASTUntyped,
   type DocumentNode,
@@ -73,6 +74,12 @@ const knownOperationTypes: ValidationRule = (context) => ({
 
 /** Every `_entities` field of the operation's root, also inside inline fragments and fragment spreads. */
 function entityFieldsOf(selectionSet: SelectionSetNode, document: DocumentNode): FieldNode[] {
+  // Most operations select plain fields at the root, none of them `_entities`: answered without
+  // walking (this check runs for every request).
+  const plain = selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && selection.name.value !== "_entities",
+  );
+  if (plain) return [];
   return rootFieldsOf(selectionSet, document).filter((field) => field.name.value === "_entities");
 }
 
