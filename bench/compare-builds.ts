@@ -13,9 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { signDevelopmentToken } from "../src/server/auth.ts";
-import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import {
-  BENCH_AUDIT_ENV,
   BENCH_SECRET,
   createBenchDatabase,
   root,
@@ -24,6 +22,7 @@ import {
   START_BUILT_FLAGS,
   type BenchDatabase,
   type RunningTarget,
+  measuredServiceEnv,
 } from "./harness.ts";
 import { measureInterleaved, pairedTable, type Variant } from "./interleaved.ts";
 import { coreSubgraphScenarios } from "./scenarios.ts";
@@ -110,18 +109,7 @@ async function main(): Promise<void> {
   try {
     const token = await signDevelopmentToken(BENCH_SECRET, { sub: "bench-operator", scope: "platform:operator" });
     const logDir = await mkdtemp(join(tmpdir(), "bench-compare-"));
-    const env = {
-      AUTH_JWT_SECRET: BENCH_SECRET,
-      PORT: "0",
-      NODE_ENV: "production",
-      LOG_LEVEL: "info",
-      ...BENCH_AUDIT_ENV,
-      // Throughput is measured, not the caller's budget, nor shedding on a loop delay that the
-      // other processes on this machine cause (an earlier build ignores what it does not know).
-      ...UNSPENDABLE_BUDGETS,
-      SHED_EVENT_LOOP_DELAY_MS: "60000",
-      WEBHOOK_DELIVERY: "off",
-    };
+    const env = measuredServiceEnv();
     const wanted = new Set(args.scenarios.split(",").map((name) => `(${name.trim()})`));
     const variants: Variant[] = [];
     for (const build of builds) {

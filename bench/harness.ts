@@ -7,6 +7,7 @@ import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "../src/services/database/embedded-postgres.ts";
 import { ensureDatabase } from "../src/services/database/ensure-database.ts";
 
@@ -21,6 +22,27 @@ export const BENCH_AUDIT_ENV = {
   AUDIT_HMAC_KEYS: `bench:${benchDigest("benchmark audit HMAC key").toString("base64")}`,
   AUDIT_SIGNING_KEY: BENCH_AUDIT_SIGNER.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
 } as const;
+/**
+ * The built service's environment as the benchmarks measure it: production mode with the
+ * benchmark's keys, logging the line `startTarget` waits for; budgets one load generator never
+ * empties and no shedding on event-loop delay (throughput is measured, not the caller's share, nor
+ * what the other processes on this machine do to the loop); no delivery loop unless asked for.
+ * An earlier build (`bench:compare`) ignores the variables it does not know.
+ */
+export function measuredServiceEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AUTH_JWT_SECRET: BENCH_SECRET,
+    PORT: "0",
+    NODE_ENV: "production",
+    LOG_LEVEL: "info",
+    ...BENCH_AUDIT_ENV,
+    ...UNSPENDABLE_BUDGETS,
+    SHED_EVENT_LOOP_DELAY_MS: "60000",
+    WEBHOOK_DELIVERY: "off",
+    ...overrides,
+  };
+}
+
 /**
  * The V8 flags of `npm run start:built` (package.json), how production runs the service: a 64 MB
  * young generation (GraphQL execution allocates heavily) and a 384 MB old generation, so that

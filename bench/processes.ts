@@ -14,9 +14,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
-import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import {
-  BENCH_AUDIT_ENV,
   BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   cpuMs,
@@ -26,6 +24,7 @@ import {
   startTarget,
   START_BUILT_FLAGS,
   type RunningTarget,
+  measuredServiceEnv,
 } from "./harness.ts";
 import { median } from "./interleaved.ts";
 import { coreSubgraphScenarios, type BenchRequest } from "./scenarios.ts";
@@ -115,16 +114,7 @@ async function main(): Promise<void> {
     console.log(`seeded ${summary.tenants} tenants in ${summary.seconds.toFixed(1)} s; logs in ${logDir}`);
     const fleet = await readFleet(database.url);
     const token = await signDevelopmentToken(BENCH_SECRET, { sub: "bench-operator", scope: "platform:operator" });
-    const env = {
-      AUTH_JWT_SECRET: BENCH_SECRET,
-      PORT: "0",
-      NODE_ENV: "production",
-      LOG_LEVEL: "info",
-      ...BENCH_AUDIT_ENV,
-      ...UNSPENDABLE_BUDGETS,
-      SHED_EVENT_LOOP_DELAY_MS: "60000",
-      WEBHOOK_DELIVERY: "off",
-    };
+    const env = measuredServiceEnv();
     const subgraphs: RunningTarget[] = [];
     for (let index = 0; index < PROCESSES; index += 1) {
       const target = await startTarget(

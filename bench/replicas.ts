@@ -17,15 +17,14 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
-import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import { replicationBinaries, startReplication, type Cluster } from "../test/support/replication.ts";
 import {
-  BENCH_AUDIT_ENV,
   BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   cpuMs,
   startTarget,
   type RunningTarget,
+  measuredServiceEnv,
 } from "./harness.ts";
 import { readFleet, seedFleet } from "./seed.ts";
 
@@ -147,16 +146,7 @@ async function main(): Promise<void> {
     await replication.caughtUp(120_000);
     const token = await signDevelopmentToken(BENCH_SECRET, { sub: "bench-reader", scope: "support:read" });
     const logDir = await mkdtemp(join(tmpdir(), "bench-replicas-"));
-    const common = {
-      AUTH_JWT_SECRET: BENCH_SECRET,
-      PORT: "0",
-      NODE_ENV: "production",
-      LOG_LEVEL: "info",
-      WEBHOOK_DELIVERY: "off",
-      ...BENCH_AUDIT_ENV,
-      ...UNSPENDABLE_BUDGETS,
-      SHED_EVENT_LOOP_DELAY_MS: "60000",
-    };
+    const common = measuredServiceEnv();
     const environments: Record<Configuration, Record<string, string>> = {
       "primary only": common,
       "one replica": { ...common, DATABASE_REPLICA_URLS: replication.replica.url("bench_replicas") },

@@ -15,9 +15,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
-import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import {
-  BENCH_AUDIT_ENV,
   BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   createBenchDatabase,
@@ -25,6 +23,7 @@ import {
   startTarget,
   START_BUILT_FLAGS,
   type RunningTarget,
+  measuredServiceEnv,
 } from "./harness.ts";
 import { measureInterleaved, pairedTable } from "./interleaved.ts";
 import { coreSubgraphScenarios } from "./scenarios.ts";
@@ -86,17 +85,7 @@ async function main(): Promise<void> {
     const fleet = await readFleet(database.url);
     const token = await signDevelopmentToken(BENCH_SECRET, { sub: "bench-operator", scope: "platform:operator" });
     const logDir = await mkdtemp(join(tmpdir(), "bench-tracing-"));
-    const common = {
-      AUTH_JWT_SECRET: BENCH_SECRET,
-      PORT: "0",
-      NODE_ENV: "production",
-      LOG_LEVEL: "info",
-      ...BENCH_AUDIT_ENV,
-      // Throughput is measured, not the caller's budget (16 connections of one operator exceed
-      // it on (b)), nor shedding on a loop delay that the other processes on this machine cause.
-      ...UNSPENDABLE_BUDGETS,
-      SHED_EVENT_LOOP_DELAY_MS: "60000",
-    };
+    const common = measuredServiceEnv();
     const environments: Record<Configuration, Record<string, string>> = {
       off: common,
       "on 100 %": {

@@ -17,9 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { signDevelopmentToken } from "../src/server/auth.ts";
 import { applyMigrations } from "../src/services/database/migrations.ts";
-import { UNSPENDABLE_BUDGETS } from "../test/support/budgets.ts";
 import {
-  BENCH_AUDIT_ENV,
   BENCH_AUDIT_SIGNER,
   BENCH_SECRET,
   cpuMs,
@@ -28,6 +26,7 @@ import {
   startTarget,
   START_BUILT_FLAGS,
   type RunningTarget,
+  measuredServiceEnv,
 } from "./harness.ts";
 import { measureInterleaved, pairedTable, type Variant } from "./interleaved.ts";
 import { graphql, subgraphTransitions, transitionWalk } from "./scenarios.ts";
@@ -114,18 +113,8 @@ async function main(): Promise<void> {
     });
   }
   const logDir = await mkdtemp(join(tmpdir(), "bench-webhooks-"));
-  const env = (delivery: "on" | "off") => ({
-    AUTH_JWT_SECRET: BENCH_SECRET,
-    PORT: "0",
-    NODE_ENV: "production",
-    LOG_LEVEL: "info",
-    ...BENCH_AUDIT_ENV,
-    ...UNSPENDABLE_BUDGETS,
-    SHED_EVENT_LOOP_DELAY_MS: "60000",
-    WEBHOOK_DELIVERY: delivery,
-    WEBHOOK_ALLOW_HTTP: "true",
-    WEBHOOK_ALLOW_LOOPBACK: "true",
-  });
+  const env = (delivery: "on" | "off") =>
+    measuredServiceEnv({ WEBHOOK_DELIVERY: delivery, WEBHOOK_ALLOW_HTTP: "true", WEBHOOK_ALLOW_LOOPBACK: "true" });
   const start = async (name: string, delivery: "on" | "off") => {
     const target = await startTarget(
       { name, command: [process.execPath, ...START_BUILT_FLAGS, "dist/main.js"], env: env(delivery) },
