@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "2" },
     connections: { type: "string", default: "16" },
     "no-build": { type: "boolean", default: false },
+    /** A directory: the service's processes run with --cpu-prof and write their profiles there. */
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -120,6 +122,9 @@ async function main(): Promise<void> {
       { name, command: [process.execPath, ...START_BUILT_FLAGS, "dist/main.js"], env: env(delivery) },
       database.url,
       join(logDir, `${name}.log`),
+      args["cpu-prof"]
+        ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`, `--cpu-prof-name=webhooks-${name}.cpuprofile`]
+        : [],
     );
     targets.push(target);
     return target;
