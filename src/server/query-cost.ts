@@ -15,6 +15,7 @@ import { touch } from "./lru.ts";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../services/pagination.ts";
 import { ATTEMPT_LOG_LENGTH } from "../services/webhooks/webhook-store.ts";
 import { refusalError } from "./admission/refusals.ts";
+import type { Viewer } from "../services/authorization/viewer.ts";
 
 /**
  * What a cost point is worth in CPU on the reference machine (2 cores; `npm run bench:calibrate`
@@ -206,11 +207,23 @@ function costKey({ schema, document, queryHash, variables, operationName, contex
   const { access } = context;
   // What the estimators read of the caller: whether it has access, and which capabilities it
   // holds as scope-auth judges them (an override view holds its tenant admin's, not the token's).
-  const caller =
-    access.kind === "ok"
-      ? `ok:${CAPABILITIES.filter((capability) => holdsAnyCapability(context, [capability])).join(" ")}`
-      : access.kind;
+  const caller = access.kind === "ok" ? callerKeyOf(context, access.services.viewer) : access.kind;
   return [queryHash, operationName ?? "", caller, sized].join("\u0000");
+}
+
+/**
+ * The capabilities part of a cost key, once per principal for callers without an override (the
+ * token verifier hands out the same principal for the same token; an override view holds its
+ * tenant admin's capabilities, so it is computed each time).
+ */
+const callerKeys = new WeakMap<Viewer["principal"], string>();
+function callerKeyOf(context: GraphQLContext, viewer: Viewer): string {
+  const cacheable = !viewer.tenantScope?.viaOperatorOverride;
+  const known = cacheable ? callerKeys.get(viewer.principal) : undefined;
+  if (known !== undefined) return known;
+  const key = `ok:${CAPABILITIES.filter((capability) => holdsAnyCapability(context, [capability])).join(" ")}`;
+  if (cacheable) callerKeys.set(viewer.principal, key);
+  return key;
 }
 
 export interface CostLimits {

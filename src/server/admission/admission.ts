@@ -7,11 +7,11 @@ import { LoadShedder, type SheddingRules } from "./load-shedder.ts";
 
 /** Whose share a request spends: a tenant user also spends their tenant's. */
 export interface Caller {
-  kind: "tenantUser" | "platform" | "anonymous";
+  readonly kind: "tenantUser" | "platform" | "anonymous";
   /** The caller's own bucket and concurrency (`user:<tenant>:<sub>`, `platform:<sub>`, `anonymous:<address>`). */
-  key: string;
+  readonly key: string;
   /** The tenant whose shared bucket a tenant user's requests also spend. */
-  tenantId: string | null;
+  readonly tenantId: string | null;
 }
 
 /**
@@ -20,11 +20,18 @@ export interface Caller {
  */
 export function callerFor(principal: Principal | null, remoteAddress: string | undefined): Caller {
   if (!principal) return { kind: "anonymous", key: `anonymous:${remoteAddress ?? "unknown"}`, tenantId: null };
-  if (principal.tenantId !== null) {
-    return { kind: "tenantUser", key: `user:${principal.tenantId}:${principal.sub}`, tenantId: principal.tenantId };
-  }
-  return { kind: "platform", key: `platform:${principal.sub}`, tenantId: null };
+  // Once per principal: the token verifier hands out the same one for the same token.
+  const known = callers.get(principal);
+  if (known) return known;
+  const caller: Caller =
+    principal.tenantId !== null
+      ? { kind: "tenantUser", key: `user:${principal.tenantId}:${principal.sub}`, tenantId: principal.tenantId }
+      : { kind: "platform", key: `platform:${principal.sub}`, tenantId: null };
+  callers.set(principal, caller);
+  return caller;
 }
+
+const callers = new WeakMap<Principal, Caller>();
 
 export interface AdmissionRules {
   buckets: { tenantUser: BucketRule; tenant: BucketRule; platform: BucketRule; anonymous: BucketRule };
