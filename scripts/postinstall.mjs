@@ -32,4 +32,25 @@ const generated = spawnSync(process.execPath, [join(root, "scripts/prisma-genera
   cwd: root,
   stdio: "inherit",
 });
-process.exit(generated.status ?? 1);
+if (generated.status !== 0) process.exit(generated.status ?? 1);
+
+// 3. The operator console (about a second), so that `npm start` on a fresh clone serves it at
+//    /console. Vite is a development dependency: a production install (`--omit=dev`) has none and
+//    serves the dist/console/ its build artifact carries (`npm run build`).
+let vite;
+try {
+  const manifest = require.resolve("vite/package.json");
+  const { bin } = JSON.parse(readFileSync(manifest, "utf8"));
+  vite = join(dirname(manifest), typeof bin === "string" ? bin : bin.vite);
+} catch {
+  process.exit(0);
+}
+const consoleBuilt = spawnSync(
+  process.execPath,
+  [vite, "build", "--config", "console/vite.config.ts", "--logLevel", "warn"],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
+process.exit(consoleBuilt.status ?? 1);
