@@ -190,16 +190,26 @@ export class WebhookDispatcher {
     // pass's claim sees them.
     let next = 0;
     const recording: Promise<void>[] = [];
+    // A write that fails is handled at once (kept for the end): left pending while the senders
+    // go on, its rejection would be unhandled, and an unhandled rejection ends the process.
+    let recordingFailed: { error: unknown } | null = null;
     const sender = async () => {
       while (next < claimed.length) {
         const delivery = claimed[next++] as ClaimedDelivery;
         const event = events.get(delivery.eventId) ?? null;
         const result = await this.send(delivery, event, secrets.get(delivery.endpointId) ?? []);
-        recording.push(this.record(delivery, event, result, leaseToken, successes));
+        recording.push(
+          this.record(delivery, event, result, leaseToken, successes).catch((error: unknown) => {
+            recordingFailed ??= { error };
+          }),
+        );
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, sender));
     await Promise.all(recording);
+    // The pass fails as a whole: the deliveries whose outcome was not written keep their lease
+    // and are sent again once it expires (at least once).
+    if (recordingFailed) throw (recordingFailed as { error: unknown }).error;
   }
 
   private async send(

@@ -290,6 +290,53 @@ describe("delivery", () => {
     expect(hooks.connections.size).toBeLessThanOrEqual(2);
   });
 
+  it("fails the pass, not the process, when an outcome cannot be written while other deliveries are being sent", async () => {
+    const { url } = await receiver();
+    ok(await createWebhookEndpoint(webhooks(), { url }));
+    await Promise.all(Array.from({ length: 3 }, () => createDraft(db)));
+    await settled();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    let answered = 0;
+    // The first answer comes at once and its outcome cannot be written (the attempt log is gone);
+    // the next ones are held while that write fails, so the sender is still busy sending.
+    await db.query("ALTER TABLE webhook_attempts RENAME TO webhook_attempts_away");
+    const loop = new WebhookDispatcher({
+      pool: db.database.pool,
+      policy: LOCAL,
+      source: "urn:test",
+      concurrency: 1,
+      pollIntervalMs: 10,
+      logger: silent,
+      timeoutMs: 5_000,
+    });
+    cleanups.push(() => loop.stop());
+    const slowHooks = createServer((request, response) => {
+      request.resume();
+      answered += 1;
+      setTimeout(() => response.writeHead(200).end("ok"), answered === 1 ? 0 : 300);
+    });
+    await new Promise<void>((resolve) => slowHooks.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => slowHooks.close(() => resolve())));
+    await db.query("UPDATE webhook_endpoints SET url = $1", [
+      `http://127.0.0.1:${(slowHooks.address() as AddressInfo).port}/hooks`,
+    ]);
+    try {
+      await loop.fanOut();
+      await expect(loop.pass()).rejects.toThrow(/webhook_attempts/);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await db.query("ALTER TABLE webhook_attempts_away RENAME TO webhook_attempts");
+    }
+    // Nothing was lost: once the leases expire, every event is delivered.
+    await db.query("UPDATE webhook_deliveries SET lease_until = now() - interval '1 second' WHERE status = 'PENDING'");
+    await drain(loop);
+    expect(await db.query("SELECT id FROM webhook_deliveries WHERE status <> 'SUCCEEDED'")).toEqual([]);
+  });
+
   it("disables an endpoint answering 410, and waits as long as Retry-After says on 429 and 503", async () => {
     const { receiver: gone, url: goneUrl } = await receiver();
     const { receiver: busy, url: busyUrl } = await receiver();
