@@ -189,27 +189,27 @@ export class WebhookDispatcher {
     // recorded (2xx ones together); the pass ends once every outcome is written, so the next
     // pass's claim sees them.
     let next = 0;
-    const recording: Promise<void>[] = [];
-    // A write that fails is handled at once (kept for the end): left pending while the senders
-    // go on, its rejection would be unhandled, and an unhandled rejection ends the process.
-    let recordingFailed: { error: unknown } | null = null;
+    // Each write's failure is caught as it happens (an outcome left rejected while the senders go
+    // on would be an unhandled rejection, which ends the process) and reported once all are done.
+    const recording: Promise<{ error: unknown } | null>[] = [];
     const sender = async () => {
       while (next < claimed.length) {
         const delivery = claimed[next++] as ClaimedDelivery;
         const event = events.get(delivery.eventId) ?? null;
         const result = await this.send(delivery, event, secrets.get(delivery.endpointId) ?? []);
         recording.push(
-          this.record(delivery, event, result, leaseToken, successes).catch((error: unknown) => {
-            recordingFailed ??= { error };
-          }),
+          this.record(delivery, event, result, leaseToken, successes).then(
+            () => null,
+            (error: unknown) => ({ error }),
+          ),
         );
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, claimed.length) }, sender));
-    await Promise.all(recording);
     // The pass fails as a whole: the deliveries whose outcome was not written keep their lease
     // and are sent again once it expires (at least once).
-    if (recordingFailed) throw (recordingFailed as { error: unknown }).error;
+    const failed = (await Promise.all(recording)).find((outcome) => outcome !== null);
+    if (failed) throw failed.error;
   }
 
   private async send(

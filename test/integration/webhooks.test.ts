@@ -10,7 +10,7 @@ import pg from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DestinationPolicy } from "../../src/events/destinations.ts";
-import { WebhookDispatcher } from "../../src/events/webhook-dispatcher.ts";
+import { WebhookDispatcher, type WebhookDispatcherOptions } from "../../src/events/webhook-dispatcher.ts";
 import { takeCheckpointIfDue } from "../../src/services/audit/audit-checkpoints.ts";
 import { listPlatformAuditEvents, requestAuditCheckpoint } from "../../src/services/audit/audit-service.ts";
 import { inTransaction, poolRows } from "../../src/services/database/sql.ts";
@@ -101,7 +101,11 @@ async function receiver(): Promise<{ receiver: Receiver; url: string }> {
   return { receiver: created, url: await created.start() };
 }
 
-function dispatcher(pool: pg.Pool = db.database.pool, policy = LOCAL): WebhookDispatcher {
+function dispatcher(
+  pool: pg.Pool = db.database.pool,
+  policy = LOCAL,
+  options: Partial<WebhookDispatcherOptions> = {},
+): WebhookDispatcher {
   return new WebhookDispatcher({
     pool,
     policy,
@@ -109,6 +113,7 @@ function dispatcher(pool: pg.Pool = db.database.pool, policy = LOCAL): WebhookDi
     concurrency: 8,
     pollIntervalMs: 10,
     logger: silent,
+    ...options,
   });
 }
 
@@ -272,14 +277,7 @@ describe("delivery", () => {
     ok(await createWebhookEndpoint(webhooks(), { url }));
     await Promise.all(Array.from({ length: 12 }, () => createDraft(db)));
     await settled();
-    const loop = new WebhookDispatcher({
-      pool: db.database.pool,
-      policy: LOCAL,
-      source: "urn:test",
-      concurrency: 2,
-      pollIntervalMs: 10,
-      logger: silent,
-    });
+    const loop = dispatcher(db.database.pool, LOCAL, { concurrency: 2 });
     cleanups.push(() => loop.stop());
     await loop.fanOut();
     // One pass takes four deliveries for each of its two senders, not two.
@@ -302,15 +300,7 @@ describe("delivery", () => {
     // The first answer comes at once and its outcome cannot be written (the attempt log is gone);
     // the next ones are held while that write fails, so the sender is still busy sending.
     await db.query("ALTER TABLE webhook_attempts RENAME TO webhook_attempts_away");
-    const loop = new WebhookDispatcher({
-      pool: db.database.pool,
-      policy: LOCAL,
-      source: "urn:test",
-      concurrency: 1,
-      pollIntervalMs: 10,
-      logger: silent,
-      timeoutMs: 5_000,
-    });
+    const loop = dispatcher(db.database.pool, LOCAL, { concurrency: 1, timeoutMs: 5_000 });
     cleanups.push(() => loop.stop());
     const slowHooks = createServer((request, response) => {
       request.resume();
@@ -963,14 +953,7 @@ describe("the GraphQL API", () => {
       {},
       { as: personas.operator },
     );
-    const loop = new WebhookDispatcher({
-      pool: server.database.pool,
-      policy: LOCAL,
-      source: "urn:test",
-      concurrency: 4,
-      pollIntervalMs: 10,
-      logger: silent,
-    });
+    const loop = dispatcher(server.database.pool, LOCAL, { concurrency: 4 });
     await settled();
     // The server's own database is another one than db's: wait on its feed too.
     for (let pass = 0; pass < 200 && hooks.received.length === 0; pass += 1) {
@@ -1039,14 +1022,7 @@ describe("the GraphQL API", () => {
       { as: personas.operator },
     );
     const checkpoint = taken.createAuditCheckpoint.checkpoint;
-    const loop = new WebhookDispatcher({
-      pool: server.database.pool,
-      policy: LOCAL,
-      source: "urn:test",
-      concurrency: 4,
-      pollIntervalMs: 10,
-      logger: silent,
-    });
+    const loop = dispatcher(server.database.pool, LOCAL, { concurrency: 4 });
     for (let pass = 0; pass < 200 && hooks.received.length === 0; pass += 1) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       await loop.pass();
@@ -1104,14 +1080,7 @@ describe("the GraphQL API", () => {
       {},
       { as: personas.operator },
     );
-    const loop = new WebhookDispatcher({
-      pool: server.database.pool,
-      policy: LOCAL,
-      source: "urn:test",
-      concurrency: 4,
-      pollIntervalMs: 10,
-      logger: silent,
-    });
+    const loop = dispatcher(server.database.pool, LOCAL, { concurrency: 4 });
     for (let pass = 0; pass < 400 && hooks.received.length === 0; pass += 1) {
       await new Promise((resolve) => setTimeout(resolve, 10));
       await server.database.pool.query(
