@@ -272,19 +272,20 @@ export interface RecordedOutcome {
 }
 
 /**
- * Records an attempt's outcome, only while this lease still holds the delivery (a process whose
- * lease ran out must not overwrite the next one's). Failures age the endpoint's failing streak;
- * `disableAfterSeconds` of failing disables it, as a 410 does; the caller audits that change.
+ * Records a failed attempt's outcome (2xx ones go through `recordSuccesses`), only while this
+ * lease still holds the delivery (a process whose lease ran out must not overwrite the next
+ * one's). Failures age the endpoint's failing streak; `disableAfterSeconds` of failing disables
+ * it, as a 410 does; the caller audits that change.
  */
 export async function recordOutcome(
   tx: SqlRows,
   delivery: { id: string; endpointId: string },
   leaseToken: string,
-  outcome: DeliveryOutcome,
+  outcome: Exclude<DeliveryOutcome, { kind: "succeeded" }>,
   attempt: AttemptRecord,
   disableAfterSeconds: number,
 ): Promise<RecordedOutcome> {
-  const status = outcome.kind === "succeeded" ? "SUCCEEDED" : outcome.kind === "retry" ? "PENDING" : "FAILED";
+  const status = outcome.kind === "retry" ? "PENDING" : "FAILED";
   // The outcome, its entry in the attempt log (at the claim's time) and the log's trim are one
   // statement: the CTEs all see the log as it was before this entry, so keeping the newest
   // ATTEMPT_LOG_LENGTH - 1 old entries leaves ATTEMPT_LOG_LENGTH with the new one.
@@ -314,12 +315,6 @@ export async function recordOutcome(
     ],
   );
   if (updated.length === 0) return { recorded: false, disabled: null };
-  if (outcome.kind === "succeeded") {
-    await tx.rows("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL", [
-      delivery.endpointId,
-    ]);
-    return { recorded: true, disabled: null };
-  }
   if (outcome.kind === "gone") {
     return {
       recorded: true,
