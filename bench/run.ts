@@ -24,7 +24,8 @@ import {
   ring,
   SUBGRAPH_DASHBOARD,
   SUBGRAPH_TENANT,
-  SUBGRAPH_TRANSITION,
+  subgraphTransitions,
+  transitionApplied,
   transitionWalk,
 } from "./scenarios.ts";
 import {
@@ -224,10 +225,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
     b_dashboard_page_50: postgraphileDashboard,
     b2_dashboard_columns_50: postgraphileDashboard,
   };
-  const transitionApplied = (body: string) => {
-    walk.observe(body);
-    return noErrors(body) && body.includes('"userErrors":[]');
-  };
+  const applied = transitionApplied(walk);
 
   return [
     {
@@ -247,12 +245,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
           verify: noErrors,
         },
         c_entities_100: { path: "/graphql", body: subgraphEntities, verify: noErrors },
-        d_transition: {
-          path: "/graphql",
-          body: () => graphql(SUBGRAPH_TRANSITION, { input: walk.next() }),
-          verify: transitionApplied,
-          prepare: () => walk.resync(),
-        },
+        d_transition: { path: "/graphql", ...subgraphTransitions(walk) },
         e_search_page: { path: "/graphql", body: subgraphSearch, verify: noErrors },
         f_audit_feed_page: { path: "/graphql", body: () => graphql(SUBGRAPH_AUDIT_FEED, {}), verify: noErrors },
         g_failed_runs_page: { path: "/graphql", body: () => graphql(SUBGRAPH_FAILED_RUNS, {}), verify: noErrors },
@@ -270,7 +263,7 @@ function defineTargets(fleet: SeededFleet, databaseUrl: string): TargetDefinitio
         d_transition: {
           path: "/transition",
           body: () => JSON.stringify(walk.next()),
-          verify: transitionApplied,
+          verify: applied,
           prepare: () => walk.resync(),
         },
       },

@@ -80,14 +80,19 @@ export function transitionWalk(fleet: SeededFleet, databaseUrl: string) {
   };
 }
 
+/** Whether a transition was applied without errors; the walk records the status it answered with. */
+export function transitionApplied(walk: ReturnType<typeof transitionWalk>): (answer: string) => boolean {
+  return (answer) => {
+    walk.observe(answer);
+    return answeredWithoutErrors(answer) && answer.includes('"userErrors":[]');
+  };
+}
+
 /** (d) as the subgraph answers it: a transition applied without errors. */
 export function subgraphTransitions(walk: ReturnType<typeof transitionWalk>): BenchRequest {
   return {
     body: () => graphql(SUBGRAPH_TRANSITION, { input: walk.next() }),
-    verify: (answer) => {
-      walk.observe(answer);
-      return answeredWithoutErrors(answer) && answer.includes('"userErrors":[]');
-    },
+    verify: transitionApplied(walk),
     prepare: () => walk.resync(),
   };
 }
